@@ -1,0 +1,36 @@
+// The one-process run: rank 0 coordinates and runs the subtasks on its own pool, through the
+// same Coordinator loop and the same status batches as MPI workers use.
+#pragma once
+
+#include <memory>
+
+#include "tasktrack/job_clock.hpp"
+#include "tasktrack/kernel.hpp"
+#include "tasktrack/outbox.hpp"
+#include "tasktrack/status_batcher.hpp"
+#include "tasktrack/thread_pool.hpp"
+#include "tasktrack/transport.hpp"
+
+namespace tasktrack {
+
+class InProcessTransport final : public Transport {
+ public:
+  InProcessTransport(const Kernel& kernel, Partition partition, unsigned threads,
+                     std::string host, JobClock clock);
+
+  const std::vector<WorkerInfo>& workers() const override { return workers_; }
+  void assign(int rank, std::span<const IdRun> runs) override;
+  std::size_t poll(const StatusHandler& handle) override;
+  void wait(std::chrono::microseconds timeout) override;
+  void stop_workers(const StatusHandler& handle, std::chrono::milliseconds deadline) override;
+
+ private:
+  std::vector<WorkerInfo> workers_;
+  Outbox outbox_;
+  ThreadPool pool_;  // after outbox_: it pushes there until joined
+  StatusBatcher batcher_;
+  std::vector<OutboxEntry> finished_;
+  std::vector<StatusRecord> running_;
+};
+
+}  // namespace tasktrack

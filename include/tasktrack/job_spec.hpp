@@ -1,0 +1,64 @@
+// The job as the user described it (flags, or a TOML job file with the same keys), checked
+// once at the boundary: everything past JobSpec may assume valid input.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "tasktrack/kernel.hpp"
+#include "tasktrack/partition.hpp"
+#include "tasktrack/schedule.hpp"
+
+namespace tasktrack {
+
+struct JobSpec {
+  std::string kernel;
+  Range range;
+  std::uint32_t subtasks = 0;                 // resolved: given, or Partition::default_count
+  std::map<std::string, std::string> params;  // validated, defaults filled in
+  Schedule schedule = Schedule::guided;
+  std::uint32_t chunk = 0;          // batch size for dynamic (floor for guided); 0 = default
+  std::uint32_t threads = 0;        // per worker; 0 = SLURM_CPUS_PER_TASK, else node cores
+                                    // shared among the worker ranks on the node
+  std::uint32_t retries = 2;        // extra attempts for a failed subtask
+  std::string summary_json;         // path for the JSON summary; empty = none
+  bool quiet = false;               // no progress on stderr
+  double progress_interval = 10.0;  // seconds between progress lines when not on a TTY
+  std::string job_file;             // the TOML file it came from, if any
+
+  Partition partition() const { return Partition(range, subtasks); }
+};
+
+// JobSpec <-> JSON: how rank 0 hands the validated job to the workers, and what the
+// summary records.
+void to_json(nlohmann::json& out, const JobSpec& job);
+void from_json(const nlohmann::json& in, JobSpec& job);
+
+// What the command line asks for.
+struct Command {
+  enum class Kind { run, kernels, help } kind = Kind::help;
+  JobSpec job;            // for Kind::run
+  std::string help_text;  // for Kind::help
+};
+
+// Parses `tasktrack <subcommand> ...` (args exclude the program name):
+//   run [JOB_FILE] [--kernel K] [--range LO:HI] [--subtasks N] [--param NAME=VALUE]...
+//       [--schedule static|dynamic|guided] [--chunk N] [--threads T] [--retries N]
+//       [--summary-json FILE] [--quiet] [--progress-interval DURATION]
+//   kernels
+//   --help / -h, or no arguments: Kind::help
+// A job file holds the same keys as the flags (kernel, range, subtasks, schedule, chunk,
+// threads, retries, summary-json, quiet, progress-interval, and a [params] table); flags
+// override it. Throws UsageError with one line naming what is wrong.
+Command parse_command_line(const std::vector<std::string>& args, const KernelRegistry& registry);
+
+// "LO:HI" -> Range; throws UsageError for malformed, reversed or empty ranges.
+Range parse_range(const std::string& text);
+
+// "250ms", "30s", "5m", "1h", or a plain number of seconds -> seconds. Throws UsageError.
+double parse_duration(const std::string& text);
+
+}  // namespace tasktrack

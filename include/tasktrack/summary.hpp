@@ -1,0 +1,67 @@
+// What rank 0 says at the end of a job: the text summary on stdout and the JSON summary.
+#pragma once
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "tasktrack/job_spec.hpp"
+#include "tasktrack/subtask.hpp"
+
+namespace tasktrack {
+
+inline constexpr int summary_version = 1;
+
+struct RankSummary {
+  int rank = 0;
+  std::string host;
+  unsigned threads = 0;
+  std::uint64_t done = 0;    // subtasks this rank completed first
+  std::uint64_t failed = 0;  // failed attempts on this rank
+  double busy_seconds = 0;   // summed over every attempt this rank ran
+  double utilization = 0;    // busy / (wall * threads)
+};
+
+struct FailureSummary {
+  SubtaskId subtask = 0;
+  std::uint32_t attempts = 0;
+  FailureReason reason = FailureReason::none;
+  std::string detail;
+};
+
+struct SlowSubtask {
+  SubtaskId subtask = 0;
+  int rank = 0;
+  double seconds = 0;
+};
+
+struct Summary {
+  JobSpec job;
+  int ranks = 1;                    // processes in the job, rank 0 included
+  unsigned workers = 0;             // ranks that run subtasks
+  unsigned threads_per_worker = 0;  // the largest pool among them
+  double wall_seconds = 0;          // from the first dispatch to the last result
+  std::uint32_t total = 0;
+  std::uint32_t done = 0;
+  std::uint32_t failed = 0;
+  std::uint32_t retried = 0;     // attempts that failed and were tried again
+  std::uint32_t duplicates = 0;  // late reports of finished subtasks, dropped
+  nlohmann::json result;         // kernel-defined
+  std::string result_line;
+  double coordinator_cpu_seconds = 0;
+  std::vector<RankSummary> per_rank;
+  std::vector<FailureSummary> failures;  // subtasks that failed for good, by id
+  std::vector<SlowSubtask> slowest;      // longest attempts that completed, longest first
+
+  int exit_code() const;          // 0 all done, 1 some failed
+  std::string status_text() const;  // "completed" | "completed_with_failures"
+};
+
+// The compact human summary (rank 0's stdout).
+void print_summary(std::ostream& out, const Summary& summary);
+// The JSON summary (--summary-json); its keys are documented in README.
+nlohmann::json summary_to_json(const Summary& summary);
+
+}  // namespace tasktrack

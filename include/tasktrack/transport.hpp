@@ -1,0 +1,49 @@
+// Rank 0's view of its workers: where assignments go and status batches come from. The
+// Coordinator only talks to this interface, so the same loop drives MPI workers and the
+// in-process pool of a one-process run.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "tasktrack/protocol.hpp"
+
+namespace tasktrack {
+
+struct WorkerInfo {
+  int rank = 0;
+  std::string host;
+  unsigned threads = 1;
+};
+
+// Called with the sending worker's rank and one encoded StatusBatch.
+using StatusHandler = std::function<void(int rank, std::span<const std::byte> batch)>;
+
+// All calls come from rank 0's main thread.
+class Transport {
+ public:
+  virtual ~Transport() = default;
+
+  virtual const std::vector<WorkerInfo>& workers() const = 0;
+
+  // Queues `runs` for the worker; the transport splits them into messages that fit.
+  virtual void assign(int rank, std::span<const IdRun> runs) = 0;
+
+  // Hands every status batch that has arrived to `handle`. Never blocks. Returns the
+  // number of batches handled.
+  virtual std::size_t poll(const StatusHandler& handle) = 0;
+
+  // Sleeps until a batch may have arrived, at most `timeout`. Must not spin: rank 0 shares
+  // the node with workers.
+  virtual void wait(std::chrono::microseconds timeout) = 0;
+
+  // Tells every worker to finish, then collects what they still send (handed to `handle`)
+  // until each has said goodbye or `deadline` passed.
+  virtual void stop_workers(const StatusHandler& handle, std::chrono::milliseconds deadline) = 0;
+};
+
+}  // namespace tasktrack

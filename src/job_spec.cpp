@@ -1,0 +1,537 @@
+// The boundary where user input becomes a JobSpec: CLI11 reads the command line, toml++
+// the job file; everything is checked here, so that a bad job ends before any work starts
+// with one line that names the setting, the value and what is wrong with it.
+#include "tasktrack/job_spec.hpp"
+
+#include <toml++/toml.h>
+#include <CLI/CLI.hpp>
+
+#include <algorithm>
+#include <cerrno>
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <limits>
+#include <optional>
+#include <stdexcept>
+#include <string_view>
+#include <system_error>
+
+#include "tasktrack/error.hpp"
+
+namespace tasktrack {
+namespace {
+
+// One setting as the user wrote it, as text, and where it came from ("--subtasks", or
+// "subtasks (job file 'pi.toml', line 3)"), so that an error can point at it. Flags and
+// job-file values go through the same checks.
+struct Setting {
+  std::string text;
+  std::string where;
+};
+
+// Everything the user asked for, before validation. A flag replaces the job file's value.
+struct Settings {
+  std::optional<Setting> kernel, range, subtasks, schedule, chunk, threads, retries, summary_json,
+      quiet, progress_interval;
+  std::map<std::string, std::string> params;
+  std::string job_file;
+};
+
+// The keys a job file may hold: the flags' names, plus the [params] table.
+constexpr std::string_view job_file_keys[] = {
+    "kernel",  "range",   "subtasks",     "params", "schedule",         "chunk",
+    "threads", "retries", "summary-json", "quiet",  "progress-interval"};
+
+[[noreturn]] void fail(const std::string& where, const std::string& problem) {
+  throw UsageError(where + ": " + problem);
+}
+
+// Runs `parse` and puts `where` in front of the message of any UsageError it throws, for
+// the public parsers (parse_range, parse_duration) whose messages cannot know the source.
+template <typename Parse>
+auto with_context(const std::string& where, Parse parse) {
+  try {
+    return parse();
+  } catch (const UsageError& error) {
+    fail(where, error.what());
+  }
+}
+
+std::string join(const std::vector<std::string>& items) {
+  std::string text;
+  for (const auto& item : items) text += (text.empty() ? "" : ", ") + item;
+  return text;
+}
+
+std::string known_kernels(const KernelRegistry& registry) {
+  std::vector<std::string> names;
+  for (const KernelInfo* info : registry.all()) names.push_back(info->name);
+  return "known kernels: " + (names.empty() ? std::string("none") : join(names));
+}
+
+// Strict decimal parsing of all of `text`: no sign, no spaces, no trailing junk, at most
+// `max`. Returns the value; throws UsageError naming `where`.
+std::uint64_t parse_count(const Setting& setting, std::uint64_t max) {
+  const std::string& text = setting.text;
+  const char* const end = text.data() + text.size();
+  std::uint64_t value = 0;
+  // A leading '-' is refused by from_chars for unsigned types; say why.
+  const bool negative = !text.empty() && text.front() == '-';
+  const auto [ptr, error] = std::from_chars(text.data() + (negative ? 1 : 0), end, value);
+  const bool all_digits =
+      ptr == end && (error == std::errc{} || error == std::errc::result_out_of_range);
+  if (all_digits && negative) fail(setting.where, "must not be negative, got '" + text + "'");
+  if (error == std::errc::result_out_of_range || (all_digits && value > max)) {
+    fail(setting.where, "'" + text + "' is too large (at most " + std::to_string(max) + ")");
+  }
+  if (error != std::errc{} || ptr != end || negative) {
+    fail(setting.where, "expected a whole number, got '" + text + "'");
+  }
+  return value;
+}
+
+// A count that, when given, must be at least 1 (0 means "the default" inside JobSpec, so
+// a user's explicit 0 is refused rather than silently reinterpreted).
+std::uint32_t parse_positive_count(const Setting& setting) {
+  const std::uint64_t value = parse_count(setting, std::numeric_limits<std::uint32_t>::max());
+  if (value == 0) fail(setting.where, "must be at least 1, got '" + setting.text + "'");
+  return static_cast<std::uint32_t>(value);
+}
+
+std::int64_t parse_range_bound(std::string_view text, const std::string& range_text) {
+  std::int64_t value = 0;
+  const char* const end = text.data() + text.size();
+  const auto [ptr, error] = std::from_chars(text.data(), end, value);
+  if (error == std::errc::result_out_of_range) {
+    throw UsageError("range '" + range_text + "': bound '" + std::string(text) +
+                     "' does not fit in 64 bits");
+  }
+  if (error != std::errc{} || ptr != end) {
+    throw UsageError("malformed range '" + range_text +
+                     "': expected LO:HI with integers LO < HI, e.g. 0:1000");
+  }
+  return value;
+}
+
+// Shortest text that reads back as the same double, and still looks like a float ("3.0",
+// not "3"), as a user would type it.
+std::string float_text(double value) {
+  char buffer[64];
+  const auto result = std::to_chars(buffer, buffer + sizeof buffer, value);
+  std::string text(buffer, result.ptr);
+  if (text.find_first_of(".eEni") == std::string::npos) text += ".0";
+  return text;
+}
+
+// "an integer", "a string (\"ten\")": how an error describes the value it refuses.
+std::string describe(const toml::node& node) {
+  switch (node.type()) {
+    case toml::node_type::string:
+      return "a string (\"" + node.as_string()->get() + "\")";
+    case toml::node_type::integer:
+      return "an integer (" + std::to_string(node.as_integer()->get()) + ")";
+    case toml::node_type::floating_point:
+      return "a float (" + float_text(node.as_floating_point()->get()) + ")";
+    case toml::node_type::boolean:
+      return node.as_boolean()->get() ? "a boolean (true)" : "a boolean (false)";
+    case toml::node_type::table:
+      return "a table";
+    case toml::node_type::array:
+      return "an array";
+    case toml::node_type::date:
+    case toml::node_type::time:
+    case toml::node_type::date_time:
+      return "a date or time";
+    case toml::node_type::none:
+      break;
+  }
+  return "nothing";
+}
+
+std::string line_of(const toml::node& node) {
+  return std::to_string(node.source().begin.line);
+}
+
+// Reads the whole file; fopen/errno rather than toml::parse_file, whose error does not
+// tell "missing" from "unreadable".
+std::string read_job_file_text(const std::string& path) {
+  std::FILE* file = std::fopen(path.c_str(), "rb");
+  if (file == nullptr) throw UsageError("job file '" + path + "': " + std::strerror(errno));
+  std::string text;
+  char buffer[65536];
+  std::size_t count = 0;
+  while ((count = std::fread(buffer, 1, sizeof buffer, file)) > 0) text.append(buffer, count);
+  const bool failed = std::ferror(file) != 0;
+  const int read_errno = errno;  // e.g. EISDIR for a directory
+  std::fclose(file);
+  if (failed) throw UsageError("job file '" + path + "': " + std::strerror(read_errno));
+  return text;
+}
+
+// A [params] value as the text a user would pass to --param.
+std::string param_text(const toml::node& node, const std::string& where) {
+  if (const auto* value = node.as_string()) return value->get();
+  if (const auto* value = node.as_integer()) return std::to_string(value->get());
+  if (const auto* value = node.as_floating_point()) return float_text(value->get());
+  if (const auto* value = node.as_boolean()) return value->get() ? "true" : "false";
+  fail(where, "must be an integer, float, string or boolean, not " + describe(node));
+}
+
+// Reads a TOML job file into Settings. Each key's type is checked here; its value is
+// checked later, with the flags'.
+Settings read_job_file(const std::string& path) {
+  const std::string content = read_job_file_text(path);
+  toml::table table;
+  try {
+    table = toml::parse(content, path);
+  } catch (const toml::parse_error& error) {
+    const auto& begin = error.source().begin;
+    throw UsageError("job file '" + path + "', line " + std::to_string(begin.line) + ", column " +
+                     std::to_string(begin.column) + ": " + std::string(error.description()));
+  }
+
+  Settings settings;
+  settings.job_file = path;
+  for (const auto& [key, node] : table) {
+    const std::string name(key.str());
+    const std::string where = name + " (job file '" + path + "', line " + line_of(node) + ")";
+    const auto expect = [&](bool ok, std::string_view wanted) {
+      if (!ok) fail(where, "must be " + std::string(wanted) + ", not " + describe(node));
+    };
+
+    if (name == "params") {
+      expect(node.is_table(), "a table of NAME = VALUE");
+      for (const auto& [param_key, param_node] : *node.as_table()) {
+        const std::string param_name(param_key.str());
+        settings.params[param_name] =
+            param_text(param_node, "params." + param_name + " (job file '" + path + "', line " +
+                                       line_of(param_node) + ")");
+      }
+    } else if (name == "range") {
+      // "LO:HI", or [LO, HI]: both end up as "LO:HI" text for parse_range.
+      const toml::array* array = node.as_array();
+      if (array != nullptr && array->size() == 2 && (*array)[0].is_integer() &&
+          (*array)[1].is_integer()) {
+        settings.range = Setting{std::to_string((*array)[0].as_integer()->get()) + ":" +
+                                     std::to_string((*array)[1].as_integer()->get()),
+                                 where};
+      } else {
+        expect(node.is_string(), "a string \"LO:HI\" or an array [LO, HI] of two integers");
+        settings.range = Setting{node.as_string()->get(), where};
+      }
+    } else if (name == "kernel" || name == "schedule" || name == "summary-json") {
+      expect(node.is_string(), "a string");
+      const Setting setting{node.as_string()->get(), where};
+      (name == "kernel"     ? settings.kernel
+       : name == "schedule" ? settings.schedule
+                            : settings.summary_json) = setting;
+    } else if (name == "subtasks" || name == "chunk" || name == "threads" || name == "retries") {
+      expect(node.is_integer(), "an integer");
+      const Setting setting{std::to_string(node.as_integer()->get()), where};
+      (name == "subtasks"  ? settings.subtasks
+       : name == "chunk"   ? settings.chunk
+       : name == "threads" ? settings.threads
+                           : settings.retries) = setting;
+    } else if (name == "quiet") {
+      expect(node.is_boolean(), "a boolean (true or false)");
+      settings.quiet = Setting{node.as_boolean()->get() ? "true" : "false", where};
+    } else if (name == "progress-interval") {
+      // A duration string ("30s"), or a number of seconds.
+      if (const auto* integer = node.as_integer()) {
+        settings.progress_interval = Setting{std::to_string(integer->get()), where};
+      } else if (const auto* real = node.as_floating_point()) {
+        settings.progress_interval = Setting{float_text(real->get()), where};
+      } else {
+        expect(node.is_string(), "a duration such as \"30s\", or a number of seconds");
+        settings.progress_interval = Setting{node.as_string()->get(), where};
+      }
+    } else {
+      std::vector<std::string> known(std::begin(job_file_keys), std::end(job_file_keys));
+      throw UsageError("job file '" + path + "', line " + line_of(node) + ": unknown key '" + name +
+                       "' (known keys: " + join(known) + ")");
+    }
+  }
+  return settings;
+}
+
+// Checks every setting and builds the JobSpec. Kernel, range and subtasks first: later
+// checks (subtasks against the range, params against the kernel) need them.
+JobSpec make_job(const Settings& settings, const KernelRegistry& registry) {
+  JobSpec job;
+  job.job_file = settings.job_file;
+
+  if (!settings.kernel) {
+    throw UsageError("no kernel given: pass --kernel NAME or set kernel in a job file (" +
+                     known_kernels(registry) + ")");
+  }
+  const KernelInfo* kernel = registry.find(settings.kernel->text);
+  if (kernel == nullptr) {
+    fail(settings.kernel->where,
+         "unknown kernel '" + settings.kernel->text + "' (" + known_kernels(registry) + ")");
+  }
+  job.kernel = kernel->name;
+
+  if (!settings.range) {
+    throw UsageError("no range given: pass --range LO:HI or set range in a job file");
+  }
+  job.range =
+      with_context(settings.range->where, [&] { return parse_range(settings.range->text); });
+
+  if (settings.subtasks) {
+    job.subtasks = parse_positive_count(*settings.subtasks);
+    if (job.subtasks > job.range.size()) {
+      fail(settings.subtasks->where, std::to_string(job.subtasks) + " subtasks is more than the " +
+                                         std::to_string(job.range.size()) + " elements of range " +
+                                         settings.range->text + "; use at most " +
+                                         std::to_string(job.range.size()));
+    }
+  } else {
+    job.subtasks = Partition::default_count(job.range);
+  }
+
+  job.params = KernelRegistry::validate(*kernel, settings.params).all();
+
+  if (settings.schedule) {
+    const auto schedule = schedule_from_string(settings.schedule->text);
+    if (!schedule) {
+      fail(settings.schedule->where,
+           "unknown schedule '" + settings.schedule->text + "' (use static, dynamic or guided)");
+    }
+    job.schedule = *schedule;
+  }
+  if (settings.chunk) job.chunk = parse_positive_count(*settings.chunk);
+  if (settings.threads) job.threads = parse_positive_count(*settings.threads);
+  if (settings.retries) {
+    job.retries = static_cast<std::uint32_t>(
+        parse_count(*settings.retries, std::numeric_limits<std::uint32_t>::max()));
+  }
+  if (settings.summary_json) job.summary_json = settings.summary_json->text;
+  if (settings.quiet) job.quiet = settings.quiet->text == "true";
+  if (settings.progress_interval) {
+    const Setting& interval = *settings.progress_interval;
+    job.progress_interval =
+        with_context(interval.where, [&] { return parse_duration(interval.text); });
+    // Zero would print progress in a busy loop.
+    if (job.progress_interval <= 0) fail(interval.where, "must be greater than zero");
+  }
+  return job;
+}
+
+// Splits each --param NAME=VALUE (at the first '=': values may hold '=') into `params`,
+// replacing the job file's value of the same name.
+void apply_param_flags(const std::vector<std::string>& flags,
+                       std::map<std::string, std::string>& params) {
+  std::map<std::string, std::string> given;
+  for (const std::string& flag : flags) {
+    const auto equals = flag.find('=');
+    if (equals == std::string::npos) {
+      throw UsageError("--param: malformed '" + flag + "': expected NAME=VALUE");
+    }
+    const std::string name = flag.substr(0, equals);
+    if (name.empty()) throw UsageError("--param: empty parameter name in '" + flag + "'");
+    if (!given.emplace(name, flag.substr(equals + 1)).second) {
+      throw UsageError("--param: parameter '" + name + "' given twice");
+    }
+  }
+  for (auto& [name, value] : given) params[name] = value;
+}
+
+Command help_command(std::string text) {
+  Command command;
+  command.kind = Command::Kind::help;
+  command.help_text = std::move(text);
+  return command;
+}
+
+Command parse_unchecked(const std::vector<std::string>& args, const KernelRegistry& registry) {
+  CLI::App app{"Runs a job of many independent subtasks across an MPI cluster and tracks each one.",
+               "tasktrack"};
+  app.require_subcommand(0, 1);
+  app.footer("`tasktrack run --help` shows the options of a job.");
+  CLI::App* run = app.add_subcommand("run", "Run a job described by a job file and/or flags");
+  CLI::App* kernels = app.add_subcommand("kernels", "List the kernels and their parameters");
+  run->footer(
+      "A job file holds the same keys as the flags (kernel, range, subtasks, schedule, chunk,\n"
+      "threads, retries, summary-json, quiet, progress-interval) and a [params] table;\n"
+      "flags override it. `tasktrack kernels` lists the kernels and their parameters.");
+
+  // Every value is taken as text and checked by make_job, so that a flag and a job-file
+  // key get the same strict checks and messages.
+  std::string job_file;
+  std::map<std::string, std::string> text;
+  std::map<std::string, CLI::Option*> options;
+  const auto add = [&](const std::string& name, const std::string& type, std::string help) {
+    // The last of a repeated flag wins, so scripts can append overrides to a base command.
+    options[name] =
+        run->add_option("--" + name, text[name], std::move(help))->type_name(type)->take_last();
+  };
+  std::vector<std::string> param_flags;
+  bool quiet = false;
+
+  CLI::Option* job_file_option =
+      run->add_option("JOB_FILE", job_file, "TOML job file with the same keys as the flags")
+          ->type_name("FILE");
+  add("kernel", "NAME", "Kernel to run (" + known_kernels(registry) + ")");
+  add("range", "LO:HI", "Half-open integer range [LO, HI) the job covers");
+  add("subtasks", "N", "Number of subtasks (default: from the range size)");
+  run->add_option("--param", param_flags, "Kernel parameter; repeat for several")
+      ->type_name("NAME=VALUE")
+      ->allow_extra_args(false);
+  add("schedule", "static|dynamic|guided", "How subtasks are handed out (default: guided)");
+  add("chunk", "N", "Batch size for dynamic, smallest batch for guided");
+  add("threads", "T", "Threads per worker (default: SLURM_CPUS_PER_TASK, else cores)");
+  add("retries", "N", "Extra attempts for a failed subtask (default: 2)");
+  add("summary-json", "FILE", "Write the summary as JSON to FILE");
+  CLI::Option* quiet_option = run->add_flag("--quiet", quiet, "No progress on stderr");
+  add("progress-interval", "DURATION",
+      "Time between progress lines when stderr is not a terminal, e.g. 30s (default: 10s)");
+
+  if (args.empty()) return help_command(app.help());
+  try {
+    app.parse(std::vector<std::string>(args.rbegin(), args.rend()));  // CLI11 wants it reversed
+  } catch (const CLI::CallForHelp&) {
+    return help_command(app.help());  // help() shows the chosen subcommand's help
+  } catch (const CLI::ParseError& error) {
+    throw UsageError(error.what());
+  }
+
+  if (kernels->parsed()) {
+    Command command;
+    command.kind = Command::Kind::kernels;
+    return command;
+  }
+  if (!run->parsed()) return help_command(app.help());
+
+  Settings settings = job_file_option->count() > 0 ? read_job_file(job_file) : Settings{};
+  const auto flag = [&](const std::string& name, std::optional<Setting>& setting) {
+    if (options.at(name)->count() > 0) setting = Setting{text[name], "--" + name};
+  };
+  flag("kernel", settings.kernel);
+  flag("range", settings.range);
+  flag("subtasks", settings.subtasks);
+  flag("schedule", settings.schedule);
+  flag("chunk", settings.chunk);
+  flag("threads", settings.threads);
+  flag("retries", settings.retries);
+  flag("summary-json", settings.summary_json);
+  flag("progress-interval", settings.progress_interval);
+  if (quiet_option->count() > 0) settings.quiet = Setting{"true", "--quiet"};
+  apply_param_flags(param_flags, settings.params);
+
+  Command command;
+  command.kind = Command::Kind::run;
+  command.job = make_job(settings, registry);
+  return command;
+}
+
+}  // namespace
+
+Command parse_command_line(const std::vector<std::string>& args, const KernelRegistry& registry) {
+  try {
+    return parse_unchecked(args, registry);
+  } catch (const UsageError& error) {
+    // The contract is one line; messages quoting user input or libraries might hold more.
+    std::string message = error.what();
+    std::replace(message.begin(), message.end(), '\n', ' ');
+    throw UsageError(message);
+  }
+}
+
+Range parse_range(const std::string& text) {
+  const auto colon = text.find(':');
+  if (colon == std::string::npos) {
+    throw UsageError("malformed range '" + text +
+                     "': expected LO:HI with integers LO < HI, e.g. 0:1000");
+  }
+  // "1:2:3" fails here: the second bound "2:3" has trailing junk.
+  const std::string_view view = text;
+  const Range range{parse_range_bound(view.substr(0, colon), text),
+                    parse_range_bound(view.substr(colon + 1), text)};
+  if (range.hi < range.lo) {
+    throw UsageError("reversed range '" + text + "': HI must be greater than LO");
+  }
+  if (range.hi == range.lo) {
+    throw UsageError("empty range '" + text +
+                     "': it covers no elements; HI must be greater than LO");
+  }
+  // hi - lo must fit in int64 (Range::size); only a negative lo can make it overflow.
+  if (range.lo < 0 && range.hi > range.lo + std::numeric_limits<std::int64_t>::max()) {
+    throw UsageError("range '" + text + "' is too large: more than 2^63-1 elements");
+  }
+  return range;
+}
+
+double parse_duration(const std::string& text) {
+  const auto bad = [&](const std::string& problem) {
+    throw UsageError("bad duration '" + text + "': " + problem);
+  };
+  const std::string expected = "expected a number with an optional unit ms, s, m or h, e.g. 30s";
+  if (text.empty()) bad("empty; " + expected);
+  if (text.front() == '-') bad("must not be negative");
+
+  double value = 0;
+  const char* const end = text.data() + text.size();
+  const auto [ptr, error] = std::from_chars(text.data(), end, value);
+  if (error == std::errc::result_out_of_range) bad("too large");
+  if (error != std::errc{}) bad(expected);
+
+  const std::string_view unit(ptr, static_cast<std::size_t>(end - ptr));
+  double seconds_per_unit = 0;
+  if (unit.empty() || unit == "s") {
+    seconds_per_unit = 1;
+  } else if (unit == "ms") {
+    seconds_per_unit = 1e-3;
+  } else if (unit == "m") {
+    seconds_per_unit = 60;
+  } else if (unit == "h") {
+    seconds_per_unit = 3600;
+  } else {
+    bad("unknown unit '" + std::string(unit) + "' (use ms, s, m or h)");
+  }
+  const double seconds = value * seconds_per_unit;
+  if (!std::isfinite(seconds)) bad("not a finite number of seconds");
+  return seconds;
+}
+
+void to_json(nlohmann::json& out, const JobSpec& job) {
+  out = nlohmann::json{
+      {"kernel", job.kernel},
+      {"range", {{"lo", job.range.lo}, {"hi", job.range.hi}}},
+      {"subtasks", job.subtasks},
+      {"params", job.params},
+      {"schedule", to_string(job.schedule)},
+      {"chunk", job.chunk},
+      {"threads", job.threads},
+      {"retries", job.retries},
+      {"summary_json", job.summary_json},
+      {"quiet", job.quiet},
+      {"progress_interval", job.progress_interval},
+      {"job_file", job.job_file},
+  };
+}
+
+// Every key is required: the JSON comes from to_json on rank 0, so a missing key is a
+// bug (nlohmann::json::out_of_range); an unknown schedule throws std::invalid_argument.
+void from_json(const nlohmann::json& in, JobSpec& job) {
+  in.at("kernel").get_to(job.kernel);
+  in.at("range").at("lo").get_to(job.range.lo);
+  in.at("range").at("hi").get_to(job.range.hi);
+  in.at("subtasks").get_to(job.subtasks);
+  in.at("params").get_to(job.params);
+  const auto schedule = schedule_from_string(in.at("schedule").get<std::string>());
+  if (!schedule) {
+    throw std::invalid_argument("job JSON: unknown schedule " + in.at("schedule").dump());
+  }
+  job.schedule = *schedule;
+  in.at("chunk").get_to(job.chunk);
+  in.at("threads").get_to(job.threads);
+  in.at("retries").get_to(job.retries);
+  in.at("summary_json").get_to(job.summary_json);
+  in.at("quiet").get_to(job.quiet);
+  in.at("progress_interval").get_to(job.progress_interval);
+  in.at("job_file").get_to(job.job_file);
+}
+
+}  // namespace tasktrack

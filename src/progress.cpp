@@ -1,0 +1,67 @@
+#include "tasktrack/progress.hpp"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <string>
+
+namespace tasktrack {
+
+namespace {
+constexpr double terminal_refresh_seconds = 0.25;
+constexpr int bar_width = 30;
+
+std::string eta_text(double seconds) {
+  if (seconds < 0 || seconds > 1e7) return "--";
+  const auto total = static_cast<long>(seconds + 0.5);
+  if (total >= 3600) return fmt::format("{}h{:02}m", total / 3600, total % 3600 / 60);
+  if (total >= 60) return fmt::format("{}m{:02}s", total / 60, total % 60);
+  return fmt::format("{}s", total);
+}
+}  // namespace
+
+Progress::Progress(std::uint32_t total, bool quiet, bool interactive, double interval_seconds,
+                   std::FILE* out)
+    : total_(total),
+      quiet_(quiet),
+      interactive_(interactive),
+      interval_(interactive ? terminal_refresh_seconds : interval_seconds),
+      out_(out),
+      next_print_(interval_) {}
+
+bool Progress::stderr_is_terminal() { return ::isatty(STDERR_FILENO) == 1; }
+
+void Progress::update(std::uint32_t done, std::uint32_t failed, double now) {
+  if (quiet_ || now < next_print_) return;
+  next_print_ = now + interval_;
+  print(done, failed, now);
+}
+
+void Progress::finish(std::uint32_t done, std::uint32_t failed, double now) {
+  if (quiet_ || !interactive_ || !printed_) return;
+  print(done, failed, now);
+  std::fputc('\n', out_);
+  std::fflush(out_);
+}
+
+void Progress::print(std::uint32_t done, std::uint32_t failed, double now) {
+  const std::uint32_t finished = done + failed;
+  const double fraction = total_ > 0 ? static_cast<double>(finished) / total_ : 1.0;
+  const double rate = now > 0 ? finished / now : 0;
+  const double eta = rate > 0 ? (total_ - finished) / rate : -1;
+  const std::string counts =
+      fmt::format("{}/{} done, {} failed, {:.1f}/s, ETA {}", done, total_, failed, rate,
+                  eta_text(eta));
+  if (interactive_) {
+    const int filled = static_cast<int>(fraction * bar_width);
+    fmt::print(out_, "\r[{}{}] {:5.1f}% {}\x1b[K", std::string(filled, '#'),
+               std::string(bar_width - filled, '.'), 100 * fraction, counts);
+  } else {
+    fmt::print(out_, "tasktrack: progress {:.1f}% {} after {:.0f}s\n", 100 * fraction, counts,
+               now);
+  }
+  std::fflush(out_);
+  printed_ = true;
+}
+
+}  // namespace tasktrack

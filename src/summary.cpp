@@ -1,0 +1,135 @@
+#include "tasktrack/summary.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "tasktrack/error.hpp"
+
+namespace tasktrack {
+
+int Summary::exit_code() const { return failed > 0 ? exit_failed_subtasks : exit_success; }
+
+std::string Summary::status_text() const {
+  return failed > 0 ? "completed_with_failures" : "completed";
+}
+
+namespace {
+
+std::string params_text(const std::map<std::string, std::string>& params) {
+  std::string text;
+  for (const auto& [name, value] : params) {
+    text += fmt::format("{}{}={}", text.empty() ? "" : " ", name, value);
+  }
+  return text;
+}
+
+// Failure details can hold anything a kernel threw; the summary shows one line of it.
+std::string one_line(const std::string& text, std::size_t limit = 100) {
+  std::string line = text.substr(0, text.find('\n'));
+  if (line.size() > limit) line = line.substr(0, limit - 3) + "...";
+  return line;
+}
+
+constexpr std::size_t failures_shown = 10;
+
+}  // namespace
+
+void print_summary(std::ostream& out, const Summary& s) {
+  const JobSpec& job = s.job;
+  out << fmt::format("tasktrack: {} over [{}, {}) in {} subtasks, schedule {}\n", job.kernel,
+                     job.range.lo, job.range.hi, job.subtasks, to_string(job.schedule));
+  if (!job.params.empty()) out << fmt::format("  params     {}\n", params_text(job.params));
+  out << fmt::format("  ranks      {} ({} worker{} x {} thread{})\n", s.ranks, s.workers,
+                     s.workers == 1 ? "" : "s", s.threads_per_worker,
+                     s.threads_per_worker == 1 ? "" : "s");
+  out << fmt::format("  status     {}: {} done, {} failed of {} ({} retried, {} duplicates)\n",
+                     s.status_text(), s.done, s.failed, s.total, s.retried, s.duplicates);
+  out << fmt::format("  result     {}\n", s.result_line);
+  const double rate = s.wall_seconds > 0 ? s.done / s.wall_seconds : 0;
+  out << fmt::format("  wall       {:.3f} s, {:.1f} subtasks/s; rank 0 used {:.3f} CPU s\n",
+                     s.wall_seconds, rate, s.coordinator_cpu_seconds);
+  out << fmt::format("  {:>5} {:<20} {:>7} {:>9} {:>7} {:>9} {:>6}\n", "rank", "host", "threads",
+                     "done", "failed", "busy s", "util");
+  for (const RankSummary& r : s.per_rank) {
+    out << fmt::format("  {:>5} {:<20} {:>7} {:>9} {:>7} {:>9.3f} {:>5.1f}%\n", r.rank,
+                       one_line(r.host, 20), r.threads, r.done, r.failed, r.busy_seconds,
+                       100 * r.utilization);
+  }
+  if (!s.slowest.empty()) {
+    out << "  slowest   ";
+    for (const SlowSubtask& slow : s.slowest) {
+      out << fmt::format(" #{} {:.3f}s (rank {})", slow.subtask, slow.seconds, slow.rank);
+    }
+    out << "\n";
+  }
+  if (!s.failures.empty()) {
+    out << fmt::format("  failures   {} subtask{} failed for good:\n", s.failures.size(),
+                       s.failures.size() == 1 ? "" : "s");
+    for (std::size_t i = 0; i < std::min(s.failures.size(), failures_shown); ++i) {
+      const FailureSummary& f = s.failures[i];
+      out << fmt::format("    #{} after {} attempt{}: {}: {}\n", f.subtask, f.attempts,
+                         f.attempts == 1 ? "" : "s", to_string(f.reason), one_line(f.detail));
+    }
+    if (s.failures.size() > failures_shown) {
+      out << fmt::format("    ... and {} more (see --summary-json)\n",
+                         s.failures.size() - failures_shown);
+    }
+  }
+}
+
+nlohmann::json summary_to_json(const Summary& s) {
+  using nlohmann::json;
+  json per_rank = json::array();
+  for (const RankSummary& r : s.per_rank) {
+    per_rank.push_back({{"rank", r.rank},
+                        {"host", r.host},
+                        {"threads", r.threads},
+                        {"done", r.done},
+                        {"failed", r.failed},
+                        {"busy_seconds", r.busy_seconds},
+                        {"utilization", r.utilization}});
+  }
+  json failures = json::array();
+  for (const FailureSummary& f : s.failures) {
+    failures.push_back({{"subtask", f.subtask},
+                        {"attempts", f.attempts},
+                        {"reason", to_string(f.reason)},
+                        {"detail", f.detail}});
+  }
+  json slowest = json::array();
+  for (const SlowSubtask& slow : s.slowest) {
+    slowest.push_back({{"subtask", slow.subtask}, {"rank", slow.rank}, {"seconds", slow.seconds}});
+  }
+  const JobSpec& job = s.job;
+  return json{
+      {"version", summary_version},
+      {"status", s.status_text()},
+      {"exit_code", s.exit_code()},
+      {"job",
+       {{"kernel", job.kernel},
+        {"range", {job.range.lo, job.range.hi}},
+        {"params", job.params},
+        {"subtasks", job.subtasks},
+        {"schedule", to_string(job.schedule)},
+        {"retries", job.retries}}},
+      {"ranks", s.ranks},
+      {"workers", s.workers},
+      {"threads_per_worker", s.threads_per_worker},
+      {"wall_seconds", s.wall_seconds},
+      {"subtasks",
+       {{"total", s.total},
+        {"done", s.done},
+        {"failed", s.failed},
+        {"retried", s.retried},
+        {"duplicates", s.duplicates}}},
+      {"throughput_per_second", s.wall_seconds > 0 ? s.done / s.wall_seconds : 0.0},
+      {"result", s.result},
+      {"coordinator_cpu_seconds", s.coordinator_cpu_seconds},
+      {"per_rank", per_rank},
+      {"failures", failures},
+      {"slowest", slowest},
+  };
+}
+
+}  // namespace tasktrack
