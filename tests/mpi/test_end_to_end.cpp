@@ -165,6 +165,55 @@ TEST(EndToEnd, ManySmallSubtasksAreEachAccountedOnce) {
   EXPECT_EQ(run.summary.at("subtasks").at("duplicates"), 0);
 }
 
+TEST(EndToEnd, AKernelThatThrowsFailsItsSubtasksNotItsRank) {
+  // Rows 60..79 lie outside a 60-row image: the mandelbrot kernel throws for those subtasks
+  // on every attempt. The others complete; the job ends with exit code 1.
+  const std::string image = (scratch_dir() / "partial.png").string();
+  const Job job{"mandelbrot",
+                {0, 80},
+                20,
+                {{"width", "40"}, {"height", "60"}, {"max_iter", "50"}, {"output", image}}};
+  const JobRun run = run_job(job, {"--retries", "1"});
+  ASSERT_FALSE(run.process.timed_out);
+  EXPECT_EQ(run.process.exit_code, 1) << run.process.err;
+  ASSERT_TRUE(run.summary.is_object()) << run.process.out << run.process.err;
+  const json& s = run.summary;
+  EXPECT_EQ(s.at("status"), "completed_with_failures");
+  EXPECT_EQ(s.at("exit_code"), 1);
+  EXPECT_EQ(s.at("subtasks").at("done"), 15);
+  EXPECT_EQ(s.at("subtasks").at("failed"), 5);
+  EXPECT_EQ(s.at("subtasks").at("retried"), 5);
+  ASSERT_EQ(s.at("failures").size(), 5u);
+  SubtaskId expected_id = 15;
+  for (const json& failure : s.at("failures")) {
+    EXPECT_EQ(failure.at("subtask"), expected_id++);
+    EXPECT_EQ(failure.at("attempts"), 2);
+    EXPECT_EQ(failure.at("reason"), "exception");
+    EXPECT_NE(failure.at("detail").get<std::string>().find("height"), std::string::npos)
+        << failure.at("detail");
+  }
+  EXPECT_EQ(s.at("result").at("rows"), 60);
+  EXPECT_NE(run.process.out.find("failed for good"), std::string::npos) << run.process.out;
+}
+
+TEST(EndToEnd, ProgressLinesGoToStderrWhenItIsNotATerminal) {
+  const Job job{"sleep", {0, 40}, 40, {{"mean", "0.02"}}};
+  std::vector<std::string> argv;
+  if (processes > 0) argv = testing::mpirun_prefix(processes);
+  argv.insert(argv.end(), {TASKTRACK_BINARY, "run", "--kernel", "sleep", "--range", "0:40",
+                           "--subtasks", "40", "--param", "mean=0.02", "--threads", "1",
+                           "--progress-interval", "0.1s"});
+  const auto result = run_process(argv, 90);
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  std::size_t progress_lines = 0;
+  for (const std::string& line : testing::non_empty_lines(result.err)) {
+    if (line.rfind("tasktrack: progress ", 0) == 0) ++progress_lines;
+  }
+  EXPECT_GE(progress_lines, 1u) << result.err;
+  EXPECT_NE(result.out.find("sleep: 0.8 s slept by 40 subtasks"), std::string::npos)
+      << result.out;
+}
+
 }  // namespace
 }  // namespace tasktrack
 
