@@ -179,6 +179,17 @@ std::string param_text(const toml::node& node, const std::string& where) {
   fail(where, "must be an integer, float, string or boolean, not " + describe(node));
 }
 
+// Job-file keys whose value is a TOML string, or a TOML integer, and the setting each fills.
+using SettingMember = std::optional<Setting> Settings::*;
+const std::map<std::string_view, SettingMember> text_keys = {
+    {"kernel", &Settings::kernel},
+    {"schedule", &Settings::schedule},
+    {"summary-json", &Settings::summary_json}};
+const std::map<std::string_view, SettingMember> count_keys = {{"subtasks", &Settings::subtasks},
+                                                              {"chunk", &Settings::chunk},
+                                                              {"threads", &Settings::threads},
+                                                              {"retries", &Settings::retries}};
+
 // Reads a TOML job file into Settings. Each key's type is checked here; its value is
 // checked later, with the flags'.
 Settings read_job_file(const std::string& path) {
@@ -194,8 +205,10 @@ Settings read_job_file(const std::string& path) {
 
   Settings settings;
   settings.job_file = path;
-  for (const auto& [key, node] : table) {
-    const std::string name(key.str());
+  for (const auto& entry : table) {
+    // Not a structured binding: clang 14 cannot capture one in the lambda below.
+    const std::string name(entry.first.str());
+    const toml::node& node = entry.second;
     const std::string where = name + " (job file '" + path + "', line " + line_of(node) + ")";
     const auto expect = [&](bool ok, std::string_view wanted) {
       if (!ok) fail(where, "must be " + std::string(wanted) + ", not " + describe(node));
@@ -221,19 +234,12 @@ Settings read_job_file(const std::string& path) {
         expect(node.is_string(), "a string \"LO:HI\" or an array [LO, HI] of two integers");
         settings.range = Setting{node.as_string()->get(), where};
       }
-    } else if (name == "kernel" || name == "schedule" || name == "summary-json") {
+    } else if (const auto text_key = text_keys.find(name); text_key != text_keys.end()) {
       expect(node.is_string(), "a string");
-      const Setting setting{node.as_string()->get(), where};
-      (name == "kernel"     ? settings.kernel
-       : name == "schedule" ? settings.schedule
-                            : settings.summary_json) = setting;
-    } else if (name == "subtasks" || name == "chunk" || name == "threads" || name == "retries") {
+      settings.*text_key->second = Setting{node.as_string()->get(), where};
+    } else if (const auto count_key = count_keys.find(name); count_key != count_keys.end()) {
       expect(node.is_integer(), "an integer");
-      const Setting setting{std::to_string(node.as_integer()->get()), where};
-      (name == "subtasks"  ? settings.subtasks
-       : name == "chunk"   ? settings.chunk
-       : name == "threads" ? settings.threads
-                           : settings.retries) = setting;
+      settings.*count_key->second = Setting{std::to_string(node.as_integer()->get()), where};
     } else if (name == "quiet") {
       expect(node.is_boolean(), "a boolean (true or false)");
       settings.quiet = Setting{node.as_boolean()->get() ? "true" : "false", where};

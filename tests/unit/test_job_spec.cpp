@@ -1,0 +1,574 @@
+// The input boundary (job_spec.hpp): command line and job files in, a valid JobSpec or one
+// clear UsageError line out.
+#include "tasktrack/job_spec.hpp"
+
+#include <gtest/gtest.h>
+#include <stdlib.h>  // mkdtemp
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <initializer_list>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "tasktrack/error.hpp"
+
+namespace tasktrack {
+namespace {
+
+namespace fs = std::filesystem;
+using Args = std::vector<std::string>;
+
+ParamSpec param(std::string name, ParamType type, std::string default_value) {
+  ParamSpec spec;
+  spec.name = std::move(name);
+  spec.type = type;
+  spec.default_value = std::move(default_value);
+  return spec;
+}
+
+KernelInfo kernel(std::string name, std::vector<ParamSpec> params) {
+  KernelInfo info;
+  info.name = std::move(name);
+  info.params = std::move(params);
+  return info;
+}
+
+// Kernels of our own, so that these tests do not depend on the built-in kernels' params.
+// They are never run: `make` stays empty.
+const KernelRegistry& test_registry() {
+  static const KernelRegistry registry = [] {
+    ParamSpec n = param("n", ParamType::integer, "1");
+    n.min = 0;
+    ParamSpec mode = param("mode", ParamType::choice, "a");
+    mode.choices = {"a", "b"};
+    KernelRegistry built;
+    built.add(kernel("count", {n, param("scale", ParamType::real, "1.0"),
+                               param("label", ParamType::string, "x"), mode}));
+    built.add(kernel("plain", {}));
+    return built;
+  }();
+  return registry;
+}
+
+Command parse(const Args& args) {
+  return parse_command_line(args, test_registry());
+}
+
+// Expects `parse(args)` to throw a one-line UsageError whose message holds each of `parts`.
+void expect_usage_error(const Args& args, std::initializer_list<std::string> parts) {
+  std::string joined;
+  for (const auto& arg : args) joined += " " + arg;
+  SCOPED_TRACE("args:" + joined);
+  try {
+    parse(args);
+    ADD_FAILURE() << "no UsageError";
+  } catch (const UsageError& error) {
+    const std::string message = error.what();
+    EXPECT_EQ(message.find('\n'), std::string::npos) << message;
+    EXPECT_FALSE(message.empty());
+    for (const auto& part : parts) {
+      EXPECT_NE(message.find(part), std::string::npos) << "'" << part << "' not in: " << message;
+    }
+  }
+}
+
+// `args` after "run --kernel count --range 0:100".
+Args run_count(std::initializer_list<std::string> more = {}) {
+  Args args = {"run", "--kernel", "count", "--range", "0:100"};
+  args.insert(args.end(), more);
+  return args;
+}
+
+// ---- help and subcommands ----
+
+TEST(CommandLine, NoArgumentsIsHelp) {
+  const Command command = parse({});
+  EXPECT_EQ(command.kind, Command::Kind::help);
+  EXPECT_NE(command.help_text.find("run"), std::string::npos);
+  EXPECT_NE(command.help_text.find("kernels"), std::string::npos);
+}
+
+TEST(CommandLine, HelpFlags) {
+  for (const std::string flag : {"--help", "-h"}) {
+    const Command command = parse({flag});
+    EXPECT_EQ(command.kind, Command::Kind::help);
+    EXPECT_NE(command.help_text.find("kernels"), std::string::npos);
+  }
+}
+
+TEST(CommandLine, RunHelpShowsRunOptions) {
+  const Command command = parse({"run", "--help"});
+  EXPECT_EQ(command.kind, Command::Kind::help);
+  EXPECT_NE(command.help_text.find("--kernel"), std::string::npos) << command.help_text;
+  EXPECT_NE(command.help_text.find("--progress-interval"), std::string::npos);
+  EXPECT_NE(command.help_text.find("count, plain"), std::string::npos);  // known kernels
+}
+
+TEST(CommandLine, Kernels) {
+  EXPECT_EQ(parse({"kernels"}).kind, Command::Kind::kernels);
+}
+
+TEST(CommandLine, ParseErrorsAreOneLine) {
+  expect_usage_error({"frobnicate"}, {"frobnicate"});
+  expect_usage_error(run_count({"--bogus"}), {"--bogus"});
+  expect_usage_error({"run", "--kernel"}, {"--kernel"});
+  expect_usage_error({"run", "a.toml", "b.toml"}, {"b.toml"});
+  expect_usage_error({"kernels", "extra"}, {"extra"});
+}
+
+// ---- good command lines ----
+
+TEST(CommandLine, DefaultsFilledIn) {
+  const Command command = parse(run_count());
+  ASSERT_EQ(command.kind, Command::Kind::run);
+  const JobSpec& job = command.job;
+  EXPECT_EQ(job.kernel, "count");
+  EXPECT_EQ(job.range, (Range{0, 100}));
+  EXPECT_EQ(job.subtasks, Partition::default_count(Range{0, 100}));
+  const std::map<std::string, std::string> params = {
+      {"n", "1"}, {"scale", "1.0"}, {"label", "x"}, {"mode", "a"}};
+  EXPECT_EQ(job.params, params);
+  EXPECT_EQ(job.schedule, Schedule::guided);
+  EXPECT_EQ(job.chunk, 0u);
+  EXPECT_EQ(job.threads, 0u);
+  EXPECT_EQ(job.retries, 2u);
+  EXPECT_EQ(job.summary_json, "");
+  EXPECT_FALSE(job.quiet);
+  EXPECT_DOUBLE_EQ(job.progress_interval, 10.0);
+  EXPECT_EQ(job.job_file, "");
+}
+
+TEST(CommandLine, EveryFlag) {
+  const JobSpec job =
+      parse(run_count({"--subtasks", "10", "--param", "n=5", "--param", "label=a=b", "--schedule",
+                       "dynamic", "--chunk", "3", "--threads", "4", "--retries", "0",
+                       "--summary-json", "out.json", "--quiet", "--progress-interval", "250ms"}))
+          .job;
+  EXPECT_EQ(job.subtasks, 10u);
+  EXPECT_EQ(job.params.at("n"), "5");
+  EXPECT_EQ(job.params.at("label"), "a=b");  // split at the first '='
+  EXPECT_EQ(job.params.at("mode"), "a");     // default kept
+  EXPECT_EQ(job.schedule, Schedule::dynamic);
+  EXPECT_EQ(job.chunk, 3u);
+  EXPECT_EQ(job.threads, 4u);
+  EXPECT_EQ(job.retries, 0u);
+  EXPECT_EQ(job.summary_json, "out.json");
+  EXPECT_TRUE(job.quiet);
+  EXPECT_DOUBLE_EQ(job.progress_interval, 0.25);
+}
+
+TEST(CommandLine, LastOfARepeatedFlagWins) {
+  EXPECT_EQ(parse(run_count({"--subtasks", "3", "--subtasks", "4"})).job.subtasks, 4u);
+}
+
+TEST(CommandLine, NegativeRangeBounds) {
+  EXPECT_EQ(parse({"run", "--kernel", "plain", "--range=-5:10"}).job.range, (Range{-5, 10}));
+  EXPECT_EQ(parse({"run", "--kernel", "plain", "--range", "-5:10"}).job.range, (Range{-5, 10}));
+}
+
+TEST(CommandLine, SubtasksMayEqualRangeSize) {
+  EXPECT_EQ(parse(run_count({"--subtasks", "100"})).job.subtasks, 100u);
+  EXPECT_EQ(parse({"run", "--kernel", "plain", "--range", "7:8"}).job.subtasks, 1u);
+}
+
+// ---- bad command lines ----
+
+TEST(CommandLine, KernelErrors) {
+  expect_usage_error({"run", "--kernel", "nope", "--range", "0:10"},
+                     {"unknown kernel 'nope'", "count", "plain"});
+  expect_usage_error({"run", "--range", "0:10"}, {"no kernel", "count, plain"});
+  expect_usage_error({"run"}, {"no kernel"});
+}
+
+TEST(CommandLine, RangeErrors) {
+  expect_usage_error({"run", "--kernel", "count"}, {"no range"});
+  for (const std::string bad :
+       {"abc", "5", "1:2:3", "1:x", ":5", "5:", " 1:5", "1:5 ", "+1:5", "0x1:5", "1.5:5"}) {
+    expect_usage_error({"run", "--kernel", "count", "--range=" + bad},
+                       {"--range", "malformed range '" + bad + "'", "LO:HI"});
+  }
+  expect_usage_error({"run", "--kernel", "count", "--range="}, {"--range"});  // CLI11: missing
+  expect_usage_error({"run", "--kernel", "count", "--range", "10:5"}, {"reversed range '10:5'"});
+  expect_usage_error({"run", "--kernel", "count", "--range", "5:5"}, {"empty range '5:5'"});
+}
+
+TEST(CommandLine, SubtaskErrors) {
+  expect_usage_error(run_count({"--subtasks", "0"}), {"--subtasks", "at least 1"});
+  expect_usage_error(run_count({"--subtasks", "101"}),
+                     {"--subtasks", "101 subtasks", "100 elements", "0:100"});
+  expect_usage_error(run_count({"--subtasks", "abc"}), {"--subtasks", "whole number", "'abc'"});
+  expect_usage_error(run_count({"--subtasks", "5x"}), {"--subtasks", "whole number", "'5x'"});
+  expect_usage_error(run_count({"--subtasks=-3"}), {"--subtasks", "negative", "'-3'"});
+  expect_usage_error(run_count({"--subtasks", "99999999999"}), {"--subtasks", "too large"});
+}
+
+TEST(CommandLine, ThreadsChunkRetriesErrors) {
+  expect_usage_error(run_count({"--threads", "0"}), {"--threads", "at least 1"});
+  expect_usage_error(run_count({"--threads", "two"}), {"--threads", "whole number"});
+  expect_usage_error(run_count({"--chunk", "0"}), {"--chunk", "at least 1"});
+  expect_usage_error(run_count({"--retries=-1"}), {"--retries", "negative"});
+  expect_usage_error(run_count({"--retries", "two"}), {"--retries", "whole number", "'two'"});
+  expect_usage_error(run_count({"--retries", "1.5"}), {"--retries", "whole number"});
+}
+
+TEST(CommandLine, ParamErrors) {
+  expect_usage_error(run_count({"--param", "n"}), {"--param", "'n'", "NAME=VALUE"});
+  expect_usage_error(run_count({"--param", "=5"}), {"--param", "empty parameter name"});
+  expect_usage_error(run_count({"--param", "n=1", "--param", "n=2"}), {"'n' given twice"});
+  expect_usage_error(run_count({"--param", "zz=1"}), {"count", "zz"});
+  expect_usage_error(run_count({"--param", "n=abc"}), {"count", "'n'", "abc"});
+  expect_usage_error(run_count({"--param", "mode=c"}), {"'mode'", "'c'"});
+}
+
+TEST(CommandLine, ScheduleAndDurationErrors) {
+  expect_usage_error(run_count({"--schedule", "fifo"}),
+                     {"--schedule", "unknown schedule 'fifo'", "static, dynamic or guided"});
+  expect_usage_error(run_count({"--progress-interval", "5x"}),
+                     {"--progress-interval", "bad duration '5x'", "unknown unit 'x'"});
+  expect_usage_error(run_count({"--progress-interval=-1s"}), {"--progress-interval", "negative"});
+  expect_usage_error(run_count({"--progress-interval", "0"}),
+                     {"--progress-interval", "greater than zero"});
+}
+
+// ---- parse_range and parse_duration ----
+
+TEST(ParseRange, Bounds) {
+  EXPECT_EQ(parse_range("0:1"), (Range{0, 1}));
+  EXPECT_EQ(parse_range("-10:-5"), (Range{-10, -5}));
+  EXPECT_EQ(parse_range("0:9223372036854775807"), (Range{0, INT64_MAX}));
+  EXPECT_EQ(parse_range("-9223372036854775807:0"), (Range{-INT64_MAX, 0}));
+  EXPECT_THROW(parse_range("-9223372036854775808:0"), UsageError);  // size overflows
+  EXPECT_THROW(parse_range("0:9223372036854775808"), UsageError);
+  EXPECT_THROW(parse_range("abc"), UsageError);
+}
+
+TEST(ParseDuration, Units) {
+  EXPECT_DOUBLE_EQ(parse_duration("250ms"), 0.25);
+  EXPECT_DOUBLE_EQ(parse_duration("30s"), 30.0);
+  EXPECT_DOUBLE_EQ(parse_duration("5m"), 300.0);
+  EXPECT_DOUBLE_EQ(parse_duration("1h"), 3600.0);
+  EXPECT_DOUBLE_EQ(parse_duration("1.5s"), 1.5);
+  EXPECT_DOUBLE_EQ(parse_duration("2"), 2.0);
+  EXPECT_DOUBLE_EQ(parse_duration("0.5"), 0.5);
+  EXPECT_DOUBLE_EQ(parse_duration("0"), 0.0);
+}
+
+TEST(ParseDuration, Refused) {
+  for (const std::string bad :
+       {"", "-1s", "-0.5", "5x", "s", "ms", "1.5 s", " 1s", "inf", "nan", "abc", "1e999", "1sec"}) {
+    SCOPED_TRACE("'" + bad + "'");
+    try {
+      parse_duration(bad);
+      ADD_FAILURE() << "accepted";
+    } catch (const UsageError& error) {
+      EXPECT_NE(std::string(error.what()).find("bad duration '" + bad + "'"), std::string::npos)
+          << error.what();
+    }
+  }
+}
+
+// ---- job files ----
+
+class JobFile : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string pattern = (fs::temp_directory_path() / "tasktrack_job_spec_XXXXXX").string();
+    ASSERT_NE(mkdtemp(pattern.data()), nullptr);
+    directory_ = pattern;
+  }
+  void TearDown() override { fs::remove_all(directory_); }
+
+  // Writes `content` to NAME in the temp directory and returns its path.
+  std::string write(const std::string& name, const std::string& content) {
+    const fs::path path = directory_ / name;
+    std::ofstream(path) << content;
+    return path.string();
+  }
+
+  fs::path directory_;
+};
+
+TEST_F(JobFile, EveryKey) {
+  const std::string path = write("all.toml", R"(
+kernel = "count"
+range = [-10, 90]
+subtasks = 10
+schedule = "static"
+chunk = 2
+threads = 3
+retries = 5
+summary-json = "s.json"
+quiet = true
+progress-interval = "1.5s"
+
+[params]
+n = 7
+scale = 2.5
+label = "hi"
+mode = "b"
+)");
+  const Command command = parse({"run", path});
+  ASSERT_EQ(command.kind, Command::Kind::run);
+  const JobSpec& job = command.job;
+  EXPECT_EQ(job.kernel, "count");
+  EXPECT_EQ(job.range, (Range{-10, 90}));
+  EXPECT_EQ(job.subtasks, 10u);
+  EXPECT_EQ(job.schedule, Schedule::static_shares);
+  EXPECT_EQ(job.chunk, 2u);
+  EXPECT_EQ(job.threads, 3u);
+  EXPECT_EQ(job.retries, 5u);
+  EXPECT_EQ(job.summary_json, "s.json");
+  EXPECT_TRUE(job.quiet);
+  EXPECT_DOUBLE_EQ(job.progress_interval, 1.5);
+  const std::map<std::string, std::string> params = {
+      {"n", "7"}, {"scale", "2.5"}, {"label", "hi"}, {"mode", "b"}};
+  EXPECT_EQ(job.params, params);
+  EXPECT_EQ(job.job_file, path);
+}
+
+TEST_F(JobFile, RangeAsStringAndDefaults) {
+  const std::string path = write("small.toml", "kernel = \"plain\"\nrange = \"0:1000\"\n");
+  const JobSpec job = parse({"run", path}).job;
+  EXPECT_EQ(job.range, (Range{0, 1000}));
+  EXPECT_EQ(job.subtasks, Partition::default_count(Range{0, 1000}));
+  EXPECT_TRUE(job.params.empty());
+}
+
+TEST_F(JobFile, ParamValuesBecomeTextAsTyped) {
+  const std::string path = write("params.toml", R"(
+kernel = "count"
+range = "0:10"
+[params]
+scale = 3.0
+label = true
+)");
+  const JobSpec job = parse({"run", path}).job;
+  EXPECT_EQ(job.params.at("scale"), "3.0");
+  EXPECT_EQ(job.params.at("label"), "true");
+}
+
+TEST_F(JobFile, FloatParamsRoundTrip) {
+  for (const double value : {0.1, 1e-7, 123456.789, 2.0 / 3.0, 1e20, -0.0}) {
+    char text[64];
+    std::snprintf(text, sizeof text, "%.17g", value);
+    const std::string path = write(
+        "float.toml",
+        std::string("kernel = \"count\"\nrange = \"0:10\"\n[params]\nscale = ") + text + "\n");
+    const std::string param = parse({"run", path}).job.params.at("scale");
+    EXPECT_EQ(std::stod(param), value) << param;
+  }
+}
+
+TEST_F(JobFile, ProgressIntervalAsNumber) {
+  const std::string integer = write("i.toml",
+                                    "kernel = \"plain\"\nrange = \"0:10\"\n"
+                                    "progress-interval = 2\n");
+  EXPECT_DOUBLE_EQ(parse({"run", integer}).job.progress_interval, 2.0);
+  const std::string real = write("r.toml",
+                                 "kernel = \"plain\"\nrange = \"0:10\"\n"
+                                 "progress-interval = 0.5\n");
+  EXPECT_DOUBLE_EQ(parse({"run", real}).job.progress_interval, 0.5);
+}
+
+TEST_F(JobFile, FlagsOverrideFile) {
+  const std::string path = write("base.toml", R"(
+kernel = "count"
+range = "0:100"
+subtasks = 10
+schedule = "static"
+quiet = false
+[params]
+n = 7
+label = "file"
+)");
+  const JobSpec job = parse({"run", path, "--subtasks", "20", "--schedule", "dynamic", "--quiet",
+                             "--param", "n=8", "--range", "0:50"})
+                          .job;
+  EXPECT_EQ(job.subtasks, 20u);
+  EXPECT_EQ(job.schedule, Schedule::dynamic);
+  EXPECT_TRUE(job.quiet);
+  EXPECT_EQ(job.params.at("n"), "8");
+  EXPECT_EQ(job.params.at("label"), "file");  // not overridden: kept
+  EXPECT_EQ(job.range, (Range{0, 50}));
+  EXPECT_EQ(job.job_file, path);
+
+  // Flags may come before the file too.
+  const std::string plain = write("plain.toml", "kernel = \"count\"\nrange = \"0:100\"\n");
+  EXPECT_EQ(parse({"run", "--kernel", "plain", plain}).job.kernel, "plain");
+}
+
+TEST_F(JobFile, FileErrors) {
+  const std::string missing = (directory_ / "missing.toml").string();
+  expect_usage_error({"run", missing}, {"job file '" + missing + "': No such file or directory"});
+  expect_usage_error({"run", directory_.string()}, {"job file", "Is a directory"});
+
+  const std::string malformed = write("bad.toml", "kernel = \"count\"\nrange = \n");
+  expect_usage_error({"run", malformed}, {"job file '" + malformed + "'", "line 2"});
+  const std::string unterminated = write("bad2.toml", "kernel = \"count\n");
+  expect_usage_error({"run", unterminated}, {"job file", "line 1"});
+  const std::string duplicate = write("dup.toml", "kernel = \"count\"\nkernel = \"plain\"\n");
+  expect_usage_error({"run", duplicate}, {"job file", "line 2", "kernel"});
+}
+
+TEST_F(JobFile, UnknownKey) {
+  const std::string path =
+      write("typo.toml", "kernel = \"count\"\nrange = \"0:10\"\nsubtask = 5\n");
+  expect_usage_error({"run", path}, {"unknown key 'subtask'", "line 3", "subtasks"});
+}
+
+TEST_F(JobFile, WrongTypes) {
+  const auto with = [&](const std::string& line) {
+    return write("type.toml", "kernel = \"count\"\nrange = \"0:10\"\n" + line + "\n");
+  };
+  expect_usage_error({"run", with("subtasks = \"ten\"")},
+                     {"subtasks", "line 3", "must be an integer", "\"ten\""});
+  expect_usage_error({"run", with("quiet = \"yes\"")}, {"quiet", "must be a boolean"});
+  expect_usage_error({"run", with("retries = 1.5")}, {"retries", "must be an integer", "float"});
+  expect_usage_error({"run", with("schedule = 1")}, {"schedule", "must be a string"});
+  expect_usage_error({"run", with("summary-json = false")}, {"summary-json", "must be a string"});
+  expect_usage_error({"run", with("progress-interval = true")}, {"progress-interval", "duration"});
+  expect_usage_error({"run", with("params = 5")}, {"params", "must be a table"});
+  expect_usage_error({"run", with("[params]\nn = [1, 2]")}, {"params.n", "line 4", "an array"});
+
+  const auto range = [&](const std::string& value) {
+    return write("range.toml", "kernel = \"count\"\nrange = " + value + "\n");
+  };
+  for (const std::string bad : {"[1]", "[1, 2, 3]", "[1, \"x\"]", "5", "{ lo = 1, hi = 2 }"}) {
+    expect_usage_error({"run", range(bad)}, {"range", "line 2", "\"LO:HI\"", "[LO, HI]"});
+  }
+  expect_usage_error({"run", write("kernel.toml", "kernel = 5\nrange = \"0:10\"\n")},
+                     {"kernel", "must be a string"});
+}
+
+TEST_F(JobFile, BadValuesNameTheFile) {
+  const auto with = [&](const std::string& lines) {
+    return write("value.toml", "kernel = \"count\"\n" + lines + "\n");
+  };
+  expect_usage_error({"run", with("range = \"0:10\"\nsubtasks = 0")},
+                     {"subtasks (job file", "line 3", "at least 1"});
+  expect_usage_error({"run", with("range = \"0:10\"\nsubtasks = -4")}, {"subtasks", "negative"});
+  expect_usage_error({"run", with("range = \"0:10\"\nthreads = 0")}, {"threads", "at least 1"});
+  expect_usage_error({"run", with("range = \"0:10\"\nchunk = 0")}, {"chunk", "at least 1"});
+  expect_usage_error({"run", with("range = \"0:10\"\nretries = -1")}, {"retries", "negative"});
+  expect_usage_error({"run", with("range = [10, 5]")}, {"range (job file", "reversed range"});
+  expect_usage_error({"run", with("range = \"0:10\"\nschedule = \"fifo\"")},
+                     {"unknown schedule 'fifo'"});
+  expect_usage_error({"run", with("range = \"0:10\"\nprogress-interval = \"soon\"")},
+                     {"progress-interval", "bad duration 'soon'"});
+  expect_usage_error({"run", with("range = \"0:10\"\n[params]\nzz = 1")}, {"count", "zz"});
+  expect_usage_error({"run", write("k.toml", "kernel = \"nope\"\nrange = \"0:10\"\n")},
+                     {"kernel (job file", "unknown kernel 'nope'"});
+}
+
+// ---- JSON ----
+
+void expect_same(const JobSpec& a, const JobSpec& b) {
+  EXPECT_EQ(a.kernel, b.kernel);
+  EXPECT_EQ(a.range, b.range);
+  EXPECT_EQ(a.subtasks, b.subtasks);
+  EXPECT_EQ(a.params, b.params);
+  EXPECT_EQ(a.schedule, b.schedule);
+  EXPECT_EQ(a.chunk, b.chunk);
+  EXPECT_EQ(a.threads, b.threads);
+  EXPECT_EQ(a.retries, b.retries);
+  EXPECT_EQ(a.summary_json, b.summary_json);
+  EXPECT_EQ(a.quiet, b.quiet);
+  EXPECT_EQ(a.progress_interval, b.progress_interval);
+  EXPECT_EQ(a.job_file, b.job_file);
+}
+
+TEST(JobSpecJson, RoundTripsEveryField) {
+  JobSpec job;
+  job.kernel = "mandelbrot";
+  job.range = Range{-9000000000, 600};
+  job.subtasks = 120;
+  job.params = {{"width", "800"}, {"output", "a b=c.png"}};
+  job.schedule = Schedule::static_shares;
+  job.chunk = 4;
+  job.threads = 8;
+  job.retries = 0;
+  job.summary_json = "summary.json";
+  job.quiet = true;
+  job.progress_interval = 0.1;
+  job.job_file = "jobs/mandelbrot.toml";
+
+  const nlohmann::json json = job;
+  EXPECT_EQ(json.at("schedule"), "static");
+  EXPECT_EQ(json.at("range").at("lo"), -9000000000);
+  expect_same(json.get<JobSpec>(), job);
+  // Through text, as it travels between ranks.
+  expect_same(nlohmann::json::parse(json.dump()).get<JobSpec>(), job);
+
+  for (const Schedule schedule : {Schedule::dynamic, Schedule::guided}) {
+    job.schedule = schedule;
+    expect_same(nlohmann::json(job).get<JobSpec>(), job);
+  }
+}
+
+TEST(JobSpecJson, RefusesUnknownSchedule) {
+  nlohmann::json json = JobSpec{};
+  json["schedule"] = "fifo";
+  EXPECT_THROW(json.get<JobSpec>(), std::invalid_argument);
+}
+
+// ---- the job files people copy (jobs/) ----
+
+#ifdef TASKTRACK_SOURCE_DIR
+const fs::path jobs_directory = fs::path(TASKTRACK_SOURCE_DIR) / "jobs";
+#endif
+
+TEST(ShippedJobFiles, EveryFileParses) {
+#ifndef TASKTRACK_SOURCE_DIR
+  GTEST_SKIP() << "TASKTRACK_SOURCE_DIR not defined";
+#else
+  int count = 0;
+  for (const auto& entry : fs::directory_iterator(jobs_directory)) {
+    if (entry.path().extension() != ".toml") continue;
+    SCOPED_TRACE(entry.path().string());
+    ++count;
+    try {
+      EXPECT_EQ(parse_command_line({"run", entry.path().string()}, kernel_registry()).kind,
+                Command::Kind::run);
+    } catch (const UsageError& error) {
+      ADD_FAILURE() << error.what();
+    }
+  }
+  EXPECT_GE(count, 3);
+#endif
+}
+
+TEST(ShippedJobFiles, Contents) {
+#ifndef TASKTRACK_SOURCE_DIR
+  GTEST_SKIP() << "TASKTRACK_SOURCE_DIR not defined";
+#else
+  const auto load = [](const char* name) {
+    return parse_command_line({"run", (jobs_directory / name).string()}, kernel_registry()).job;
+  };
+  const JobSpec mandelbrot = load("mandelbrot.toml");
+  EXPECT_EQ(mandelbrot.kernel, "mandelbrot");
+  EXPECT_EQ(mandelbrot.range, (Range{0, 600}));
+  EXPECT_EQ(mandelbrot.subtasks, 120u);
+  EXPECT_EQ(mandelbrot.schedule, Schedule::guided);
+  EXPECT_EQ(mandelbrot.params.at("width"), "800");
+  EXPECT_EQ(mandelbrot.params.at("height"), "600");
+  EXPECT_EQ(mandelbrot.params.at("max_iter"), "500");
+  EXPECT_EQ(mandelbrot.params.at("output"), "mandelbrot.png");
+
+  const JobSpec primes = load("primes.toml");
+  EXPECT_EQ(primes.kernel, "primes");
+  EXPECT_EQ(primes.range, (Range{0, 2000000}));
+  EXPECT_EQ(primes.subtasks, 200u);
+
+  const JobSpec pi = load("pi.toml");
+  EXPECT_EQ(pi.kernel, "pi");
+  EXPECT_EQ(pi.range, (Range{0, 50000000}));
+  EXPECT_EQ(pi.subtasks, 100u);
+  EXPECT_EQ(pi.params.at("seed"), "1");
+#endif
+}
+
+}  // namespace
+}  // namespace tasktrack
