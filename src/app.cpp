@@ -2,12 +2,14 @@
 
 #include <fmt/format.h>
 #include <mpi.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <boost/mpi/collectives.hpp>
 #include <boost/mpi/communicator.hpp>
 #include <boost/mpi/environment.hpp>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <optional>
@@ -16,7 +18,9 @@
 #include "tasktrack/error.hpp"
 #include "tasktrack/in_process_transport.hpp"
 #include "tasktrack/job_spec.hpp"
+#include "tasktrack/journal.hpp"
 #include "tasktrack/mpi_transport.hpp"
+#include "tasktrack/signals.hpp"
 #include "tasktrack/summary.hpp"
 #include "tasktrack/thread_pool.hpp"
 #include "tasktrack/worker.hpp"
@@ -27,9 +31,17 @@ namespace {
 
 using nlohmann::json;
 
+// How long rank 0 waits, after the summary, for healthy workers to say goodbye.
+constexpr std::chrono::milliseconds goodbye_deadline{10000};
+
 void print_error(const std::string& message) {
   std::fflush(stdout);
   fmt::print(stderr, "tasktrack: error: {}\n", message);
+  std::fflush(stderr);
+}
+
+void print_warning(const std::string& message) {
+  fmt::print(stderr, "tasktrack: warning: {}\n", message);
   std::fflush(stderr);
 }
 
@@ -76,6 +88,51 @@ void check_writable(const std::string& path) {
   if (!probe) throw UsageError("cannot write --summary-json file '" + path + "'");
 }
 
+// The journal a run appends to, and what an earlier run left in it.
+struct JournalSetup {
+  std::optional<JournalContents> resume;
+  std::unique_ptr<JournalWriter> writer;
+};
+
+// Opens the job's journal before anything starts: a journal of another job, an unreadable
+// header or an unwritable path is bad input (exit 2). A torn tail is cut with a warning.
+JournalSetup open_journal(const JobSpec& job) {
+  JournalSetup setup;
+  if (job.journal.empty()) return setup;
+  if (job.fresh) {
+    const std::string moved = move_journal_aside(job.journal);
+    if (!moved.empty()) print_warning("--fresh: moved the old journal to '" + moved + "'");
+  }
+  const std::string fingerprint = job_fingerprint(job);
+  std::uint64_t valid_bytes = 0;
+  std::error_code missing;
+  if (std::filesystem::file_size(job.journal, missing) > 0 && !missing) {
+    JournalContents contents = read_journal(job.journal);
+    if (!contents.fingerprint.empty() && contents.fingerprint != fingerprint) {
+      throw UsageError(fmt::format(
+          "journal '{}' belongs to another job (fingerprint {}, {}); this job's fingerprint is "
+          "{} ({}); use --fresh to start over or another --journal path",
+          job.journal, fingerprint_digest(contents.fingerprint), contents.fingerprint,
+          fingerprint_digest(fingerprint), fingerprint));
+    }
+    if (contents.warning) print_warning(*contents.warning);
+    valid_bytes = contents.valid_bytes;
+    setup.resume = std::move(contents);
+  }
+  try {
+    setup.writer = std::make_unique<JournalWriter>(job.journal, fingerprint, valid_bytes);
+  } catch (const SystemError& error) {
+    throw UsageError(error.what());
+  }
+  return setup;
+}
+
+Progress make_progress(const JobSpec& job) {
+  return Progress(job.subtasks, job.quiet, Progress::stderr_is_terminal(), job.progress_interval);
+}
+
+// Prints the summary (and writes the JSON) before anything else can go wrong: the job's
+// result is on record before workers are stopped and MPI is finalized.
 int report(const Summary& summary) {
   print_summary(std::cout, summary);
   std::cout.flush();
@@ -87,16 +144,30 @@ int report(const Summary& summary) {
   return summary.exit_code();
 }
 
-Progress make_progress(const JobSpec& job) {
-  return Progress(job.subtasks, job.quiet, Progress::stderr_is_terminal(), job.progress_interval);
+// Ends the process at once when pool threads are stuck inside kernels that ignored their
+// stop token: unwinding would destroy what they still use.
+void exit_if_threads_left_behind(unsigned left_behind, int exit_code) {
+  if (left_behind == 0) return;
+  print_warning(fmt::format("{} pool thread{} still inside a kernel that ignored its stop "
+                            "token; ending the process without waiting for {}",
+                            left_behind, left_behind == 1 ? " is" : "s are",
+                            left_behind == 1 ? "it" : "them"));
+  std::fflush(nullptr);
+  ::_exit(exit_code);
 }
 
-int run_in_process(const JobSpec& job, const Kernel& kernel, JobClock clock) {
+int run_in_process(const JobSpec& job, const Kernel& kernel, JobClock clock,
+                   JournalSetup& journal) {
   const unsigned threads = job.threads > 0 ? job.threads : default_thread_count(1);
-  InProcessTransport transport(kernel, job.partition(), threads, host_name(), clock);
+  InProcessTransport transport(kernel, job.partition(), threads, job.timeout, host_name(), clock);
   Progress progress = make_progress(job);
-  Coordinator coordinator(job, kernel, transport, 1, clock, progress);
-  return report(coordinator.run());
+  Coordinator coordinator(job, kernel, transport, 1, clock, progress, journal.writer.get(),
+                          journal.resume ? &*journal.resume : nullptr);
+  const int exit_code = report(coordinator.run());
+  coordinator.stop_workers(goodbye_deadline);
+  journal.writer.reset();
+  exit_if_threads_left_behind(transport.threads_left_behind(), exit_code);
+  return exit_code;
 }
 
 // What rank 0 tells every rank after parsing: run this job, or exit with this code.
@@ -104,6 +175,7 @@ struct Decision {
   std::optional<JobSpec> job;
   int exit_code = exit_success;
   double epoch = 0;
+  JournalSetup journal;  // rank 0 only
 };
 
 // Parses the command line and acts on everything but `run`. Prints for rank 0 only.
@@ -119,9 +191,13 @@ Decision decide(const std::vector<std::string>& args, const KernelRegistry& regi
       case Command::Kind::kernels:
         if (print) print_kernels(registry);
         return decision;
+      case Command::Kind::status:
+        if (print) decision.exit_code = print_journal_status(command.journal, std::cout);
+        return decision;
       case Command::Kind::run:
         make_kernel(registry, command.job);  // a kernel may refuse its parameters
         check_writable(command.job.summary_json);
+        decision.journal = open_journal(command.job);
         decision.job = std::move(command.job);
         decision.epoch = JobClock{}.epoch_unix;
         return decision;
@@ -146,21 +222,43 @@ unsigned worker_ranks_on_node(const boost::mpi::communicator& world) {
   return static_cast<unsigned>(std::max(1, local_size - rank0_here));
 }
 
+// A lost worker that never came back (stopped, hung in the kernel's host code) would hold
+// MPI_Finalize forever: rank 0 ends it with SIGKILL when it runs on this host. Under
+// mpirun --enable-recovery the job then finalizes normally. One on another host is left to
+// mpirun (documented in README).
+void end_silent_workers(const std::vector<WorkerInfo>& silent) {
+  const std::string here = host_name();
+  for (const WorkerInfo& worker : silent) {
+    if (worker.host == here && worker.pid > 0 && worker.pid != ::getpid()) {
+      print_warning(fmt::format("rank {} (pid {}) never answered Stop; ending it with SIGKILL",
+                                worker.rank, worker.pid));
+      ::kill(static_cast<pid_t>(worker.pid), SIGKILL);
+    } else {
+      print_warning(fmt::format("rank {} on {} never answered Stop; mpirun waits for it",
+                                worker.rank, worker.host));
+    }
+  }
+}
+
 int run_mpi(int argc, char** argv, const std::vector<std::string>& args,
             const KernelRegistry& registry) {
   boost::mpi::environment environment(argc, argv, boost::mpi::threading::funneled, false);
   boost::mpi::communicator world;
+  // Errors come back as codes (Boost.MPI throws them) instead of aborting the job, so one
+  // dead worker under --enable-recovery costs a retry, not the job.
+  MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
   const bool is_rank0 = world.rank() == 0;
   if (environment.thread_level() < boost::mpi::threading::funneled) {
     if (is_rank0) print_error("the MPI library does not provide MPI_THREAD_FUNNELED");
     return exit_usage;
   }
 
-  // Rank 0 alone reads the command line and any job file, so a bad input is reported once
-  // and every rank leaves with the same code before anything starts.
+  // Rank 0 alone reads the command line, any job file and the journal, so a bad input is
+  // reported once and every rank leaves with the same code before anything starts.
   std::string message;
+  Decision decision;
   if (is_rank0) {
-    const Decision decision = decide(args, registry, true);
+    decision = decide(args, registry, true);
     message = decision.job ? json{{"job", *decision.job}, {"epoch", decision.epoch}}.dump()
                            : json{{"exit", decision.exit_code}}.dump();
   }
@@ -172,29 +270,37 @@ int run_mpi(int argc, char** argv, const std::vector<std::string>& args,
 
   try {
     const auto kernel = make_kernel(registry, job);
-    if (world.size() == 1) return run_in_process(job, *kernel, clock);
+    if (world.size() == 1) return run_in_process(job, *kernel, clock, decision.journal);
 
     const unsigned threads = job.threads > 0 ? job.threads
                                              : default_thread_count(worker_ranks_on_node(world));
-    const std::string hello = json{{"host", host_name()}, {"threads", threads}}.dump();
+    const std::string hello =
+        json{{"host", host_name()}, {"threads", threads}, {"pid", ::getpid()}}.dump();
     std::vector<std::string> hellos;
     boost::mpi::gather(world, hello, hellos, 0);
     if (!is_rank0) {
-      Worker(world, *kernel, job.partition(), threads, clock).run();
+      const WorkerOptions options{threads, job.timeout, job.heartbeat};
+      const unsigned left_behind = Worker(world, *kernel, job.partition(), options, clock).run();
+      if (left_behind > 0) MPI_Finalize();  // before _exit: mpirun waits for it
+      exit_if_threads_left_behind(left_behind, exit_success);
       return exit_success;
     }
     std::vector<WorkerInfo> workers;
     for (int rank = 1; rank < world.size(); ++rank) {
       const json info = json::parse(hellos[rank]);
       workers.push_back(WorkerInfo{rank, info.at("host").get<std::string>(),
-                                   info.at("threads").get<unsigned>()});
+                                   info.at("threads").get<unsigned>(), info.at("pid").get<long>()});
     }
     Progress progress = make_progress(job);
     int exit_code = exit_success;
     {
       MpiTransport transport(world, std::move(workers));
-      Coordinator coordinator(job, *kernel, transport, world.size(), clock, progress);
+      Coordinator coordinator(job, *kernel, transport, world.size(), clock, progress,
+                              decision.journal.writer.get(),
+                              decision.journal.resume ? &*decision.journal.resume : nullptr);
       exit_code = report(coordinator.run());
+      decision.journal.writer.reset();
+      end_silent_workers(coordinator.stop_workers(goodbye_deadline));
     }
     return exit_code;
   } catch (const std::exception& error) {
@@ -209,12 +315,13 @@ int run_mpi(int argc, char** argv, const std::vector<std::string>& args,
 
 int run_main(int argc, char** argv, KernelRegistry& registry) {
   const std::vector<std::string> args(argv + 1, argv + argc);
+  install_stop_signal_handlers();
   try {
     if (launched_as_mpi_rank()) return run_mpi(argc, argv, args, registry);
-    const Decision decision = decide(args, registry, true);
+    Decision decision = decide(args, registry, true);
     if (!decision.job) return decision.exit_code;
     const auto kernel = make_kernel(registry, *decision.job);
-    return run_in_process(*decision.job, *kernel, JobClock{decision.epoch});
+    return run_in_process(*decision.job, *kernel, JobClock{decision.epoch}, decision.journal);
   } catch (const UsageError& error) {
     print_error(error.what());
     return exit_usage;

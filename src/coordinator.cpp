@@ -1,9 +1,15 @@
 #include "tasktrack/coordinator.hpp"
 
+#include <fmt/format.h>
 #include <sys/resource.h>
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
+#include <map>
+#include <thread>
+
+#include "tasktrack/signals.hpp"
 
 namespace tasktrack {
 
@@ -17,10 +23,15 @@ constexpr std::size_t slowest_kept = 5;
 constexpr std::chrono::microseconds first_pause{20};
 constexpr std::chrono::microseconds longest_pause{1000};
 
-// How long rank 0 waits for workers to say goodbye at the end.
-constexpr std::chrono::milliseconds stop_deadline{10000};
-
 bool slower(const SlowSubtask& a, const SlowSubtask& b) { return a.seconds > b.seconds; }
+
+std::string text_of(std::span<const std::byte> payload) {
+  return std::string(reinterpret_cast<const char*>(payload.data()), payload.size());
+}
+
+std::span<const std::byte> bytes_of(const std::string& text) {
+  return {reinterpret_cast<const std::byte*>(text.data()), text.size()};
+}
 
 }  // namespace
 
@@ -32,64 +43,136 @@ double cpu_seconds(bool thread) {
 }
 
 Coordinator::Coordinator(const JobSpec& job, const Kernel& kernel, Transport& transport,
-                         int ranks, JobClock clock, Progress& progress)
+                         int ranks, JobClock clock, Progress& progress, JournalWriter* journal,
+                         const JournalContents* resume)
     : job_(job),
       kernel_(kernel),
       transport_(transport),
       ranks_(ranks),
       clock_(clock),
       progress_(progress),
+      journal_(journal),
+      resume_(resume),
       partition_(job.partition()),
       tracker_(job.subtasks, job.retries, ranks),
-      reduction_(kernel.make_reduction(partition_)),
+      reduction_(kernel_.make_reduction(partition_)),
+      worker_index_(static_cast<std::size_t>(ranks), -1),
       per_rank_(static_cast<std::size_t>(ranks)) {
-  for (const WorkerInfo& worker : transport_.workers()) {
-    total_threads_ += worker.threads;
-    RankSummary& r = rank_summary(worker.rank);
-    r.rank = worker.rank;
-    r.host = worker.host;
-    r.threads = worker.threads;
+  for (const WorkerInfo& info : transport_.workers()) {
+    total_threads_ += info.threads;
+    worker_index_.at(info.rank) = static_cast<int>(workers_.size());
+    WorkerState state;
+    state.info = info;
+    workers_.push_back(std::move(state));
+    RankSummary& r = rank_summary(info.rank);
+    r.rank = info.rank;
+    r.host = info.host;
+    r.threads = info.threads;
   }
+}
+
+Coordinator::WorkerState& Coordinator::worker_state(int rank) {
+  const int index = rank >= 0 && rank < ranks_ ? worker_index_[rank] : -1;
+  if (index < 0) throw ProtocolError("status batch from rank " + std::to_string(rank) +
+                                     ", which is not a worker");
+  return workers_[index];
 }
 
 RankSummary& Coordinator::rank_summary(int rank) { return per_rank_.at(rank); }
 
+void Coordinator::restore(const JournalContents& contents) {
+  // Replays the journal in file order. A subtask done in any earlier run stays done; one
+  // whose latest word is "failed for good" runs again unless --no-retry-failed.
+  std::map<SubtaskId, const JournalAttempt*> failed_for_good;
+  for (const JournalAttempt& attempt : contents.attempts) {
+    if (attempt.subtask >= tracker_.total()) {
+      throw ProtocolError(fmt::format("journal: record for subtask {} of a job with {}",
+                                      attempt.subtask, tracker_.total()));
+    }
+    if (attempt.state == SubtaskState::done) {
+      failed_for_good.erase(attempt.subtask);
+      if (tracker_.restore_done(attempt.subtask)) {
+        reduction_->add(attempt.subtask, partition_.subtask(attempt.subtask), attempt.value,
+                        attempt.payload);
+        ++resumed_;
+      }
+    } else if (tracker_.state(attempt.subtask) != SubtaskState::done) {
+      failed_for_good[attempt.subtask] = &attempt;
+    }
+  }
+  if (job_.retry_failed) return;
+  for (const auto& [id, attempt] : failed_for_good) {
+    tracker_.restore_failed(id, attempt->attempt);
+    failures_.push_back(FailureSummary{id, attempt->attempt + 1, attempt->reason,
+                                       text_of(attempt->payload)});
+  }
+}
+
+void Coordinator::record_session() {
+  if (journal_ == nullptr) return;
+  nlohmann::json workers = nlohmann::json::array();
+  for (const WorkerState& worker : workers_) {
+    workers.push_back({{"rank", worker.info.rank},
+                       {"host", worker.info.host},
+                       {"threads", worker.info.threads}});
+  }
+  nlohmann::json session{{"started_unix", clock_.epoch_unix},
+                         {"ranks", ranks_},
+                         {"workers", workers},
+                         {"resumed", resumed_}};
+  for (const char* name : {"SLURM_JOB_ID", "SLURM_RESTART_COUNT"}) {
+    if (const char* value = std::getenv(name)) session[name] = value;
+  }
+  journal_->append_session(session);
+}
+
 void Coordinator::dispatch_initial() {
-  const auto& workers = transport_.workers();
   if (job_.schedule == Schedule::static_shares) {
-    // One contiguous share per worker, in rank order, sized by its threads.
+    // One contiguous share per worker, in rank order, sized by its threads. A journal's
+    // finished subtasks are skipped, so shares count what is left.
+    const std::uint32_t left = tracker_.never_dispatched();
     std::uint32_t given = 0;
     std::uint32_t threads_before = 0;
-    for (const WorkerInfo& worker : workers) {
-      threads_before += worker.threads;
-      const auto until = static_cast<std::uint32_t>(
-          static_cast<std::uint64_t>(job_.subtasks) * threads_before / total_threads_);
+    for (WorkerState& worker : workers_) {
+      threads_before += worker.info.threads;
+      const auto until = static_cast<std::uint32_t>(static_cast<std::uint64_t>(left) *
+                                                    threads_before / total_threads_);
       runs_.clear();
-      tracker_.assign_next(worker.rank, until - given, runs_);
+      tracker_.assign_next(worker.info.rank, until - given, runs_);
       given = until;
-      transport_.assign(worker.rank, runs_);
+      if (!runs_.empty()) transport_.assign(worker.info.rank, runs_);
     }
     return;
   }
-  for (const WorkerInfo& worker : workers) top_up(worker);
+  top_up_all();
 }
 
-void Coordinator::top_up(const WorkerInfo& worker) {
+void Coordinator::top_up(WorkerState& worker, bool alone) {
   runs_.clear();
-  const std::uint32_t wanted = low_water_mark(worker.threads);
-  while (tracker_.outstanding(worker.rank) < wanted) {
+  const int rank = worker.info.rank;
+  const std::uint32_t wanted = low_water_mark(worker.info.threads);
+  while (tracker_.outstanding(rank) < wanted) {
     // Fresh subtasks go out in the schedule's batch sizes (static handed them all out at
     // the start); retries go out as needed to reach the water mark.
     std::uint32_t count = 0;
     if (job_.schedule != Schedule::static_shares) {
       const BatchContext context{job_.subtasks, tracker_.never_dispatched(), total_threads_,
-                                 worker.threads, job_.chunk};
+                                 worker.info.threads, job_.chunk};
       count = next_batch_size(job_.schedule, context);
     }
-    if (count == 0) count = wanted - tracker_.outstanding(worker.rank);
-    if (tracker_.assign_next(worker.rank, count, runs_) == 0) break;
+    if (count == 0) count = wanted - tracker_.outstanding(rank);
+    if (tracker_.assign_next(rank, count, runs_, alone) == 0) break;
   }
-  if (!runs_.empty()) transport_.assign(worker.rank, runs_);
+  if (!runs_.empty()) transport_.assign(rank, runs_);
+}
+
+void Coordinator::top_up_all() {
+  const auto eligible = std::count_if(workers_.begin(), workers_.end(), [](const auto& w) {
+    return w.health == Health::active;
+  });
+  for (WorkerState& worker : workers_) {
+    if (worker.health == Health::active) top_up(worker, eligible == 1);
+  }
 }
 
 void Coordinator::note_slow(SubtaskId id, int rank, double seconds) {
@@ -102,83 +185,252 @@ void Coordinator::note_slow(SubtaskId id, int rank, double seconds) {
   }
 }
 
-void Coordinator::handle_record(int rank, const StatusRecord& record,
+void Coordinator::journal_attempt(int rank, const StatusRecord& record,
+                                  std::span<const std::byte> payload) {
+  if (journal_ == nullptr) return;
+  JournalAttempt attempt;
+  attempt.subtask = record.subtask;
+  attempt.state = record.state;
+  attempt.reason = record.reason;
+  attempt.thread = record.thread;
+  attempt.attempt = record.attempt;
+  attempt.rank = rank;
+  attempt.start_unix = clock_.epoch_unix + record.start_seconds;
+  attempt.end_unix = clock_.epoch_unix + record.end_seconds;
+  attempt.value = record.value;
+  attempt.payload.assign(payload.begin(), payload.end());
+  journal_->append(attempt);
+}
+
+void Coordinator::record_failure(WorkerState& worker, const StatusRecord& record,
+                                 std::span<const std::byte> payload) {
+  RankSummary& r = rank_summary(worker.info.rank);
+  const Verdict verdict = tracker_.fail(record.subtask, worker.info.rank, record.attempt);
+  if (verdict != Verdict::retry && verdict != Verdict::failed_for_good) return;
+  ++r.failed;
+  if (record.reason == FailureReason::timeout) ++timed_out_;
+  if (verdict == Verdict::failed_for_good) {
+    failures_.push_back(
+        FailureSummary{record.subtask, record.attempt + 1, record.reason, text_of(payload)});
+    journal_attempt(worker.info.rank, record, payload);
+  }
+  // A bad node fails whatever it gets: after K failed attempts in a row on K different
+  // subtasks it gets no more work.
+  auto& streak = worker.failure_streak;
+  if (std::find(streak.begin(), streak.end(), record.subtask) == streak.end()) {
+    streak.push_back(record.subtask);
+  }
+  if (job_.quarantine_after > 0 && streak.size() >= job_.quarantine_after &&
+      worker.health == Health::active && workers_.size() > 1) {
+    worker.health = Health::quarantined;
+    r.quarantined = true;
+    if (!job_.quiet) {
+      fmt::print(stderr, "tasktrack: rank {} ({}) quarantined after {} failed attempts in a row\n",
+                 worker.info.rank, worker.info.host, streak.size());
+    }
+  }
+}
+
+void Coordinator::handle_record(WorkerState& worker, const StatusRecord& record,
                                 std::span<const std::byte> payload) {
-  const SubtaskId id = record.subtask;
+  const int rank = worker.info.rank;
+  if (worker.health == Health::lost && record.state != SubtaskState::running) {
+    // Its subtasks went to others when it was declared lost; whatever it still says is a
+    // late duplicate, counted and dropped.
+    ++late_duplicates_;
+    return;
+  }
   switch (record.state) {
     case SubtaskState::running:
-      tracker_.mark_running(id, rank, record.attempt);
+      if (worker.health != Health::lost) tracker_.mark_running(record.subtask, rank, record.attempt);
       return;
     case SubtaskState::done: {
       RankSummary& r = rank_summary(rank);
       const double seconds = record.end_seconds - record.start_seconds;
       r.busy_seconds += seconds;
-      if (tracker_.complete(id, rank, record.attempt) != Verdict::accepted) return;
+      worker.failure_streak.clear();
+      if (tracker_.complete(record.subtask, rank, record.attempt) != Verdict::accepted) return;
       ++r.done;
-      reduction_->add(id, partition_.subtask(id), record.value, payload);
-      note_slow(id, rank, seconds);
+      reduction_->add(record.subtask, partition_.subtask(record.subtask), record.value, payload);
+      journal_attempt(rank, record, payload);
+      note_slow(record.subtask, rank, seconds);
       return;
     }
-    case SubtaskState::failed: {
-      RankSummary& r = rank_summary(rank);
-      r.busy_seconds += record.end_seconds - record.start_seconds;
-      const Verdict verdict = tracker_.fail(id, rank, record.attempt);
-      if (verdict == Verdict::retry || verdict == Verdict::failed_for_good) ++r.failed;
-      if (verdict == Verdict::failed_for_good) {
-        failures_.push_back(FailureSummary{
-            id, record.attempt + 1, record.reason,
-            std::string(reinterpret_cast<const char*>(payload.data()), payload.size())});
-      }
+    case SubtaskState::failed:
+      rank_summary(rank).busy_seconds += record.end_seconds - record.start_seconds;
+      record_failure(worker, record, payload);
       return;
-    }
     default:
-      throw ProtocolError("status record for subtask " + std::to_string(id) + " from rank " +
-                          std::to_string(rank) + " has state " +
-                          std::string(to_string(record.state)));
+      throw ProtocolError(fmt::format("status record for subtask {} from rank {} has state {}",
+                                      record.subtask, rank, to_string(record.state)));
   }
 }
 
 void Coordinator::handle_batch(int rank, std::span<const std::byte> batch) {
-  StatusBatchReader(batch).for_each(
-      [&](const StatusRecord& record, std::span<const std::byte> payload) {
-        handle_record(rank, record, payload);
-      });
+  WorkerState& worker = worker_state(rank);
+  worker.last_heard = clock_.now();
+  const StatusBatchReader reader(batch);
+  reader.for_each([&](const StatusRecord& record, std::span<const std::byte> payload) {
+    handle_record(worker, record, payload);
+  });
+  if (reader.flags() & drained_batch_flag) worker.drained = true;
+  if (reader.flags() & final_batch_flag) worker.said_goodbye = true;
+}
+
+void Coordinator::declare_lost(WorkerState& worker, const std::string& why) {
+  if (worker.health == Health::lost) return;
+  worker.health = Health::lost;
+  rank_summary(worker.info.rank).lost = true;
+  const std::uint32_t released = tracker_.release_rank(worker.info.rank);
+  if (!job_.quiet) {
+    fmt::print(stderr, "tasktrack: rank {} ({}) lost: {}; {} subtask{} reassigned\n",
+               worker.info.rank, worker.info.host, why, released, released == 1 ? "" : "s");
+  }
+}
+
+void Coordinator::check_health(double now) {
+  for (int rank : transport_.take_broken()) {
+    WorkerState& worker = worker_state(rank);
+    worker.dead = true;
+    declare_lost(worker, "its connection failed");
+  }
+  for (WorkerState& worker : workers_) {
+    if (worker.health == Health::lost || worker.said_goodbye) continue;
+    const double silent = now - worker.last_heard;
+    if (silent > job_.worker_timeout) {
+      declare_lost(worker, fmt::format("silent for {:.1f} s (--worker-timeout {} s)", silent,
+                                       job_.worker_timeout));
+    }
+  }
+}
+
+void Coordinator::begin_drain(double deadline, std::string reason) {
+  if (draining_) return;
+  draining_ = true;
+  drain_deadline_ = deadline;
+  stop_reason_ = std::move(reason);
+  for (WorkerState& worker : workers_) {
+    if (worker.health != Health::lost) transport_.drain(worker.info.rank);
+  }
+}
+
+bool Coordinator::drain_finished(double now) const {
+  if (now >= drain_deadline_) return true;
+  return std::all_of(workers_.begin(), workers_.end(), [](const WorkerState& w) {
+    return w.drained || w.health == Health::lost;
+  });
+}
+
+void Coordinator::fail_unrunnable() {
+  // Every worker is lost or quarantined and nothing is running: what is pending can never
+  // run in this job. It fails for good (a journal resume runs it again).
+  for (SubtaskId id : tracker_.fail_pending()) {
+    StatusRecord record;
+    record.subtask = id;
+    record.state = SubtaskState::failed;
+    record.reason = FailureReason::worker_lost;
+    record.attempt = tracker_.attempt(id);
+    const std::string detail = "no worker left to run it (all lost or quarantined)";
+    failures_.push_back(FailureSummary{id, record.attempt + 1, record.reason, detail});
+    journal_attempt(0, record, bytes_of(detail));
+  }
 }
 
 Summary Coordinator::run() {
   const bool in_process = ranks_ == 1;
   const double cpu_at_start = cpu_seconds(in_process);
+  if (resume_ != nullptr) restore(*resume_);
+  record_session();
   const double started = clock_.now();
+  for (WorkerState& worker : workers_) worker.last_heard = started;
   const StatusHandler handler = [this](int rank, std::span<const std::byte> batch) {
     handle_batch(rank, batch);
   };
 
   dispatch_initial();
   auto pause = first_pause;
-  while (!tracker_.finished()) {
-    if (transport_.poll(handler) > 0) {
-      for (const WorkerInfo& worker : transport_.workers()) top_up(worker);
+  while (true) {
+    const bool heard = transport_.poll(handler) > 0;
+    const double now = clock_.now();
+    check_health(now);
+
+    const StopRequest stop = stop_requested();
+    if (stop == StopRequest::fast) {
+      interrupted_ = true;
+      stop_reason_ = fmt::format("signal {}: stopped at once", last_stop_signal());
+      break;
+    }
+    if (stop == StopRequest::graceful && !interrupted_) {
+      interrupted_ = true;
+      draining_ = false;  // a signal's grace replaces an open-ended --max-failures drain
+      begin_drain(now + job_.grace,
+                  fmt::format("signal {}: running subtasks given {} s to finish",
+                              last_stop_signal(), job_.grace));
+    }
+    if (job_.max_failures > 0 && tracker_.failed() >= job_.max_failures && !draining_) {
+      begin_drain(1e300, fmt::format("{} subtasks failed for good (--max-failures {})",
+                                     tracker_.failed(), job_.max_failures));
+    }
+    if (tracker_.finished() || (draining_ && drain_finished(now))) break;
+
+    if (!draining_) {
+      top_up_all();
+      const bool any_eligible = std::any_of(workers_.begin(), workers_.end(), [](const auto& w) {
+        return w.health == Health::active;
+      });
+      if (!any_eligible && tracker_.outstanding_total() == 0) fail_unrunnable();
+    }
+    progress_.update(tracker_.done(), tracker_.failed(), now - started);
+    if (heard) {
       pause = first_pause;
     } else {
       transport_.wait(pause);
       pause = std::min(pause * 2, longest_pause);
     }
-    progress_.update(tracker_.done(), tracker_.failed(), clock_.now() - started);
   }
   const double wall = clock_.now() - started;
   progress_.finish(tracker_.done(), tracker_.failed(), wall);
-  transport_.stop_workers(handler, stop_deadline);
+  if (journal_ != nullptr) journal_->flush();
   return build_summary(wall, cpu_seconds(in_process) - cpu_at_start);
+}
+
+std::vector<WorkerInfo> Coordinator::stop_workers(std::chrono::milliseconds deadline) {
+  for (WorkerState& worker : workers_) {
+    if (!worker.dead) transport_.stop(worker.info.rank);
+  }
+  // Healthy workers answer within milliseconds; their goodbye means nothing of theirs is
+  // in flight. Lost ones are not waited for.
+  const StatusHandler ignore = [this](int rank, std::span<const std::byte> batch) {
+    WorkerState& worker = worker_state(rank);
+    if (StatusBatchReader(batch).flags() & final_batch_flag) worker.said_goodbye = true;
+  };
+  const auto give_up = std::chrono::steady_clock::now() + deadline;
+  auto pause = first_pause;
+  while (std::chrono::steady_clock::now() < give_up) {
+    const bool waiting = std::any_of(workers_.begin(), workers_.end(), [](const auto& w) {
+      return w.health != Health::lost && !w.said_goodbye;
+    });
+    if (!waiting) break;
+    if (transport_.poll(ignore) == 0) {
+      transport_.wait(pause);
+      pause = std::min(pause * 2, longest_pause);
+    }
+  }
+  std::vector<WorkerInfo> silent;
+  for (const WorkerState& worker : workers_) {
+    if (!worker.said_goodbye && !worker.dead) silent.push_back(worker.info);
+  }
+  return silent;
 }
 
 Summary Coordinator::build_summary(double wall_seconds, double cpu) {
   Summary s;
   s.job = job_;
   s.ranks = ranks_;
-  s.workers = static_cast<unsigned>(transport_.workers().size());
-  for (const WorkerInfo& worker : transport_.workers()) {
-    s.threads_per_worker = std::max(s.threads_per_worker, worker.threads);
-    RankSummary r = rank_summary(worker.rank);
+  s.workers = static_cast<unsigned>(workers_.size());
+  for (const WorkerState& worker : workers_) {
+    s.threads_per_worker = std::max(s.threads_per_worker, worker.info.threads);
+    RankSummary r = rank_summary(worker.info.rank);
     r.utilization = wall_seconds > 0 ? r.busy_seconds / (wall_seconds * r.threads) : 0;
     s.per_rank.push_back(r);
   }
@@ -186,8 +438,14 @@ Summary Coordinator::build_summary(double wall_seconds, double cpu) {
   s.total = tracker_.total();
   s.done = tracker_.done();
   s.failed = tracker_.failed();
+  s.not_run = s.total - s.done - s.failed;
   s.retried = tracker_.retried();
-  s.duplicates = tracker_.duplicates();
+  s.timed_out = timed_out_;
+  s.reassigned = tracker_.reassigned();
+  s.resumed = resumed_;
+  s.duplicates = tracker_.duplicates() + late_duplicates_;
+  s.interrupted = interrupted_;
+  s.stop_reason = stop_reason_;
   s.result = reduction_->finish();
   s.result_line = reduction_->describe();
   s.coordinator_cpu_seconds = cpu;

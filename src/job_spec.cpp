@@ -35,14 +35,28 @@ struct Setting {
 struct Settings {
   std::optional<Setting> kernel, range, subtasks, schedule, chunk, threads, retries, summary_json,
       quiet, progress_interval;
+  // Fault tolerance.
+  std::optional<Setting> timeout, max_failures, heartbeat, worker_timeout, quarantine_after, grace,
+      journal, fresh, no_retry_failed;
   std::map<std::string, std::string> params;
   std::string job_file;
 };
 
 // The keys a job file may hold: the flags' names, plus the [params] table.
+// clang-format off
 constexpr std::string_view job_file_keys[] = {
-    "kernel",  "range",   "subtasks",     "params", "schedule",         "chunk",
-    "threads", "retries", "summary-json", "quiet",  "progress-interval"};
+    "kernel", "range", "subtasks", "params", "schedule", "chunk", "threads", "retries",
+    "summary-json", "quiet", "progress-interval", "timeout", "max-failures", "heartbeat",
+    "worker-timeout", "quarantine-after", "grace", "journal", "fresh", "no-retry-failed"};
+// clang-format on
+
+// A subtask's attempt number travels and is journaled in one byte (1 + retries attempts);
+// 100 leaves room and is far more than a flaky subtask deserves.
+constexpr std::uint64_t max_retries = 100;
+
+// Durations end up as std::chrono clocks' integer nanoseconds, which overflow after about
+// 292 years; a year is far beyond any job's time limit and far from that overflow.
+constexpr double max_duration_seconds = 365.0 * 24 * 3600;
 
 [[noreturn]] void fail(const std::string& where, const std::string& problem) {
   throw UsageError(where + ": " + problem);
@@ -98,6 +112,32 @@ std::uint32_t parse_positive_count(const Setting& setting) {
   const std::uint64_t value = parse_count(setting, std::numeric_limits<std::uint32_t>::max());
   if (value == 0) fail(setting.where, "must be at least 1, got '" + setting.text + "'");
   return static_cast<std::uint32_t>(value);
+}
+
+// A duration setting in seconds, at most max_duration_seconds.
+double parse_seconds(const Setting& setting) {
+  const double seconds = with_context(setting.where, [&] { return parse_duration(setting.text); });
+  if (seconds > max_duration_seconds) {
+    fail(setting.where, "'" + setting.text + "' is too long (at most 8760h, a year)");
+  }
+  return seconds;
+}
+
+// A duration that, when given, must be more than zero; `zero_hint` says what to do instead.
+double parse_positive_seconds(const Setting& setting, const std::string& zero_hint = "") {
+  const double seconds = parse_seconds(setting);
+  if (seconds <= 0) {
+    fail(setting.where, "must be greater than zero, got '" + setting.text + "'" +
+                            (zero_hint.empty() ? "" : " (" + zero_hint + ")"));
+  }
+  return seconds;
+}
+
+// "1.5s", "30s": a number of seconds as an error message shows it.
+std::string seconds_text(double seconds) {
+  char buffer[64];
+  const auto result = std::to_chars(buffer, buffer + sizeof buffer, seconds);
+  return std::string(buffer, result.ptr) + "s";
 }
 
 std::int64_t parse_range_bound(std::string_view text, const std::string& range_text) {
@@ -184,11 +224,24 @@ using SettingMember = std::optional<Setting> Settings::*;
 const std::map<std::string_view, SettingMember> text_keys = {
     {"kernel", &Settings::kernel},
     {"schedule", &Settings::schedule},
-    {"summary-json", &Settings::summary_json}};
-const std::map<std::string_view, SettingMember> count_keys = {{"subtasks", &Settings::subtasks},
-                                                              {"chunk", &Settings::chunk},
-                                                              {"threads", &Settings::threads},
-                                                              {"retries", &Settings::retries}};
+    {"summary-json", &Settings::summary_json},
+    {"journal", &Settings::journal}};
+const std::map<std::string_view, SettingMember> count_keys = {
+    {"subtasks", &Settings::subtasks},         {"chunk", &Settings::chunk},
+    {"threads", &Settings::threads},           {"retries", &Settings::retries},
+    {"max-failures", &Settings::max_failures}, {"quarantine-after", &Settings::quarantine_after}};
+// Keys whose value is a TOML boolean.
+const std::map<std::string_view, SettingMember> boolean_keys = {
+    {"quiet", &Settings::quiet},
+    {"fresh", &Settings::fresh},
+    {"no-retry-failed", &Settings::no_retry_failed}};
+// Keys whose value is a duration string ("30s") or a number of seconds.
+const std::map<std::string_view, SettingMember> duration_keys = {
+    {"progress-interval", &Settings::progress_interval},
+    {"timeout", &Settings::timeout},
+    {"heartbeat", &Settings::heartbeat},
+    {"worker-timeout", &Settings::worker_timeout},
+    {"grace", &Settings::grace}};
 
 // Reads a TOML job file into Settings. Each key's type is checked here; its value is
 // checked later, with the flags'.
@@ -240,18 +293,20 @@ Settings read_job_file(const std::string& path) {
     } else if (const auto count_key = count_keys.find(name); count_key != count_keys.end()) {
       expect(node.is_integer(), "an integer");
       settings.*count_key->second = Setting{std::to_string(node.as_integer()->get()), where};
-    } else if (name == "quiet") {
+    } else if (const auto boolean_key = boolean_keys.find(name);
+               boolean_key != boolean_keys.end()) {
       expect(node.is_boolean(), "a boolean (true or false)");
-      settings.quiet = Setting{node.as_boolean()->get() ? "true" : "false", where};
-    } else if (name == "progress-interval") {
-      // A duration string ("30s"), or a number of seconds.
+      settings.*boolean_key->second = Setting{node.as_boolean()->get() ? "true" : "false", where};
+    } else if (const auto duration_key = duration_keys.find(name);
+               duration_key != duration_keys.end()) {
+      std::optional<Setting>& setting = settings.*duration_key->second;
       if (const auto* integer = node.as_integer()) {
-        settings.progress_interval = Setting{std::to_string(integer->get()), where};
+        setting = Setting{std::to_string(integer->get()), where};
       } else if (const auto* real = node.as_floating_point()) {
-        settings.progress_interval = Setting{float_text(real->get()), where};
+        setting = Setting{float_text(real->get()), where};
       } else {
         expect(node.is_string(), "a duration such as \"30s\", or a number of seconds");
-        settings.progress_interval = Setting{node.as_string()->get(), where};
+        setting = Setting{node.as_string()->get(), where};
       }
     } else {
       std::vector<std::string> known(std::begin(job_file_keys), std::end(job_file_keys));
@@ -260,6 +315,58 @@ Settings read_job_file(const std::string& path) {
     }
   }
   return settings;
+}
+
+// Checks the fault-tolerance settings into `job`: timeouts, heartbeats, quarantine, the
+// journal and how a resume treats it.
+void add_fault_tolerance(const Settings& settings, JobSpec& job) {
+  if (settings.timeout) {
+    job.timeout = parse_positive_seconds(*settings.timeout, "leave it out for no timeout");
+  }
+  if (settings.max_failures) {
+    job.max_failures = parse_positive_count(*settings.max_failures);
+  }
+  if (settings.heartbeat) job.heartbeat = parse_positive_seconds(*settings.heartbeat);
+  if (settings.worker_timeout) {
+    job.worker_timeout = parse_positive_seconds(*settings.worker_timeout);
+  }
+  // A healthy idle worker is silent for up to a heartbeat period; a worker timeout no
+  // longer than that would declare it lost.
+  if (job.worker_timeout <= job.heartbeat) {
+    const auto describe_duration = [](const std::optional<Setting>& setting,
+                                      const std::string& flag, double seconds) {
+      return setting ? setting->where + " = '" + setting->text + "'"
+                     : flag + " = " + seconds_text(seconds) + " (the default)";
+    };
+    throw UsageError(
+        describe_duration(settings.worker_timeout, "--worker-timeout", job.worker_timeout) +
+        " must be greater than " +
+        describe_duration(settings.heartbeat, "--heartbeat", job.heartbeat) +
+        ", or idle workers would be declared lost between heartbeats");
+  }
+  if (settings.quarantine_after) {
+    job.quarantine_after = static_cast<std::uint32_t>(
+        parse_count(*settings.quarantine_after, std::numeric_limits<std::uint32_t>::max()));
+  }
+  if (settings.grace) job.grace = parse_seconds(*settings.grace);
+
+  if (settings.journal) {
+    if (settings.journal->text.empty()) {
+      fail(settings.journal->where, "must not be empty: give the journal file's path");
+    }
+    job.journal = settings.journal->text;
+  }
+  // Both only say how to treat an existing journal; without one they would be silently
+  // ignored, which hides a forgotten --journal.
+  const auto needs_journal = [&](const std::optional<Setting>& setting, const std::string& why) {
+    if (setting && setting->text == "true" && job.journal.empty()) {
+      fail(setting->where, why + " there is no journal: pass --journal FILE too");
+    }
+  };
+  needs_journal(settings.fresh, "starts over from an empty journal, but");
+  needs_journal(settings.no_retry_failed, "applies when resuming from a journal, but");
+  if (settings.fresh) job.fresh = settings.fresh->text == "true";
+  if (settings.no_retry_failed) job.retry_failed = settings.no_retry_failed->text != "true";
 }
 
 // Checks every setting and builds the JobSpec. Kernel, range and subtasks first: later
@@ -310,18 +417,16 @@ JobSpec make_job(const Settings& settings, const KernelRegistry& registry) {
   if (settings.chunk) job.chunk = parse_positive_count(*settings.chunk);
   if (settings.threads) job.threads = parse_positive_count(*settings.threads);
   if (settings.retries) {
-    job.retries = static_cast<std::uint32_t>(
-        parse_count(*settings.retries, std::numeric_limits<std::uint32_t>::max()));
+    job.retries = static_cast<std::uint32_t>(parse_count(*settings.retries, max_retries));
   }
   if (settings.summary_json) job.summary_json = settings.summary_json->text;
   if (settings.quiet) job.quiet = settings.quiet->text == "true";
+  // Zero would print progress in a busy loop.
   if (settings.progress_interval) {
-    const Setting& interval = *settings.progress_interval;
-    job.progress_interval =
-        with_context(interval.where, [&] { return parse_duration(interval.text); });
-    // Zero would print progress in a busy loop.
-    if (job.progress_interval <= 0) fail(interval.where, "must be greater than zero");
+    job.progress_interval = parse_positive_seconds(*settings.progress_interval);
   }
+
+  add_fault_tolerance(settings, job);
   return job;
 }
 
@@ -357,11 +462,22 @@ Command parse_unchecked(const std::vector<std::string>& args, const KernelRegist
   app.require_subcommand(0, 1);
   app.footer("`tasktrack run --help` shows the options of a job.");
   CLI::App* run = app.add_subcommand("run", "Run a job described by a job file and/or flags");
+  CLI::App* status =
+      app.add_subcommand("status", "Show what a job's journal records, without running anything");
   CLI::App* kernels = app.add_subcommand("kernels", "List the kernels and their parameters");
   run->footer(
       "A job file holds the same keys as the flags (kernel, range, subtasks, schedule, chunk,\n"
-      "threads, retries, summary-json, quiet, progress-interval) and a [params] table;\n"
-      "flags override it. `tasktrack kernels` lists the kernels and their parameters.");
+      "threads, retries, summary-json, quiet, progress-interval, timeout, max-failures,\n"
+      "heartbeat, worker-timeout, quarantine-after, grace, journal, fresh, no-retry-failed)\n"
+      "and a [params] table; flags override it. Durations: 250ms, 30s, 5m, 1h, or seconds.\n"
+      "`tasktrack kernels` lists the kernels and their parameters.");
+
+  std::string status_journal;
+  status
+      ->add_option("JOURNAL", status_journal,
+                   "Journal file written by `tasktrack run --journal FILE`")
+      ->type_name("FILE")
+      ->required();
 
   // Every value is taken as text and checked by make_job, so that a flag and a job-file
   // key get the same strict checks and messages.
@@ -388,17 +504,44 @@ Command parse_unchecked(const std::vector<std::string>& args, const KernelRegist
   add("schedule", "static|dynamic|guided", "How subtasks are handed out (default: guided)");
   add("chunk", "N", "Batch size for dynamic, smallest batch for guided");
   add("threads", "T", "Threads per worker (default: SLURM_CPUS_PER_TASK, else cores)");
-  add("retries", "N", "Extra attempts for a failed subtask (default: 2)");
+  add("retries", "N", "Extra attempts for a failed subtask, at most 100 (default: 2)");
   add("summary-json", "FILE", "Write the summary as JSON to FILE");
   CLI::Option* quiet_option = run->add_flag("--quiet", quiet, "No progress on stderr");
   add("progress-interval", "DURATION",
       "Time between progress lines when stderr is not a terminal, e.g. 30s (default: 10s)");
+  add("timeout", "DURATION",
+      "Fail an attempt that runs longer than this, e.g. 5m (default: no limit)");
+  add("max-failures", "N",
+      "Stop handing out subtasks once N have failed for good (default: never stop)");
+  add("heartbeat", "DURATION", "How often an idle worker tells rank 0 it is alive (default: 2s)");
+  add("worker-timeout", "DURATION",
+      "Declare a worker lost after this much silence; more than --heartbeat (default: 30s)");
+  add("quarantine-after", "K",
+      "Stop using a worker after K failed attempts in a row; 0 = never (default: 5)");
+  add("grace", "DURATION",
+      "On SIGUSR1, time running subtasks get to finish before the job stops (default: 10s)");
+  add("journal", "FILE",
+      "Record finished subtasks in FILE; resume from it if it exists (default: none)");
+  bool fresh = false;
+  CLI::Option* fresh_option =
+      run->add_flag("--fresh", fresh, "Move an existing --journal aside and start the job over");
+  bool no_retry_failed = false;
+  CLI::Option* no_retry_failed_option =
+      run->add_flag("--no-retry-failed", no_retry_failed,
+                    "On resume, do not run again the subtasks that failed for good");
 
   if (args.empty()) return help_command(app.help());
   try {
     app.parse(std::vector<std::string>(args.rbegin(), args.rend()));  // CLI11 wants it reversed
   } catch (const CLI::CallForHelp&) {
     return help_command(app.help());  // help() shows the chosen subcommand's help
+  } catch (const CLI::RequiredError& error) {
+    // CLI11 says only "JOURNAL is required"; say for what, and how to give it.
+    if (status->parsed()) {
+      throw UsageError(std::string("status: ") + error.what() +
+                       ": give the journal file's path, as in `tasktrack status FILE`");
+    }
+    throw UsageError(error.what());
   } catch (const CLI::ParseError& error) {
     throw UsageError(error.what());
   }
@@ -406,6 +549,15 @@ Command parse_unchecked(const std::vector<std::string>& args, const KernelRegist
   if (kernels->parsed()) {
     Command command;
     command.kind = Command::Kind::kernels;
+    return command;
+  }
+  if (status->parsed()) {
+    if (status_journal.empty()) {
+      throw UsageError("status: JOURNAL must not be empty: give the journal file's path");
+    }
+    Command command;
+    command.kind = Command::Kind::status;
+    command.journal = status_journal;
     return command;
   }
   if (!run->parsed()) return help_command(app.help());
@@ -423,7 +575,22 @@ Command parse_unchecked(const std::vector<std::string>& args, const KernelRegist
   flag("retries", settings.retries);
   flag("summary-json", settings.summary_json);
   flag("progress-interval", settings.progress_interval);
-  if (quiet_option->count() > 0) settings.quiet = Setting{"true", "--quiet"};
+  flag("timeout", settings.timeout);
+  flag("max-failures", settings.max_failures);
+  flag("heartbeat", settings.heartbeat);
+  flag("worker-timeout", settings.worker_timeout);
+  flag("quarantine-after", settings.quarantine_after);
+  flag("grace", settings.grace);
+  flag("journal", settings.journal);
+  // CLI11 accepts --quiet=false too: take the value, not just the presence.
+  const auto boolean_flag = [](const CLI::Option* option, const std::string& name, bool value,
+                               std::optional<Setting>& setting) {
+    if (option->count() > 0) setting = Setting{value ? "true" : "false", name};
+  };
+  boolean_flag(quiet_option, "--quiet", quiet, settings.quiet);
+  boolean_flag(fresh_option, "--fresh", fresh, settings.fresh);
+  boolean_flag(no_retry_failed_option, "--no-retry-failed", no_retry_failed,
+               settings.no_retry_failed);
   apply_param_flags(param_flags, settings.params);
 
   Command command;
@@ -515,6 +682,15 @@ void to_json(nlohmann::json& out, const JobSpec& job) {
       {"quiet", job.quiet},
       {"progress_interval", job.progress_interval},
       {"job_file", job.job_file},
+      {"timeout", job.timeout},
+      {"max_failures", job.max_failures},
+      {"heartbeat", job.heartbeat},
+      {"worker_timeout", job.worker_timeout},
+      {"quarantine_after", job.quarantine_after},
+      {"grace", job.grace},
+      {"journal", job.journal},
+      {"fresh", job.fresh},
+      {"retry_failed", job.retry_failed},
   };
 }
 
@@ -538,6 +714,15 @@ void from_json(const nlohmann::json& in, JobSpec& job) {
   in.at("quiet").get_to(job.quiet);
   in.at("progress_interval").get_to(job.progress_interval);
   in.at("job_file").get_to(job.job_file);
+  in.at("timeout").get_to(job.timeout);
+  in.at("max_failures").get_to(job.max_failures);
+  in.at("heartbeat").get_to(job.heartbeat);
+  in.at("worker_timeout").get_to(job.worker_timeout);
+  in.at("quarantine_after").get_to(job.quarantine_after);
+  in.at("grace").get_to(job.grace);
+  in.at("journal").get_to(job.journal);
+  in.at("fresh").get_to(job.fresh);
+  in.at("retry_failed").get_to(job.retry_failed);
 }
 
 }  // namespace tasktrack

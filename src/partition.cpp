@@ -25,7 +25,7 @@ Range Partition::subtask(SubtaskId id) const {
 
 std::uint32_t Partition::default_count(Range range) {
   const std::int64_t size = range.size();
-  const std::int64_t by_size = (size + 9999) / 10000;
+  const std::int64_t by_size = size / 10000 + (size % 10000 != 0 ? 1 : 0);  // no overflow
   const std::int64_t wanted = std::clamp<std::int64_t>(by_size, 64, 100000);
   return static_cast<std::uint32_t>(std::min(size, wanted));
 }

@@ -8,10 +8,14 @@
 
 namespace tasktrack {
 
-int Summary::exit_code() const { return failed > 0 ? exit_failed_subtasks : exit_success; }
+int Summary::exit_code() const {
+  if (interrupted) return exit_interrupted;
+  return failed > 0 || not_run > 0 ? exit_failed_subtasks : exit_success;
+}
 
 std::string Summary::status_text() const {
-  return failed > 0 ? "completed_with_failures" : "completed";
+  if (interrupted) return "interrupted";
+  return failed > 0 || not_run > 0 ? "completed_with_failures" : "completed";
 }
 
 namespace {
@@ -43,8 +47,12 @@ void print_summary(std::ostream& out, const Summary& s) {
   out << fmt::format("  ranks      {} ({} worker{} x {} thread{})\n", s.ranks, s.workers,
                      s.workers == 1 ? "" : "s", s.threads_per_worker,
                      s.threads_per_worker == 1 ? "" : "s");
-  out << fmt::format("  status     {}: {} done, {} failed of {} ({} retried, {} duplicates)\n",
-                     s.status_text(), s.done, s.failed, s.total, s.retried, s.duplicates);
+  out << fmt::format("  status     {}: {} done, {} failed, {} not run of {}\n", s.status_text(),
+                     s.done, s.failed, s.not_run, s.total);
+  out << fmt::format(
+      "  attempts   {} retried, {} timed out, {} reassigned, {} resumed, {} duplicates\n",
+      s.retried, s.timed_out, s.reassigned, s.resumed, s.duplicates);
+  if (!s.stop_reason.empty()) out << fmt::format("  stopped    {}\n", s.stop_reason);
   out << fmt::format("  result     {}\n", s.result_line);
   const double rate = s.wall_seconds > 0 ? s.done / s.wall_seconds : 0;
   out << fmt::format("  wall       {:.3f} s, {:.1f} subtasks/s; rank 0 used {:.3f} CPU s\n",
@@ -52,9 +60,10 @@ void print_summary(std::ostream& out, const Summary& s) {
   out << fmt::format("  {:>5} {:<20} {:>7} {:>9} {:>7} {:>9} {:>6}\n", "rank", "host", "threads",
                      "done", "failed", "busy s", "util");
   for (const RankSummary& r : s.per_rank) {
-    out << fmt::format("  {:>5} {:<20} {:>7} {:>9} {:>7} {:>9.3f} {:>5.1f}%\n", r.rank,
+    const char* note = r.lost ? "  LOST" : r.quarantined ? "  QUARANTINED" : "";
+    out << fmt::format("  {:>5} {:<20} {:>7} {:>9} {:>7} {:>9.3f} {:>5.1f}%{}\n", r.rank,
                        one_line(r.host, 20), r.threads, r.done, r.failed, r.busy_seconds,
-                       100 * r.utilization);
+                       100 * r.utilization, note);
   }
   if (!s.slowest.empty()) {
     out << "  slowest   ";
@@ -88,7 +97,9 @@ nlohmann::json summary_to_json(const Summary& s) {
                         {"done", r.done},
                         {"failed", r.failed},
                         {"busy_seconds", r.busy_seconds},
-                        {"utilization", r.utilization}});
+                        {"utilization", r.utilization},
+                        {"lost", r.lost},
+                        {"quarantined", r.quarantined}});
   }
   json failures = json::array();
   for (const FailureSummary& f : s.failures) {
@@ -121,8 +132,13 @@ nlohmann::json summary_to_json(const Summary& s) {
        {{"total", s.total},
         {"done", s.done},
         {"failed", s.failed},
+        {"not_run", s.not_run},
         {"retried", s.retried},
+        {"timed_out", s.timed_out},
+        {"reassigned", s.reassigned},
+        {"resumed", s.resumed},
         {"duplicates", s.duplicates}}},
+      {"stop_reason", s.stop_reason},
       {"throughput_per_second", s.wall_seconds > 0 ? s.done / s.wall_seconds : 0.0},
       {"result", s.result},
       {"coordinator_cpu_seconds", s.coordinator_cpu_seconds},

@@ -2,9 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
-#include <chrono>
 #include <cstdlib>
-#include <cstring>
 #include <exception>
 #include <string>
 #include <string_view>
@@ -31,28 +29,42 @@ std::vector<std::byte> detail_bytes(std::string_view text) {
   return std::vector<std::byte>(begin, begin + text.size());
 }
 
+// Claims the outcome of attempt `sequence` for the caller; false when the other party (the
+// thread or the watchdog) already did.
+bool claim(std::atomic<std::uint64_t>& claimed, std::uint64_t sequence) {
+  std::uint64_t seen = claimed.load(std::memory_order_acquire);
+  while (seen != sequence) {
+    if (claimed.compare_exchange_weak(seen, sequence, std::memory_order_acq_rel)) return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 ThreadPool::ThreadPool(const Kernel& kernel, Partition partition, unsigned threads,
-                       Outbox& outbox, JobClock clock)
+                       Outbox& outbox, JobClock clock, double timeout_seconds)
     : kernel_(kernel),
       partition_(partition),
       outbox_(outbox),
       clock_(clock),
-      thread_count_(std::max(threads, 1u)),
-      slots_(std::make_unique<Slot[]>(thread_count_)) {
-  threads_.reserve(thread_count_);
-  for (unsigned i = 0; i < thread_count_; ++i) {
-    threads_.emplace_back([this, i](std::stop_token stop) { run_thread(i, stop); });
-  }
+      timeout_(timeout_seconds),
+      thread_count_(std::max(threads, 1u)) {
+  for (unsigned i = 0; i < thread_count_; ++i) start_thread();
 }
 
 ThreadPool::~ThreadPool() { stop(); }
+
+void ThreadPool::start_thread() {
+  Slot& slot = slots_.emplace_back();
+  const auto index = static_cast<std::uint16_t>(slots_.size() - 1);
+  threads_.emplace_back([this, &slot, index] { run_thread(slot, index); });
+}
 
 void ThreadPool::enqueue(std::span<const IdRun> runs) {
   std::size_t added = 0;
   {
     std::lock_guard lock(mutex_);
+    if (stopping_) return;
     for (const IdRun& run : runs) {
       if (run.count == 0) continue;
       queue_.push_back(run);
@@ -67,22 +79,33 @@ void ThreadPool::enqueue(std::span<const IdRun> runs) {
   }
 }
 
+void ThreadPool::requeue_front(IdRun run) {
+  if (run.count == 0) return;
+  {
+    std::lock_guard lock(mutex_);
+    if (stopping_) return;
+    queue_.push_front(run);
+    queued_ += run.count;
+  }
+  work_available_.notify_all();
+}
+
 std::size_t ThreadPool::queued() const {
   std::lock_guard lock(mutex_);
   return queued_;
 }
 
-void ThreadPool::stop() {
-  {
-    std::lock_guard lock(mutex_);
-    if (stopping_ && threads_.empty()) return;
-    stopping_ = true;
-    queue_.clear();
-    queued_ = 0;
-  }
-  for (auto& thread : threads_) thread.request_stop();
-  work_available_.notify_all();
-  threads_.clear();  // jthread joins
+bool ThreadPool::busy() const {
+  std::lock_guard lock(mutex_);
+  return queued_ > 0 || running_ > 0;
+}
+
+std::size_t ThreadPool::drop_queued() {
+  std::lock_guard lock(mutex_);
+  const std::size_t dropped = queued_;
+  queue_.clear();
+  queued_ = 0;
+  return dropped;
 }
 
 bool ThreadPool::take_run(IdRun& run) {
@@ -100,23 +123,32 @@ bool ThreadPool::take_run(IdRun& run) {
   front.count -= run.count;
   if (front.count == 0) queue_.pop_front();
   queued_ -= run.count;
+  ++running_;
   return true;
 }
 
-OutboxEntry ThreadPool::run_one(unsigned index, SubtaskId id, std::uint32_t attempt,
-                                std::stop_token stop) {
-  Slot& slot = slots_[index];
+std::optional<OutboxEntry> ThreadPool::run_one(Slot& slot, std::uint16_t index, SubtaskId id,
+                                               std::uint32_t attempt) {
   OutboxEntry entry;
   StatusRecord& record = entry.record;
   record.subtask = id;
   record.attempt = attempt;
-  record.thread = static_cast<std::uint16_t>(index);
+  record.thread = index;
   record.start_seconds = clock_.now();
 
+  // With a deadline each attempt gets its own stop source, so the watchdog can stop this
+  // attempt alone; without one, the pool's shutdown token is all a kernel needs.
+  std::stop_token stop = pool_stop_.get_token();
+  if (timeout_ > 0) {
+    std::lock_guard lock(slot.stop_mutex);
+    slot.attempt_stop = std::stop_source();
+    if (stopping_) slot.attempt_stop.request_stop();
+    stop = slot.attempt_stop.get_token();
+  }
   slot.subtask.store(id, std::memory_order_relaxed);
   slot.attempt.store(attempt, std::memory_order_relaxed);
   slot.start.store(record.start_seconds, std::memory_order_relaxed);
-  slot.sequence.fetch_add(1, std::memory_order_release);  // odd: running
+  const std::uint64_t sequence = slot.sequence.fetch_add(1, std::memory_order_acq_rel) + 1;
 
   try {
     SubtaskResult result = kernel_.run(SubtaskContext{id, partition_.subtask(id), attempt, stop});
@@ -133,17 +165,30 @@ OutboxEntry ThreadPool::run_one(unsigned index, SubtaskId id, std::uint32_t atte
     entry.payload = detail_bytes("unknown exception");
   }
   record.end_seconds = clock_.now();
+  const bool mine = claim(slot.claimed, sequence);
   slot.sequence.fetch_add(1, std::memory_order_release);  // even: idle
+  if (!mine) return std::nullopt;  // the watchdog already reported it timed out
   return entry;
 }
 
-void ThreadPool::run_thread(unsigned index, std::stop_token stop) {
+void ThreadPool::run_thread(Slot& slot, std::uint16_t index) {
   std::vector<OutboxEntry> finished;
   double oldest = 0;
   IdRun run;
   while (take_run(run)) {
     for (std::uint32_t i = 0; i < run.count; ++i) {
-      finished.push_back(run_one(index, run.first + i, run.attempt, stop));
+      if (stopping_.load(std::memory_order_relaxed)) break;
+      std::optional<OutboxEntry> entry = run_one(slot, index, run.first + i, run.attempt);
+      if (slot.abandoned.load(std::memory_order_acquire)) {
+        // A replacement thread took this one's place while the kernel overran: hand the
+        // rest of the run back and leave.
+        requeue_front(IdRun{run.first + i + 1, run.count - i - 1, run.attempt});
+        outbox_.push(finished);
+        thread_done(slot);
+        return;
+      }
+      if (!entry) continue;
+      finished.push_back(std::move(*entry));
       if (finished.size() == 1) oldest = finished.front().record.end_seconds;
       if (finished.size() >= bundle_records ||
           finished.back().record.end_seconds - oldest >= bundle_seconds) {
@@ -151,14 +196,26 @@ void ThreadPool::run_thread(unsigned index, std::stop_token stop) {
       }
     }
     outbox_.push(finished);
+    std::lock_guard lock(mutex_);
+    --running_;
   }
+  thread_done(slot);
+}
+
+void ThreadPool::thread_done(Slot& slot) {
+  {
+    std::lock_guard lock(mutex_);
+    slot.exited.store(true, std::memory_order_release);
+  }
+  thread_exited_.notify_all();
 }
 
 void ThreadPool::collect_newly_running(std::vector<StatusRecord>& out) {
-  for (unsigned i = 0; i < thread_count_; ++i) {
+  for (std::size_t i = 0; i < slots_.size(); ++i) {
     Slot& slot = slots_[i];
     const std::uint64_t sequence = slot.sequence.load(std::memory_order_acquire);
-    if (sequence % 2 == 0 || sequence == slot.reported) continue;
+    if (sequence % 2 == 0 || sequence == slot.reported_running) continue;
+    if (slot.abandoned.load(std::memory_order_relaxed)) continue;
     StatusRecord record;
     record.subtask = slot.subtask.load(std::memory_order_relaxed);
     record.attempt = slot.attempt.load(std::memory_order_relaxed);
@@ -167,9 +224,89 @@ void ThreadPool::collect_newly_running(std::vector<StatusRecord>& out) {
     if (slot.sequence.load(std::memory_order_relaxed) != sequence) continue;  // moved on
     record.state = SubtaskState::running;
     record.thread = static_cast<std::uint16_t>(i);
-    slot.reported = sequence;
+    slot.reported_running = sequence;
     out.push_back(record);
   }
+}
+
+void ThreadPool::expire_overdue(std::vector<OutboxEntry>& out) {
+  if (timeout_ <= 0) return;
+  const double now = clock_.now();
+  const std::size_t slot_count = slots_.size();  // replacements started below are fresh
+  for (std::size_t i = 0; i < slot_count; ++i) {
+    Slot& slot = slots_[i];
+    if (slot.abandoned.load(std::memory_order_relaxed)) continue;
+    const std::uint64_t sequence = slot.sequence.load(std::memory_order_acquire);
+    if (sequence % 2 == 0) continue;
+    OutboxEntry entry;
+    StatusRecord& record = entry.record;
+    record.subtask = slot.subtask.load(std::memory_order_relaxed);
+    record.attempt = slot.attempt.load(std::memory_order_relaxed);
+    record.start_seconds = slot.start.load(std::memory_order_relaxed);
+    std::atomic_thread_fence(std::memory_order_acquire);
+    if (slot.sequence.load(std::memory_order_relaxed) != sequence) continue;
+    if (now - record.start_seconds < timeout_) continue;
+    if (!claim(slot.claimed, sequence)) continue;  // it finished just now
+
+    record.state = SubtaskState::failed;
+    record.reason = FailureReason::timeout;
+    record.thread = static_cast<std::uint16_t>(i);
+    record.end_seconds = now;
+    entry.payload = detail_bytes("attempt exceeded the " + std::to_string(timeout_) +
+                                 " s timeout and was asked to stop");
+    out.push_back(std::move(entry));
+    {
+      std::lock_guard lock(slot.stop_mutex);
+      slot.attempt_stop.request_stop();
+    }
+    // The kernel may return at once (it checks its token) or never: either way this
+    // thread's place goes to a replacement, unless too many are stuck already.
+    const auto live = static_cast<unsigned>(std::count_if(
+        slots_.begin(), slots_.end(), [](const Slot& s) { return !s.exited.load(); }));
+    if (live < 2 * thread_count_) {
+      {
+        std::lock_guard lock(mutex_);
+        --running_;
+        slot.abandoned.store(true, std::memory_order_release);
+      }
+      start_thread();
+    }
+  }
+}
+
+unsigned ThreadPool::stop(std::chrono::milliseconds patience) {
+  {
+    std::lock_guard lock(mutex_);
+    if (threads_.empty()) return 0;
+    stopping_ = true;
+    queue_.clear();
+    queued_ = 0;
+  }
+  pool_stop_.request_stop();
+  for (Slot& slot : slots_) {
+    std::lock_guard lock(slot.stop_mutex);
+    if (slot.attempt_stop.stop_possible()) slot.attempt_stop.request_stop();
+  }
+  work_available_.notify_all();
+  {
+    std::unique_lock lock(mutex_);
+    thread_exited_.wait_for(lock, patience, [this] {
+      return std::all_of(slots_.begin(), slots_.end(), [](const Slot& s) {
+        return s.exited.load() || s.abandoned.load();
+      });
+    });
+  }
+  unsigned left_behind = 0;
+  for (std::size_t i = 0; i < threads_.size(); ++i) {
+    if (slots_[i].exited.load()) {
+      threads_[i].join();
+    } else {
+      threads_[i].detach();
+      ++left_behind;
+    }
+  }
+  threads_.clear();
+  return left_behind;
 }
 
 unsigned default_thread_count(unsigned ranks_on_node) {

@@ -1,13 +1,16 @@
-// Rank 0's loop: hands subtasks to workers, feeds status reports into the Tracker and the
-// kernel's Reduction, and builds the Summary. No business logic of its own: the schedule
-// decides batch sizes, the Tracker decides what a report means.
+// Rank 0's loop: hands subtasks to workers, feeds status reports into the Tracker, the
+// kernel's Reduction and the Journal, watches workers' health, and builds the Summary. No
+// business logic of its own: the schedule decides batch sizes, the Tracker decides what a
+// report means.
 #pragma once
 
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "tasktrack/job_clock.hpp"
 #include "tasktrack/job_spec.hpp"
+#include "tasktrack/journal.hpp"
 #include "tasktrack/kernel.hpp"
 #include "tasktrack/progress.hpp"
 #include "tasktrack/summary.hpp"
@@ -18,21 +21,55 @@ namespace tasktrack {
 
 class Coordinator {
  public:
-  // `ranks`: processes in the job (1 for a one-process run).
+  // `ranks`: processes in the job (1 for a one-process run). `journal`: where finished
+  // attempts are recorded (may be null). `resume`: what an earlier run recorded (may be
+  // null); its finished subtasks are not run again.
   Coordinator(const JobSpec& job, const Kernel& kernel, Transport& transport, int ranks,
-              JobClock clock, Progress& progress);
+              JobClock clock, Progress& progress, JournalWriter* journal = nullptr,
+              const JournalContents* resume = nullptr);
 
-  // Runs the job to the end and returns its summary. Never spins: between polls that find
+  // Runs the job until every subtask finished, or a signal or --max-failures stopped it;
+  // flushes the journal and returns the summary. Never spins: between polls that find
   // nothing it sleeps, backing off up to a millisecond. Throws ProtocolError or
-  // IllegalTransition when a worker breaks the protocol; SystemError from the reduction.
+  // IllegalTransition when a worker breaks the protocol; SystemError from the reduction
+  // or the journal.
   Summary run();
 
+  // After the summary is out: sends Stop to every worker not known to be dead, lost ones
+  // included, and waits (at most `deadline`) for the goodbye of those that are healthy
+  // only. Returns the workers that never said goodbye (lost, silent).
+  std::vector<WorkerInfo> stop_workers(std::chrono::milliseconds deadline);
+
  private:
+  enum class Health : std::uint8_t { active, lost, quarantined };
+  struct WorkerState {
+    WorkerInfo info;
+    Health health = Health::active;
+    double last_heard = 0;  // job clock seconds
+    bool drained = false;
+    bool said_goodbye = false;
+    bool dead = false;                     // its process is gone (MPI error)
+    std::vector<SubtaskId> failure_streak;  // distinct subtasks failed since its last success
+  };
+
+  void restore(const JournalContents& contents);
+  void record_session();
   void dispatch_initial();
-  void top_up(const WorkerInfo& worker);
+  void top_up(WorkerState& worker, bool alone);
+  void top_up_all();
   void handle_batch(int rank, std::span<const std::byte> batch);
-  void handle_record(int rank, const StatusRecord& record, std::span<const std::byte> payload);
+  void handle_record(WorkerState& worker, const StatusRecord& record,
+                     std::span<const std::byte> payload);
+  void record_failure(WorkerState& worker, const StatusRecord& record,
+                      std::span<const std::byte> payload);
+  void journal_attempt(int rank, const StatusRecord& record, std::span<const std::byte> payload);
+  void check_health(double now);
+  void declare_lost(WorkerState& worker, const std::string& why);
+  void begin_drain(double deadline, std::string reason);
+  bool drain_finished(double now) const;
+  void fail_unrunnable();
   void note_slow(SubtaskId id, int rank, double seconds);
+  WorkerState& worker_state(int rank);
   RankSummary& rank_summary(int rank);
   Summary build_summary(double wall_seconds, double cpu_seconds);
 
@@ -42,14 +79,25 @@ class Coordinator {
   int ranks_;
   JobClock clock_;
   Progress& progress_;
+  JournalWriter* journal_;
+  const JournalContents* resume_;
   Partition partition_;
   Tracker tracker_;
   std::unique_ptr<Reduction> reduction_;
   std::uint32_t total_threads_ = 0;
-  std::vector<IdRun> runs_;  // scratch for assignments
+  std::vector<WorkerState> workers_;
+  std::vector<int> worker_index_;  // rank -> index into workers_, -1 for rank 0 under MPI
+  std::vector<IdRun> runs_;        // scratch for assignments
   std::vector<RankSummary> per_rank_;  // indexed by rank
   std::vector<FailureSummary> failures_;
   std::vector<SlowSubtask> slowest_;  // a min-heap on seconds, at most slowest_kept long
+  std::uint32_t timed_out_ = 0;
+  std::uint32_t resumed_ = 0;
+  std::uint32_t late_duplicates_ = 0;  // reports from lost workers
+  bool draining_ = false;
+  double drain_deadline_ = 0;
+  bool interrupted_ = false;
+  std::string stop_reason_;
 };
 
 // CPU seconds this thread (thread = true) or this process has used so far (getrusage).

@@ -2,8 +2,6 @@
 // same Coordinator loop and the same status batches as MPI workers use.
 #pragma once
 
-#include <memory>
-
 #include "tasktrack/job_clock.hpp"
 #include "tasktrack/kernel.hpp"
 #include "tasktrack/outbox.hpp"
@@ -16,13 +14,18 @@ namespace tasktrack {
 class InProcessTransport final : public Transport {
  public:
   InProcessTransport(const Kernel& kernel, Partition partition, unsigned threads,
-                     std::string host, JobClock clock);
+                     double timeout_seconds, std::string host, JobClock clock);
 
   const std::vector<WorkerInfo>& workers() const override { return workers_; }
   void assign(int rank, std::span<const IdRun> runs) override;
+  void drain(int rank) override;
+  void stop(int rank) override;
   std::size_t poll(const StatusHandler& handle) override;
   void wait(std::chrono::microseconds timeout) override;
-  void stop_workers(const StatusHandler& handle, std::chrono::milliseconds deadline) override;
+  std::vector<int> take_broken() override { return {}; }
+
+  // Pool threads left inside kernels that ignored their stop token (valid after stop()).
+  unsigned threads_left_behind() const { return left_behind_; }
 
  private:
   std::vector<WorkerInfo> workers_;
@@ -30,7 +33,13 @@ class InProcessTransport final : public Transport {
   ThreadPool pool_;  // after outbox_: it pushes there until joined
   StatusBatcher batcher_;
   std::vector<OutboxEntry> finished_;
+  std::vector<OutboxEntry> expired_;
   std::vector<StatusRecord> running_;
+  bool draining_ = false;
+  bool drained_reported_ = false;
+  bool stopped_ = false;
+  bool goodbye_reported_ = false;
+  unsigned left_behind_ = 0;
 };
 
 }  // namespace tasktrack

@@ -29,6 +29,17 @@ struct JobSpec {
   double progress_interval = 10.0;  // seconds between progress lines when not on a TTY
   std::string job_file;             // the TOML file it came from, if any
 
+  // Fault tolerance (all durations in seconds; 0 = off where noted).
+  double timeout = 0;             // per attempt; 0 = none
+  std::uint32_t max_failures = 0;  // stop dispatching after this many failed for good; 0 = off
+  double heartbeat = 2.0;          // a quiet worker's heartbeat period
+  double worker_timeout = 30.0;    // silence after which rank 0 declares a worker lost
+  std::uint32_t quarantine_after = 5;  // consecutive failed attempts that bench a worker; 0 = off
+  double grace = 10.0;             // SIGUSR1: how long running subtasks may finish
+  std::string journal;             // path; empty = no journal
+  bool fresh = false;              // move an existing journal aside and start over
+  bool retry_failed = true;        // on resume, run subtasks that failed for good again
+
   Partition partition() const { return Partition(range, subtasks); }
 };
 
@@ -39,8 +50,9 @@ void from_json(const nlohmann::json& in, JobSpec& job);
 
 // What the command line asks for.
 struct Command {
-  enum class Kind { run, kernels, help } kind = Kind::help;
+  enum class Kind { run, kernels, status, help } kind = Kind::help;
   JobSpec job;            // for Kind::run
+  std::string journal;    // for Kind::status
   std::string help_text;  // for Kind::help
 };
 
@@ -48,6 +60,10 @@ struct Command {
 //   run [JOB_FILE] [--kernel K] [--range LO:HI] [--subtasks N] [--param NAME=VALUE]...
 //       [--schedule static|dynamic|guided] [--chunk N] [--threads T] [--retries N]
 //       [--summary-json FILE] [--quiet] [--progress-interval DURATION]
+//       [--timeout DURATION] [--max-failures N] [--heartbeat DURATION]
+//       [--worker-timeout DURATION] [--quarantine-after K] [--grace DURATION]
+//       [--journal FILE] [--fresh] [--no-retry-failed]
+//   status JOURNAL
 //   kernels
 //   --help / -h, or no arguments: Kind::help
 // A job file holds the same keys as the flags (kernel, range, subtasks, schedule, chunk,

@@ -1,7 +1,8 @@
 // The closed, versioned message set between rank 0 and the workers (design.md rules 3, 4).
 //
-//   rank 0 -> worker: Assign (runs of subtask ids), Stop
-//   worker -> rank 0: StatusBatch (fixed-size records + their payload bytes)
+//   rank 0 -> worker: Assign (runs of subtask ids), Drain, Stop
+//   worker -> rank 0: StatusBatch (fixed-size records + their payload bytes); an empty one
+//                     is a heartbeat, or carries the drained / final flags
 //
 // Hot messages are flat byte buffers of fixed-layout, trivially copyable structs; both ends
 // run the same build, so host byte order is used. Every message starts with a header
@@ -26,6 +27,8 @@ enum class Tag : int {
   assign = 1,  // rank 0 -> worker: Assign
   stop = 2,    // rank 0 -> worker: empty; finish up, send a final StatusBatch, leave
   status = 3,  // worker -> rank 0: StatusBatch
+  drain = 4,   // rank 0 -> worker: empty; drop queued subtasks, finish the running ones,
+               // then send a StatusBatch flagged drained
 };
 
 // Rank 0 keeps exactly one receive posted per worker, with a buffer of this size. A batch
@@ -51,7 +54,8 @@ struct IdRun {
 };
 
 // Header flags of a StatusBatch.
-inline constexpr std::uint32_t final_batch_flag = 1;  // the worker's last message
+inline constexpr std::uint32_t final_batch_flag = 1;    // the worker's last message
+inline constexpr std::uint32_t drained_batch_flag = 2;  // after Drain: nothing runs any more
 
 struct MessageHeader {
   std::uint32_t version = protocol_version;

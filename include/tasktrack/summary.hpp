@@ -22,6 +22,8 @@ struct RankSummary {
   std::uint64_t failed = 0;  // failed attempts on this rank
   double busy_seconds = 0;   // summed over every attempt this rank ran
   double utilization = 0;    // busy / (wall * threads)
+  bool lost = false;         // went silent (or died) and its subtasks were reassigned
+  bool quarantined = false;  // failed too often in a row and got no more work
 };
 
 struct FailureSummary {
@@ -47,7 +49,13 @@ struct Summary {
   std::uint32_t done = 0;
   std::uint32_t failed = 0;
   std::uint32_t retried = 0;     // attempts that failed and were tried again
+  std::uint32_t timed_out = 0;   // attempts that ran past --timeout
+  std::uint32_t reassigned = 0;  // subtasks taken back from lost workers
+  std::uint32_t resumed = 0;     // subtasks a journal says finished in an earlier run
+  std::uint32_t not_run = 0;     // neither done nor failed: the job stopped early
   std::uint32_t duplicates = 0;  // late reports of finished subtasks, dropped
+  bool interrupted = false;      // a signal stopped the job (exit code 3)
+  std::string stop_reason;       // why the job stopped early, if it did
   nlohmann::json result;         // kernel-defined
   std::string result_line;
   double coordinator_cpu_seconds = 0;
@@ -55,8 +63,9 @@ struct Summary {
   std::vector<FailureSummary> failures;  // subtasks that failed for good, by id
   std::vector<SlowSubtask> slowest;      // longest attempts that completed, longest first
 
-  int exit_code() const;          // 0 all done, 1 some failed
-  std::string status_text() const;  // "completed" | "completed_with_failures"
+  int exit_code() const;  // 0 all done, 1 some failed or not run, 3 interrupted
+  // "completed" | "completed_with_failures" | "interrupted"
+  std::string status_text() const;
 };
 
 // The compact human summary (rank 0's stdout).

@@ -2,11 +2,12 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
-#include <memory>
 #include <mutex>
+#include <optional>
 #include <span>
 #include <stop_token>
 #include <thread>
@@ -25,12 +26,20 @@ namespace tasktrack {
 // and push finished attempts to the outbox in small bundles. A kernel that throws fails its
 // attempt; it never ends the thread.
 //
-// enqueue(), collect_newly_running(), queued() and stop() are for one controlling thread
-// (the rank's main thread); the pool's own threads only run subtasks.
+// Timeouts: expire_overdue() reports an attempt past its deadline as failed (timeout) at
+// once and requests its stop token. Exactly one report per attempt: the watchdog and the
+// thread race for the attempt's claim and the loser's report is dropped. A kernel that
+// ignores the token keeps its thread: the pool starts a replacement (up to one per
+// configured thread) so the rank keeps its capacity; the stuck thread exits when the
+// kernel returns, or is left behind (detached) by stop().
+//
+// Every member function is for one controlling thread (the rank's main thread); the pool's
+// own threads only run subtasks.
 class ThreadPool {
  public:
+  // `timeout_seconds` <= 0: attempts have no deadline.
   ThreadPool(const Kernel& kernel, Partition partition, unsigned threads, Outbox& outbox,
-             JobClock clock);
+             JobClock clock, double timeout_seconds = 0);
   ~ThreadPool();  // stop()
 
   ThreadPool(const ThreadPool&) = delete;
@@ -42,44 +51,66 @@ class ThreadPool {
   // and is still running. Subtasks that finish quickly are never reported as running.
   void collect_newly_running(std::vector<StatusRecord>& out);
 
-  // Subtasks queued and not yet taken by a thread.
+  // Appends a failed (timeout) entry for every attempt past its deadline; see above.
+  void expire_overdue(std::vector<OutboxEntry>& out);
+
+  // Drops the queued subtasks (a drain); running ones go on. Returns how many were dropped.
+  std::size_t drop_queued();
+
   std::size_t queued() const;
+  // True while a subtask is queued or running (a thread left behind does not count).
+  bool busy() const;
   unsigned size() const { return thread_count_; }
 
-  // Drops queued subtasks, asks running kernels to stop (stop token) and joins the threads.
-  // Attempts that still finish are pushed to the outbox as usual.
-  void stop();
+  // Drops queued subtasks, requests every stop token, and waits up to `patience` for the
+  // threads to return; threads still inside a kernel after that are detached. Returns how
+  // many were left behind: the process should then end with _exit, not unwind past them.
+  // Attempts that finish meanwhile are pushed to the outbox as usual.
+  unsigned stop(std::chrono::milliseconds patience = std::chrono::milliseconds(2000));
 
  private:
-  // What a thread publishes about its current subtask: a seqlock. `sequence` is odd while
-  // a subtask runs; the fields are valid when two reads of `sequence` agree.
+  // What a thread publishes about its current attempt. `sequence` is odd while an attempt
+  // runs (a seqlock for subtask/attempt/start); `claimed` holds the sequence of the last
+  // attempt whose outcome was reported, by the thread or by the watchdog.
   struct alignas(64) Slot {
     std::atomic<std::uint64_t> sequence{0};
+    std::atomic<std::uint64_t> claimed{0};
     std::atomic<SubtaskId> subtask{0};
     std::atomic<std::uint32_t> attempt{0};
     std::atomic<double> start{0};
-    std::uint64_t reported = 0;  // controlling thread only
+    std::atomic<bool> abandoned{false};  // its attempt timed out; a replacement runs
+    std::atomic<bool> exited{false};
+    std::mutex stop_mutex;  // guards attempt_stop
+    std::stop_source attempt_stop{std::nostopstate};
+    std::uint64_t reported_running = 0;  // controlling thread only
   };
 
-  void run_thread(unsigned index, std::stop_token stop);
+  void start_thread();
+  void run_thread(Slot& slot, std::uint16_t index);
   bool take_run(IdRun& run);  // blocks until work or stop; false on stop
-  OutboxEntry run_one(unsigned index, SubtaskId id, std::uint32_t attempt,
-                      std::stop_token stop);
+  std::optional<OutboxEntry> run_one(Slot& slot, std::uint16_t index, SubtaskId id,
+                                     std::uint32_t attempt);
+  void requeue_front(IdRun run);
+  void thread_done(Slot& slot);  // marks it exited and tells stop()
 
   const Kernel& kernel_;
   Partition partition_;
   Outbox& outbox_;
   JobClock clock_;
+  double timeout_;
+  const unsigned thread_count_;
 
   mutable std::mutex mutex_;
   std::condition_variable work_available_;
+  std::condition_variable thread_exited_;
   std::deque<IdRun> queue_;
   std::size_t queued_ = 0;
-  bool stopping_ = false;
+  unsigned running_ = 0;  // threads inside a run, abandoned ones excluded
+  std::atomic<bool> stopping_{false};
+  std::stop_source pool_stop_;
 
-  const unsigned thread_count_;
-  std::unique_ptr<Slot[]> slots_;
-  std::vector<std::jthread> threads_;
+  std::deque<Slot> slots_;  // one per thread ever started; addresses stay put
+  std::vector<std::thread> threads_;
 };
 
 // Threads per worker when --threads is not given: SLURM_CPUS_PER_TASK when set, else this

@@ -30,7 +30,8 @@ enum class Verdict : std::uint8_t {
 // Tracks N subtasks in 4 bytes each (state, attempt, assigned rank) plus a queue of
 // subtasks waiting for another attempt. Not thread-safe: owned by rank 0's main thread.
 //
-// Dispatch order: subtasks waiting for a retry first, then never-dispatched ones in id
+// Dispatch order: subtasks waiting for another attempt first (a retry avoids the rank
+// where the last attempt failed when another rank asks), then never-dispatched ones in id
 // order. The first completion of a subtask wins; any later report of it is a duplicate.
 class Tracker {
  public:
@@ -38,8 +39,22 @@ class Tracker {
   Tracker(std::uint32_t subtask_count, std::uint32_t max_retries, int ranks);
 
   // Hands up to `count` pending subtasks to `rank`, appending them to `out` as runs of
-  // consecutive ids with the same attempt. Returns how many were handed out.
-  std::uint32_t assign_next(int rank, std::uint32_t count, std::vector<IdRun>& out);
+  // consecutive ids with the same attempt. Returns how many were handed out. A retry whose
+  // last attempt failed on `rank` is left for another rank unless `rank_is_alone`.
+  std::uint32_t assign_next(int rank, std::uint32_t count, std::vector<IdRun>& out,
+                            bool rank_is_alone = true);
+
+  // A lost worker: its assigned and running subtasks go back to pending, first in line,
+  // at the same attempt (a lost worker does not use up a retry). Returns how many.
+  std::uint32_t release_rank(int rank);
+
+  // Resuming from a journal, before any dispatch: the subtask finished in an earlier run.
+  // restore_done returns false when it was already restored (a duplicate record).
+  bool restore_done(SubtaskId id);
+  void restore_failed(SubtaskId id, std::uint32_t attempt);
+
+  // No worker is left to run the pending subtasks: they fail for good. Returns their ids.
+  std::vector<SubtaskId> fail_pending();
 
   // Reports from workers. Throw IllegalTransition for an unknown id or a subtask that was
   // never handed out.
@@ -55,13 +70,17 @@ class Tracker {
   std::uint32_t failed() const { return failed_; }
   std::uint32_t retried() const { return retried_; }
   std::uint32_t duplicates() const { return duplicates_; }
-  std::uint32_t never_dispatched() const { return total() - next_fresh_; }
+  std::uint32_t reassigned() const { return reassigned_; }
+  std::uint32_t never_dispatched() const { return fresh_left_; }
   std::uint32_t pending() const;  // waiting to be handed out (fresh or retry)
   std::uint32_t outstanding(int rank) const { return outstanding_.at(rank); }
   bool finished() const { return done_ + failed_ == total(); }
+  // Subtasks handed out to any rank and not yet reported finished.
+  std::uint32_t outstanding_total() const;
 
  private:
-  void check_id(SubtaskId id) const;
+  void check_id_range(SubtaskId id) const;  // a known id
+  void check_id(SubtaskId id) const;        // a known id that was handed out
   void release(SubtaskId id);  // drops the subtask from its rank's outstanding count
 
   std::uint32_t max_retries_;
@@ -69,8 +88,14 @@ class Tracker {
   std::vector<std::uint8_t> attempts_;
   std::vector<std::uint16_t> ranks_;
   std::vector<std::uint32_t> outstanding_;  // per rank: assigned or running
-  std::deque<SubtaskId> retry_queue_;
-  SubtaskId next_fresh_ = 0;
+  struct Retry {
+    SubtaskId id;
+    int avoid_rank;  // -1: any rank
+  };
+  std::deque<Retry> retry_queue_;
+  SubtaskId next_fresh_ = 0;        // no subtask below it is fresh
+  std::uint32_t fresh_left_ = 0;    // pending subtasks never handed out
+  std::uint32_t reassigned_ = 0;
   std::uint32_t done_ = 0;
   std::uint32_t failed_ = 0;
   std::uint32_t retried_ = 0;

@@ -18,12 +18,14 @@ struct WorkerInfo {
   int rank = 0;
   std::string host;
   unsigned threads = 1;
+  long pid = 0;
 };
 
-// Called with the sending worker's rank and one encoded StatusBatch.
+// Called with the sending worker's rank and one encoded StatusBatch: records, or an empty
+// batch that is a heartbeat or carries the drained / final flags.
 using StatusHandler = std::function<void(int rank, std::span<const std::byte> batch)>;
 
-// All calls come from rank 0's main thread.
+// All calls come from rank 0's main thread. Sends never block.
 class Transport {
  public:
   virtual ~Transport() = default;
@@ -32,6 +34,10 @@ class Transport {
 
   // Queues `runs` for the worker; the transport splits them into messages that fit.
   virtual void assign(int rank, std::span<const IdRun> runs) = 0;
+  // Asks the worker to drop its queued subtasks and report when nothing runs any more.
+  virtual void drain(int rank) = 0;
+  // Tells the worker to finish; it answers with a batch flagged final.
+  virtual void stop(int rank) = 0;
 
   // Hands every status batch that has arrived to `handle`. Never blocks. Returns the
   // number of batches handled.
@@ -41,9 +47,9 @@ class Transport {
   // the node with workers.
   virtual void wait(std::chrono::microseconds timeout) = 0;
 
-  // Tells every worker to finish, then collects what they still send (handed to `handle`)
-  // until each has said goodbye or `deadline` passed.
-  virtual void stop_workers(const StatusHandler& handle, std::chrono::milliseconds deadline) = 0;
+  // Ranks whose communication failed since the last call (their process died, under
+  // mpirun --enable-recovery); the coordinator treats them as lost.
+  virtual std::vector<int> take_broken() = 0;
 };
 
 }  // namespace tasktrack

@@ -10,21 +10,32 @@
 
 namespace tasktrack {
 
+struct WorkerOptions {
+  unsigned threads = 1;
+  double timeout_seconds = 0;    // per attempt; 0 = none
+  double heartbeat_seconds = 2;  // send an empty batch when nothing else went out this long
+};
+
 class Worker {
  public:
   Worker(boost::mpi::communicator world, const Kernel& kernel, Partition partition,
-         unsigned threads, JobClock clock);
+         WorkerOptions options, JobClock clock);
 
-  // Runs until rank 0 sends Stop, then sends what is left with a final flag and returns.
-  // While its pool computes it sleeps on the outbox instead of spinning: a wake-up per
-  // finished bundle, or a short timeout to look for new assignments.
-  void run();
+  // Runs until rank 0 sends Stop, then sends what is left with a final flag and returns
+  // the number of pool threads left behind inside kernels that ignored their stop token
+  // (the caller must then end the process with _exit). While its pool computes it sleeps
+  // on the outbox instead of spinning: a wake-up per finished bundle, or a short timeout
+  // to look for messages, deadlines and heartbeats.
+  //
+  // Signals: on SIGTERM/SIGINT it drops its queued subtasks and waits for rank 0's Stop;
+  // SIGUSR1 is left to rank 0, which drains every worker.
+  unsigned run();
 
  private:
   boost::mpi::communicator world_;
   const Kernel& kernel_;
   Partition partition_;
-  unsigned threads_;
+  WorkerOptions options_;
   JobClock clock_;
 };
 

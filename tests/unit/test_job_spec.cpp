@@ -107,8 +107,63 @@ TEST(CommandLine, RunHelpShowsRunOptions) {
   EXPECT_NE(command.help_text.find("count, plain"), std::string::npos);  // known kernels
 }
 
+TEST(CommandLine, RunHelpListsEveryFlagWithItsDefault) {
+  const std::string help = parse({"run", "--help"}).help_text;
+  for (const std::string flag : {"--kernel",
+                                 "--range",
+                                 "--subtasks",
+                                 "--param",
+                                 "--schedule",
+                                 "--chunk",
+                                 "--threads",
+                                 "--retries",
+                                 "--summary-json",
+                                 "--quiet",
+                                 "--progress-interval",
+                                 "--timeout",
+                                 "--max-failures",
+                                 "--heartbeat",
+                                 "--worker-timeout",
+                                 "--quarantine-after",
+                                 "--grace",
+                                 "--journal",
+                                 "--fresh",
+                                 "--no-retry-failed"}) {
+    // Each flag on a line of its own, its description on that line or, for a long flag,
+    // on the next one.
+    const auto at = help.find("  " + flag + " ");
+    ASSERT_NE(at, std::string::npos) << flag << " not in:\n" << help;
+    const auto line_end = help.find('\n', at);
+    std::string line = help.substr(at, line_end - at);
+    if (line.find("  ", flag.size() + 3) == std::string::npos) {
+      line = help.substr(line_end + 1, help.find('\n', line_end + 1) - line_end - 1);
+    }
+    EXPECT_GT(line.size(), 40u) << "no description for " << flag << " in:\n" << help;
+  }
+  for (const std::string fragment : {"default: 2s", "default: 30s", "default: 10s", "default: 5",
+                                     "at most 100", "no-retry-failed)"}) {
+    EXPECT_NE(help.find(fragment), std::string::npos) << fragment << " not in:\n" << help;
+  }
+}
+
 TEST(CommandLine, Kernels) {
   EXPECT_EQ(parse({"kernels"}).kind, Command::Kind::kernels);
+}
+
+TEST(CommandLine, Status) {
+  const Command command = parse({"status", "run/job.journal"});
+  EXPECT_EQ(command.kind, Command::Kind::status);
+  EXPECT_EQ(command.journal, "run/job.journal");
+  EXPECT_NE(parse({}).help_text.find("status"), std::string::npos);  // listed in the help
+  EXPECT_EQ(parse({"status", "--help"}).kind, Command::Kind::help);
+  EXPECT_NE(parse({"status", "--help"}).help_text.find("JOURNAL"), std::string::npos);
+}
+
+TEST(CommandLine, StatusErrors) {
+  expect_usage_error({"status"}, {"status", "JOURNAL", "required"});
+  expect_usage_error({"status", ""}, {"status", "JOURNAL", "empty"});
+  expect_usage_error({"status", "a.journal", "b.journal"}, {"b.journal"});
+  expect_usage_error({"status", "a.journal", "--kernel", "count"}, {"--kernel"});
 }
 
 TEST(CommandLine, ParseErrorsAreOneLine) {
@@ -139,6 +194,15 @@ TEST(CommandLine, DefaultsFilledIn) {
   EXPECT_FALSE(job.quiet);
   EXPECT_DOUBLE_EQ(job.progress_interval, 10.0);
   EXPECT_EQ(job.job_file, "");
+  EXPECT_EQ(job.timeout, 0.0);
+  EXPECT_EQ(job.max_failures, 0u);
+  EXPECT_DOUBLE_EQ(job.heartbeat, 2.0);
+  EXPECT_DOUBLE_EQ(job.worker_timeout, 30.0);
+  EXPECT_EQ(job.quarantine_after, 5u);
+  EXPECT_DOUBLE_EQ(job.grace, 10.0);
+  EXPECT_EQ(job.journal, "");
+  EXPECT_FALSE(job.fresh);
+  EXPECT_TRUE(job.retry_failed);
 }
 
 TEST(CommandLine, EveryFlag) {
@@ -158,6 +222,52 @@ TEST(CommandLine, EveryFlag) {
   EXPECT_EQ(job.summary_json, "out.json");
   EXPECT_TRUE(job.quiet);
   EXPECT_DOUBLE_EQ(job.progress_interval, 0.25);
+}
+
+TEST(CommandLine, EveryFaultToleranceFlag) {
+  const JobSpec job =
+      parse(run_count({"--timeout", "5m", "--max-failures", "3", "--heartbeat", "500ms",
+                       "--worker-timeout", "1.5", "--quarantine-after", "0", "--grace", "0",
+                       "--journal", "out/job.journal", "--fresh", "--no-retry-failed"}))
+          .job;
+  EXPECT_DOUBLE_EQ(job.timeout, 300.0);
+  EXPECT_EQ(job.max_failures, 3u);
+  EXPECT_DOUBLE_EQ(job.heartbeat, 0.5);
+  EXPECT_DOUBLE_EQ(job.worker_timeout, 1.5);
+  EXPECT_EQ(job.quarantine_after, 0u);  // off
+  EXPECT_EQ(job.grace, 0.0);
+  EXPECT_EQ(job.journal, "out/job.journal");
+  EXPECT_TRUE(job.fresh);
+  EXPECT_FALSE(job.retry_failed);
+}
+
+TEST(CommandLine, FaultToleranceFlagsOneAtATime) {
+  EXPECT_DOUBLE_EQ(parse(run_count({"--timeout", "250ms"})).job.timeout, 0.25);
+  EXPECT_EQ(parse(run_count({"--max-failures", "1"})).job.max_failures, 1u);
+  EXPECT_DOUBLE_EQ(parse(run_count({"--heartbeat", "10s"})).job.heartbeat, 10.0);
+  EXPECT_DOUBLE_EQ(parse(run_count({"--worker-timeout", "1h"})).job.worker_timeout, 3600.0);
+  EXPECT_EQ(parse(run_count({"--quarantine-after", "12"})).job.quarantine_after, 12u);
+  EXPECT_DOUBLE_EQ(parse(run_count({"--grace", "2m"})).job.grace, 120.0);
+  const JobSpec journal = parse(run_count({"--journal", "j.log"})).job;
+  EXPECT_EQ(journal.journal, "j.log");
+  EXPECT_FALSE(journal.fresh);
+  EXPECT_TRUE(journal.retry_failed);
+  EXPECT_TRUE(parse(run_count({"--journal", "j.log", "--fresh"})).job.fresh);
+  EXPECT_FALSE(parse(run_count({"--journal", "j.log", "--no-retry-failed"})).job.retry_failed);
+}
+
+TEST(CommandLine, BooleanFlagsTakeAnExplicitValue) {
+  // CLI11 accepts --flag=false; it must mean false, not "the flag was given".
+  EXPECT_FALSE(parse(run_count({"--quiet=false"})).job.quiet);
+  EXPECT_TRUE(parse(run_count({"--quiet=true"})).job.quiet);
+  EXPECT_FALSE(parse(run_count({"--fresh=false"})).job.fresh);  // no journal needed
+  EXPECT_TRUE(parse(run_count({"--no-retry-failed=false"})).job.retry_failed);
+}
+
+TEST(CommandLine, RetriesUpTo100) {
+  EXPECT_EQ(parse(run_count({"--retries", "100"})).job.retries, 100u);
+  expect_usage_error(run_count({"--retries", "101"}), {"--retries", "'101'", "at most 100"});
+  expect_usage_error(run_count({"--retries", "4294967296"}), {"--retries", "at most 100"});
 }
 
 TEST(CommandLine, LastOfARepeatedFlagWins) {
@@ -231,6 +341,65 @@ TEST(CommandLine, ScheduleAndDurationErrors) {
   expect_usage_error(run_count({"--progress-interval=-1s"}), {"--progress-interval", "negative"});
   expect_usage_error(run_count({"--progress-interval", "0"}),
                      {"--progress-interval", "greater than zero"});
+}
+
+TEST(CommandLine, FaultToleranceDurationErrors) {
+  for (const std::string flag : {"--timeout", "--heartbeat", "--worker-timeout", "--grace"}) {
+    SCOPED_TRACE(flag);
+    expect_usage_error(run_count({flag, "5x"}), {flag, "bad duration '5x'", "unknown unit 'x'"});
+    expect_usage_error(run_count({flag + "=-1s"}), {flag, "negative"});
+    expect_usage_error(run_count({flag, "soon"}), {flag, "bad duration 'soon'"});
+    expect_usage_error(run_count({flag, "9000h"}), {flag, "'9000h'", "too long"});
+    expect_usage_error(run_count({flag + "="}), {flag});  // CLI11: missing value
+  }
+  expect_usage_error(run_count({"--timeout", "0"}),
+                     {"--timeout", "greater than zero", "'0'", "leave it out"});
+  expect_usage_error(run_count({"--timeout", "0ms"}), {"--timeout", "greater than zero"});
+  expect_usage_error(run_count({"--heartbeat", "0"}), {"--heartbeat", "greater than zero"});
+  expect_usage_error(run_count({"--worker-timeout", "0s"}),
+                     {"--worker-timeout", "greater than zero"});
+  EXPECT_DOUBLE_EQ(parse(run_count({"--grace", "8760h"})).job.grace, 8760.0 * 3600);  // the cap
+  expect_usage_error(run_count({"--progress-interval", "1e9"}),
+                     {"--progress-interval", "too long"});
+}
+
+TEST(CommandLine, FaultToleranceCountErrors) {
+  expect_usage_error(run_count({"--max-failures", "0"}), {"--max-failures", "at least 1"});
+  expect_usage_error(run_count({"--max-failures=-2"}), {"--max-failures", "negative"});
+  expect_usage_error(run_count({"--max-failures", "3.5"}), {"--max-failures", "whole number"});
+  expect_usage_error(run_count({"--max-failures", "99999999999"}), {"--max-failures", "too large"});
+  expect_usage_error(run_count({"--quarantine-after=-1"}), {"--quarantine-after", "negative"});
+  expect_usage_error(run_count({"--quarantine-after", "five"}),
+                     {"--quarantine-after", "whole number", "'five'"});
+  expect_usage_error(run_count({"--quarantine-after", "99999999999"}),
+                     {"--quarantine-after", "too large"});
+}
+
+TEST(CommandLine, WorkerTimeoutMustExceedHeartbeat) {
+  expect_usage_error(run_count({"--worker-timeout", "1s"}),
+                     {"--worker-timeout = '1s'", "greater than", "--heartbeat = 2s (the default)"});
+  expect_usage_error(run_count({"--heartbeat", "30s"}),
+                     {"--worker-timeout = 30s (the default)", "--heartbeat = '30s'"});
+  expect_usage_error(run_count({"--heartbeat", "1m", "--worker-timeout", "30s"}),
+                     {"--worker-timeout = '30s'", "--heartbeat = '1m'"});
+  expect_usage_error(run_count({"--heartbeat", "5s", "--worker-timeout", "5000ms"}),
+                     {"--worker-timeout", "--heartbeat"});  // equal is not enough
+  const JobSpec job = parse(run_count({"--heartbeat", "5s", "--worker-timeout", "5.5s"})).job;
+  EXPECT_DOUBLE_EQ(job.heartbeat, 5.0);
+  EXPECT_DOUBLE_EQ(job.worker_timeout, 5.5);
+  EXPECT_DOUBLE_EQ(
+      parse(run_count({"--heartbeat", "40s", "--worker-timeout", "2m"})).job.worker_timeout, 120.0);
+}
+
+TEST(CommandLine, JournalErrors) {
+  expect_usage_error(run_count({"--journal", ""}), {"--journal", "must not be empty"});
+  expect_usage_error(run_count({"--journal="}), {"--journal"});  // CLI11: missing value
+  expect_usage_error(run_count({"--fresh"}), {"--fresh", "no journal", "--journal FILE"});
+  expect_usage_error(run_count({"--no-retry-failed"}),
+                     {"--no-retry-failed", "no journal", "--journal FILE"});
+  // The last --journal wins, so an empty one at the end clears it.
+  expect_usage_error(run_count({"--journal", "a", "--journal", "", "--fresh"}),
+                     {"--journal", "must not be empty"});
 }
 
 // ---- parse_range and parse_duration ----
@@ -327,6 +496,62 @@ mode = "b"
       {"n", "7"}, {"scale", "2.5"}, {"label", "hi"}, {"mode", "b"}};
   EXPECT_EQ(job.params, params);
   EXPECT_EQ(job.job_file, path);
+}
+
+TEST_F(JobFile, EveryFaultToleranceKey) {
+  const std::string path = write("ft.toml", R"(
+kernel = "count"
+range = "0:100"
+retries = 100
+timeout = "5m"
+max-failures = 4
+heartbeat = 0.5
+worker-timeout = 20
+quarantine-after = 0
+grace = "1m"
+journal = "runs/ft.journal"
+fresh = true
+no-retry-failed = true
+)");
+  const JobSpec job = parse({"run", path}).job;
+  EXPECT_EQ(job.retries, 100u);
+  EXPECT_DOUBLE_EQ(job.timeout, 300.0);
+  EXPECT_EQ(job.max_failures, 4u);
+  EXPECT_DOUBLE_EQ(job.heartbeat, 0.5);
+  EXPECT_DOUBLE_EQ(job.worker_timeout, 20.0);
+  EXPECT_EQ(job.quarantine_after, 0u);
+  EXPECT_DOUBLE_EQ(job.grace, 60.0);
+  EXPECT_EQ(job.journal, "runs/ft.journal");
+  EXPECT_TRUE(job.fresh);
+  EXPECT_FALSE(job.retry_failed);
+
+  // Flags override the file; the file's journal satisfies --fresh.
+  const JobSpec overridden =
+      parse({"run", path, "--timeout", "10s", "--max-failures", "9", "--heartbeat", "1s",
+             "--worker-timeout", "5s", "--quarantine-after", "2", "--grace", "0", "--journal",
+             "other.journal", "--fresh=false", "--no-retry-failed=false"})
+          .job;
+  EXPECT_DOUBLE_EQ(overridden.timeout, 10.0);
+  EXPECT_EQ(overridden.max_failures, 9u);
+  EXPECT_DOUBLE_EQ(overridden.heartbeat, 1.0);
+  EXPECT_DOUBLE_EQ(overridden.worker_timeout, 5.0);
+  EXPECT_EQ(overridden.quarantine_after, 2u);
+  EXPECT_EQ(overridden.grace, 0.0);
+  EXPECT_EQ(overridden.journal, "other.journal");
+  EXPECT_FALSE(overridden.fresh);
+  EXPECT_TRUE(overridden.retry_failed);
+
+  const std::string journal_only =
+      write("j.toml", "kernel = \"count\"\nrange = \"0:100\"\njournal = \"j.log\"\n");
+  EXPECT_TRUE(parse({"run", journal_only, "--fresh"}).job.fresh);
+  EXPECT_FALSE(parse({"run", journal_only, "--no-retry-failed"}).job.retry_failed);
+
+  // Explicit false needs no journal.
+  const std::string no_journal = write(
+      "nj.toml", "kernel = \"count\"\nrange = \"0:100\"\nfresh = false\nno-retry-failed = false\n");
+  const JobSpec plain = parse({"run", no_journal}).job;
+  EXPECT_FALSE(plain.fresh);
+  EXPECT_TRUE(plain.retry_failed);
 }
 
 TEST_F(JobFile, RangeAsStringAndDefaults) {
@@ -432,6 +657,18 @@ TEST_F(JobFile, WrongTypes) {
   expect_usage_error({"run", with("progress-interval = true")}, {"progress-interval", "duration"});
   expect_usage_error({"run", with("params = 5")}, {"params", "must be a table"});
   expect_usage_error({"run", with("[params]\nn = [1, 2]")}, {"params.n", "line 4", "an array"});
+  for (const std::string key : {"timeout", "heartbeat", "worker-timeout", "grace"}) {
+    expect_usage_error({"run", with(key + " = true")},
+                       {key + " (job file", "line 3", "duration", "boolean"});
+  }
+  for (const std::string key : {"max-failures", "quarantine-after"}) {
+    expect_usage_error({"run", with(key + " = \"3\"")},
+                       {key + " (job file", "must be an integer", "\"3\""});
+  }
+  expect_usage_error({"run", with("journal = 5")}, {"journal", "must be a string"});
+  expect_usage_error({"run", with("fresh = \"yes\"")}, {"fresh", "must be a boolean"});
+  expect_usage_error({"run", with("no-retry-failed = 1")},
+                     {"no-retry-failed", "must be a boolean"});
 
   const auto range = [&](const std::string& value) {
     return write("range.toml", "kernel = \"count\"\nrange = " + value + "\n");
@@ -459,6 +696,34 @@ TEST_F(JobFile, BadValuesNameTheFile) {
   expect_usage_error({"run", with("range = \"0:10\"\nprogress-interval = \"soon\"")},
                      {"progress-interval", "bad duration 'soon'"});
   expect_usage_error({"run", with("range = \"0:10\"\n[params]\nzz = 1")}, {"count", "zz"});
+  expect_usage_error({"run", with("range = \"0:10\"\nretries = 101")},
+                     {"retries (job file", "line 3", "at most 100"});
+  expect_usage_error({"run", with("range = \"0:10\"\ntimeout = 0")},
+                     {"timeout (job file", "line 3", "greater than zero"});
+  expect_usage_error({"run", with("range = \"0:10\"\ntimeout = \"-5s\"")},
+                     {"timeout (job file", "negative"});
+  expect_usage_error({"run", with("range = \"0:10\"\nheartbeat = 0.0")},
+                     {"heartbeat (job file", "greater than zero"});
+  expect_usage_error({"run", with("range = \"0:10\"\ngrace = -1")},
+                     {"grace (job file", "negative"});
+  expect_usage_error({"run", with("range = \"0:10\"\nmax-failures = 0")},
+                     {"max-failures (job file", "at least 1"});
+  expect_usage_error({"run", with("range = \"0:10\"\nquarantine-after = -1")},
+                     {"quarantine-after (job file", "negative"});
+  expect_usage_error({"run", with("range = \"0:10\"\njournal = \"\"")},
+                     {"journal (job file", "must not be empty"});
+  expect_usage_error({"run", with("range = \"0:10\"\nfresh = true")},
+                     {"fresh (job file", "line 3", "no journal"});
+  expect_usage_error({"run", with("range = \"0:10\"\nno-retry-failed = true")},
+                     {"no-retry-failed (job file", "line 3", "no journal"});
+  expect_usage_error(
+      {"run", with("range = \"0:10\"\nheartbeat = \"10s\"\nworker-timeout = 10")},
+      {"worker-timeout (job file", "line 4", "greater than", "heartbeat (job file", "line 3"});
+  // A flag fixes what the file got wrong, and is named when it is the one at fault.
+  const std::string slow = with("range = \"0:10\"\nheartbeat = \"10s\"");
+  EXPECT_DOUBLE_EQ(parse({"run", slow, "--worker-timeout", "11s"}).job.worker_timeout, 11.0);
+  expect_usage_error({"run", slow, "--worker-timeout", "9s"},
+                     {"--worker-timeout = '9s'", "heartbeat (job file"});
   expect_usage_error({"run", write("k.toml", "kernel = \"nope\"\nrange = \"0:10\"\n")},
                      {"kernel (job file", "unknown kernel 'nope'"});
 }
@@ -478,6 +743,15 @@ void expect_same(const JobSpec& a, const JobSpec& b) {
   EXPECT_EQ(a.quiet, b.quiet);
   EXPECT_EQ(a.progress_interval, b.progress_interval);
   EXPECT_EQ(a.job_file, b.job_file);
+  EXPECT_EQ(a.timeout, b.timeout);
+  EXPECT_EQ(a.max_failures, b.max_failures);
+  EXPECT_EQ(a.heartbeat, b.heartbeat);
+  EXPECT_EQ(a.worker_timeout, b.worker_timeout);
+  EXPECT_EQ(a.quarantine_after, b.quarantine_after);
+  EXPECT_EQ(a.grace, b.grace);
+  EXPECT_EQ(a.journal, b.journal);
+  EXPECT_EQ(a.fresh, b.fresh);
+  EXPECT_EQ(a.retry_failed, b.retry_failed);
 }
 
 TEST(JobSpecJson, RoundTripsEveryField) {
@@ -494,8 +768,20 @@ TEST(JobSpecJson, RoundTripsEveryField) {
   job.quiet = true;
   job.progress_interval = 0.1;
   job.job_file = "jobs/mandelbrot.toml";
+  // Not the defaults, so that a field left out of to_json or from_json shows.
+  job.timeout = 0.3;
+  job.max_failures = 7;
+  job.heartbeat = 1.25;
+  job.worker_timeout = 45.5;
+  job.quarantine_after = 0;
+  job.grace = 0.1;
+  job.journal = "runs/a b.journal";
+  job.fresh = true;
+  job.retry_failed = false;
 
   const nlohmann::json json = job;
+  EXPECT_EQ(json.at("journal"), "runs/a b.journal");
+  EXPECT_EQ(json.at("retry_failed"), false);
   EXPECT_EQ(json.at("schedule"), "static");
   EXPECT_EQ(json.at("range").at("lo"), -9000000000);
   expect_same(json.get<JobSpec>(), job);
@@ -506,6 +792,24 @@ TEST(JobSpecJson, RoundTripsEveryField) {
     job.schedule = schedule;
     expect_same(nlohmann::json(job).get<JobSpec>(), job);
   }
+}
+
+TEST(JobSpecJson, ParsedJobRoundTrips) {
+  const JobSpec job = parse(run_count({"--timeout", "1ms", "--journal", "j", "--fresh",
+                                       "--no-retry-failed", "--quarantine-after", "9"}))
+                          .job;
+  expect_same(nlohmann::json::parse(nlohmann::json(job).dump()).get<JobSpec>(), job);
+}
+
+TEST(JobSpecJson, EveryFieldIsRequired) {
+  const nlohmann::json full = JobSpec{};
+  for (const auto& [key, value] : full.items()) {
+    SCOPED_TRACE(key);
+    nlohmann::json missing = full;
+    missing.erase(key);
+    EXPECT_THROW(missing.get<JobSpec>(), nlohmann::json::out_of_range);
+  }
+  EXPECT_GE(full.size(), 21u);
 }
 
 TEST(JobSpecJson, RefusesUnknownSchedule) {

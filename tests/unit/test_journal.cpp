@@ -1,0 +1,443 @@
+// The journal: format round trips, torn and corrupt tails, group commit, fingerprints,
+// moving aside, and `tasktrack status`.
+#include "tasktrack/journal.hpp"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <regex>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "tasktrack/error.hpp"
+
+namespace tasktrack {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::vector<std::byte> bytes_of(const std::string& text) {
+  const auto* begin = reinterpret_cast<const std::byte*>(text.data());
+  return std::vector<std::byte>(begin, begin + text.size());
+}
+
+std::vector<char> read_file(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::vector<char>(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+void write_file(const fs::path& path, const std::vector<char>& bytes) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+}
+
+JournalAttempt done_attempt(SubtaskId subtask, std::int32_t rank, std::vector<std::byte> payload) {
+  JournalAttempt attempt;
+  attempt.subtask = subtask;
+  attempt.state = SubtaskState::done;
+  attempt.reason = FailureReason::none;
+  attempt.thread = static_cast<std::uint16_t>(subtask % 7);
+  attempt.attempt = subtask % 3;
+  attempt.rank = rank;
+  attempt.start_unix = 1700000000.25 + subtask;
+  attempt.end_unix = 1700000000.75 + subtask;
+  attempt.value = -1234567890123ll + subtask;
+  attempt.payload = std::move(payload);
+  return attempt;
+}
+
+JournalAttempt failed_attempt(SubtaskId subtask, std::int32_t rank, std::uint32_t attempt_number,
+                              FailureReason reason, const std::string& detail) {
+  JournalAttempt attempt = done_attempt(subtask, rank, bytes_of(detail));
+  attempt.state = SubtaskState::failed;
+  attempt.reason = reason;
+  attempt.attempt = attempt_number;
+  attempt.value = 0;
+  return attempt;
+}
+
+JobSpec small_job() {
+  JobSpec job;
+  job.kernel = "primes";
+  job.range = Range{0, 1000};
+  job.subtasks = 10;
+  job.params = {{"alpha", "1"}, {"beta", "two"}};
+  return job;
+}
+
+class JournalTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string pattern = (fs::temp_directory_path() / "tasktrack-journal-XXXXXX").string();
+    ASSERT_NE(::mkdtemp(pattern.data()), nullptr);
+    directory_ = pattern;
+    path_ = (directory_ / "job.journal").string();
+  }
+  void TearDown() override { fs::remove_all(directory_); }
+
+  fs::path directory_;
+  std::string path_;
+  const std::string fingerprint_ = job_fingerprint(small_job());
+};
+
+TEST_F(JournalTest, RoundTripsSessionsAndAttemptsWithBinaryAndEmptyPayloads) {
+  std::vector<std::byte> binary;
+  for (int i = 0; i < 256; ++i) binary.push_back(static_cast<std::byte>(i));
+  const std::vector<JournalAttempt> attempts = {
+      done_attempt(0, 1, binary),
+      done_attempt(1, 2, {}),
+      failed_attempt(2, 3, 2, FailureReason::exit_code, "exit code 3\nstderr tail"),
+      done_attempt(4294967295u, -1, bytes_of(std::string("\0\0zero\0", 7))),
+  };
+  const nlohmann::json session = {{"started", 1700000000.5},
+                                  {"workers", {{{"rank", 1}, {"host", "node-a"}}}}};
+  {
+    JournalWriter writer(path_, fingerprint_);
+    writer.append_session(session);
+    for (const auto& attempt : attempts) writer.append(attempt);
+  }  // the destructor flushes
+
+  const JournalContents contents = read_journal(path_);
+  EXPECT_EQ(contents.fingerprint, fingerprint_);
+  ASSERT_EQ(contents.sessions.size(), 1u);
+  EXPECT_EQ(contents.sessions[0], session);
+  EXPECT_EQ(contents.attempts, attempts);
+  EXPECT_FALSE(contents.warning.has_value());
+  EXPECT_EQ(contents.valid_bytes, fs::file_size(path_));
+}
+
+TEST_F(JournalTest, ParseJournalMatchesReadJournal) {
+  {
+    JournalWriter writer(path_, fingerprint_);
+    writer.append_session({{"n", 1}});
+    writer.append(done_attempt(3, 1, bytes_of("abc")));
+  }
+  const std::vector<char> file = read_file(path_);
+  const JournalContents from_memory =
+      parse_journal(std::span(reinterpret_cast<const std::byte*>(file.data()), file.size()), path_);
+  const JournalContents from_file = read_journal(path_);
+  EXPECT_EQ(from_memory.fingerprint, from_file.fingerprint);
+  EXPECT_EQ(from_memory.sessions, from_file.sessions);
+  EXPECT_EQ(from_memory.attempts, from_file.attempts);
+  EXPECT_EQ(from_memory.valid_bytes, from_file.valid_bytes);
+}
+
+TEST_F(JournalTest, ReopensAnExistingJournalAndAppends) {
+  {
+    JournalWriter writer(path_, fingerprint_);
+    writer.append_session({{"session", 1}});
+    writer.append(done_attempt(0, 1, bytes_of("first")));
+  }
+  const JournalContents first = read_journal(path_);
+  ASSERT_EQ(first.attempts.size(), 1u);
+  {
+    // The fingerprint is only written to a new file: the old header must stay as it is.
+    JournalWriter writer(path_, "ignored for an existing journal", first.valid_bytes);
+    writer.append_session({{"session", 2}});
+    writer.append(done_attempt(1, 2, bytes_of("second")));
+  }
+  const JournalContents second = read_journal(path_);
+  EXPECT_EQ(second.fingerprint, fingerprint_);
+  ASSERT_EQ(second.sessions.size(), 2u);
+  EXPECT_EQ(second.sessions[1]["session"], 2);
+  ASSERT_EQ(second.attempts.size(), 2u);
+  EXPECT_EQ(second.attempts[0], done_attempt(0, 1, bytes_of("first")));
+  EXPECT_EQ(second.attempts[1], done_attempt(1, 2, bytes_of("second")));
+  EXPECT_FALSE(second.warning.has_value());
+}
+
+TEST_F(JournalTest, TornLastRecordIsCutOffAndTheWriterAppendsCleanlyAfterIt) {
+  {
+    JournalWriter writer(path_, fingerprint_);
+    writer.append_session({{"session", 1}});
+    writer.append(done_attempt(0, 1, bytes_of("kept")));
+  }
+  const std::uint64_t good_end = fs::file_size(path_);
+  {
+    JournalWriter writer(path_, fingerprint_, good_end);
+    writer.append(done_attempt(1, 1, bytes_of("the record that gets torn")));
+  }
+  const std::vector<char> whole = read_file(path_);
+  ASSERT_GT(whole.size(), good_end);
+
+  // Cut inside the kind, the size, the fixed fields, the payload and the CRC.
+  for (const std::size_t keep : {std::size_t{1}, std::size_t{6}, std::size_t{20},
+                                 whole.size() - good_end - 5, whole.size() - good_end - 1}) {
+    SCOPED_TRACE("kept " + std::to_string(keep) + " bytes of the last record");
+    std::vector<char> torn(whole.begin(), whole.begin() + static_cast<long>(good_end + keep));
+    write_file(path_, torn);
+
+    const JournalContents contents = read_journal(path_);
+    ASSERT_EQ(contents.attempts.size(), 1u);
+    EXPECT_EQ(contents.attempts[0], done_attempt(0, 1, bytes_of("kept")));
+    EXPECT_EQ(contents.sessions.size(), 1u);
+    EXPECT_EQ(contents.valid_bytes, good_end);
+    ASSERT_TRUE(contents.warning.has_value());
+    EXPECT_NE(contents.warning->find("cut off " + std::to_string(keep) + " bytes"),
+              std::string::npos)
+        << *contents.warning;
+    EXPECT_NE(contents.warning->find("at byte " + std::to_string(good_end)), std::string::npos)
+        << *contents.warning;
+    EXPECT_EQ(contents.warning->find('\n'), std::string::npos);
+
+    {
+      JournalWriter writer(path_, fingerprint_, contents.valid_bytes);
+      writer.append(done_attempt(2, 3, bytes_of("new")));
+    }
+    const JournalContents resumed = read_journal(path_);
+    EXPECT_FALSE(resumed.warning.has_value());
+    ASSERT_EQ(resumed.attempts.size(), 2u);
+    EXPECT_EQ(resumed.attempts[0], done_attempt(0, 1, bytes_of("kept")));
+    EXPECT_EQ(resumed.attempts[1], done_attempt(2, 3, bytes_of("new")));
+    EXPECT_EQ(resumed.valid_bytes, fs::file_size(path_));
+  }
+}
+
+TEST_F(JournalTest, CorruptByteInTheLastRecordIsCutOff) {
+  std::uint64_t good_end = 0;
+  {
+    JournalWriter writer(path_, fingerprint_);
+    writer.append(done_attempt(0, 1, bytes_of("kept")));
+    writer.flush();
+    good_end = fs::file_size(path_);
+    writer.append(done_attempt(1, 1, bytes_of("corrupted")));
+  }
+  std::vector<char> bytes = read_file(path_);
+  // One flipped bit anywhere in the record (head, fixed part, payload or CRC) is caught.
+  for (std::size_t at = good_end; at < bytes.size(); at += 5) {
+    SCOPED_TRACE("flipped byte " + std::to_string(at));
+    std::vector<char> corrupt = bytes;
+    corrupt[at] = static_cast<char>(corrupt[at] ^ 0x10);
+    write_file(path_, corrupt);
+    const JournalContents contents = read_journal(path_);
+    ASSERT_EQ(contents.attempts.size(), 1u);
+    EXPECT_EQ(contents.attempts[0].subtask, 0u);
+    EXPECT_EQ(contents.valid_bytes, good_end);
+    ASSERT_TRUE(contents.warning.has_value());
+    EXPECT_NE(contents.warning->find("at byte " + std::to_string(good_end)), std::string::npos);
+  }
+}
+
+TEST_F(JournalTest, CorruptHeaderIsAUsageError) {
+  { JournalWriter writer(path_, fingerprint_); }
+  const std::vector<char> good = read_file(path_);
+  // Version, fingerprint length, fingerprint text and CRC; the magic has its own test.
+  for (const std::size_t at : {std::size_t{8}, std::size_t{12}, std::size_t{20}, good.size() - 1}) {
+    SCOPED_TRACE("flipped header byte " + std::to_string(at));
+    std::vector<char> corrupt = good;
+    corrupt[at] = static_cast<char>(corrupt[at] ^ 0x01);
+    write_file(path_, corrupt);
+    EXPECT_THROW(read_journal(path_), UsageError);
+  }
+  // A header cut short.
+  write_file(path_, std::vector<char>(good.begin(), good.begin() + 14));
+  EXPECT_THROW(read_journal(path_), UsageError);
+}
+
+TEST_F(JournalTest, NonJournalFileAndMissingFileAreUsageErrors) {
+  write_file(path_, {'k', 'e', 'r', 'n', 'e', 'l', ' ', '=', ' ', '"', 'p', '"', '\n'});
+  try {
+    read_journal(path_);
+    FAIL() << "expected UsageError";
+  } catch (const UsageError& error) {
+    EXPECT_EQ(std::string(error.what()),
+              "journal '" + path_ + "': not a tasktrack journal (no TTJRNL01 header)");
+  }
+  const std::string missing = (directory_ / "missing.journal").string();
+  try {
+    read_journal(missing);
+    FAIL() << "expected UsageError";
+  } catch (const UsageError& error) {
+    EXPECT_EQ(std::string(error.what()), "journal '" + missing + "': No such file or directory");
+  }
+}
+
+TEST_F(JournalTest, EmptyFileReadsAsNoHeaderAndTheWriterWritesOne) {
+  write_file(path_, {});
+  const JournalContents empty = read_journal(path_);
+  EXPECT_TRUE(empty.fingerprint.empty());
+  EXPECT_EQ(empty.valid_bytes, 0u);
+  EXPECT_FALSE(empty.warning.has_value());
+  {
+    JournalWriter writer(path_, fingerprint_, empty.valid_bytes);
+    writer.append(done_attempt(5, 1, {}));
+  }
+  const JournalContents contents = read_journal(path_);
+  EXPECT_EQ(contents.fingerprint, fingerprint_);
+  ASSERT_EQ(contents.attempts.size(), 1u);
+}
+
+TEST_F(JournalTest, WriterRefusesToCutANonEmptyJournalItHasNotRead) {
+  { JournalWriter writer(path_, fingerprint_); }
+  const auto size = fs::file_size(path_);
+  EXPECT_THROW(JournalWriter(path_, fingerprint_, 0), UsageError);
+  EXPECT_EQ(fs::file_size(path_), size);
+}
+
+TEST_F(JournalTest, SecondWriterOnTheSameJournalIsRefused) {
+  JournalWriter first(path_, fingerprint_);
+  const auto valid_bytes = read_journal(path_).valid_bytes;
+  EXPECT_THROW(JournalWriter(path_, fingerprint_, valid_bytes), UsageError);
+}
+
+TEST_F(JournalTest, GroupCommitSyncsFarLessThanOncePerRecord) {
+  constexpr std::uint32_t count = 10000;
+  JournalWriter writer(path_, fingerprint_);
+  for (std::uint32_t i = 0; i < count; ++i) writer.append(done_attempt(i, 1, bytes_of("r")));
+  writer.flush();
+  EXPECT_LT(writer.syncs(), 50u);
+  EXPECT_GE(writer.syncs(), 2u);  // the header's, and at least the flush's
+  const JournalContents contents = read_journal(path_);
+  ASSERT_EQ(contents.attempts.size(), count);
+  for (std::uint32_t i = 0; i < count; ++i) ASSERT_EQ(contents.attempts[i].subtask, i);
+  EXPECT_FALSE(contents.warning.has_value());
+}
+
+TEST_F(JournalTest, FlushMakesRecordsVisibleAtOnce) {
+  // A commit interval far beyond the test: only flush() can have written the record.
+  JournalWriter writer(path_, fingerprint_, 0, std::chrono::hours(1));
+  writer.append(done_attempt(7, 1, bytes_of("now")));
+  EXPECT_TRUE(read_journal(path_).attempts.empty());
+  writer.flush();
+  const JournalContents contents = read_journal(path_);
+  ASSERT_EQ(contents.attempts.size(), 1u);
+  EXPECT_EQ(contents.attempts[0].subtask, 7u);
+  const auto syncs = writer.syncs();
+  writer.flush();  // nothing new: no extra sync
+  EXPECT_EQ(writer.syncs(), syncs);
+}
+
+TEST_F(JournalTest, BackgroundCommitsWithoutFlush) {
+  JournalWriter writer(path_, fingerprint_, 0, std::chrono::milliseconds(20));
+  writer.append(done_attempt(9, 1, {}));
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (read_journal(path_).attempts.empty() && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  EXPECT_EQ(read_journal(path_).attempts.size(), 1u);
+}
+
+TEST_F(JournalTest, WriterRefusesAttemptsTheReaderWouldReject) {
+  JournalWriter writer(path_, fingerprint_);
+  JournalAttempt running = done_attempt(1, 1, {});
+  running.state = SubtaskState::running;
+  EXPECT_THROW(writer.append(running), std::invalid_argument);
+}
+
+TEST(JournalFingerprint, DependsOnKernelParamsRangeAndSubtasksOnly) {
+  const JobSpec base = small_job();
+  const std::string fingerprint = job_fingerprint(base);
+  EXPECT_EQ(fingerprint, job_fingerprint(small_job()));
+  EXPECT_EQ(fingerprint_digest(fingerprint), fingerprint_digest(job_fingerprint(small_job())));
+  EXPECT_EQ(fingerprint_digest(fingerprint).size(), 16u);
+  EXPECT_TRUE(nlohmann::json::parse(fingerprint).is_object());
+
+  JobSpec other = base;
+  other.threads = 17;
+  other.schedule = Schedule::dynamic;
+  other.chunk = 5;
+  other.retries = 9;
+  EXPECT_EQ(job_fingerprint(other), fingerprint);
+
+  other = base;
+  other.kernel = "pi";
+  EXPECT_NE(job_fingerprint(other), fingerprint);
+  other = base;
+  other.params["beta"] = "three";
+  EXPECT_NE(job_fingerprint(other), fingerprint);
+  other = base;
+  other.range.hi = 1001;
+  EXPECT_NE(job_fingerprint(other), fingerprint);
+  other = base;
+  other.subtasks = 11;
+  EXPECT_NE(job_fingerprint(other), fingerprint);
+  EXPECT_NE(fingerprint_digest(job_fingerprint(other)), fingerprint_digest(fingerprint));
+}
+
+TEST_F(JournalTest, MoveAsideNeverDeletes) {
+  EXPECT_EQ(move_journal_aside(path_), "");  // nothing there
+
+  write_file(path_, {'o', 'n', 'e'});
+  const std::string first = move_journal_aside(path_);
+  ASSERT_NE(first, "");
+  EXPECT_FALSE(fs::exists(path_));
+  EXPECT_EQ(read_file(first), (std::vector<char>{'o', 'n', 'e'}));
+  EXPECT_EQ(first.rfind(path_ + ".", 0), 0u);
+
+  // Within the same second the timestamped name is taken: a suffix, never an overwrite.
+  write_file(path_, {'t', 'w', 'o'});
+  const std::string second = move_journal_aside(path_);
+  ASSERT_NE(second, "");
+  EXPECT_NE(second, first);
+  EXPECT_FALSE(fs::exists(path_));
+  EXPECT_EQ(read_file(first), (std::vector<char>{'o', 'n', 'e'}));
+  EXPECT_EQ(read_file(second), (std::vector<char>{'t', 'w', 'o'}));
+}
+
+TEST_F(JournalTest, StatusCountsLastRecordsPerRankAndListsStandingFailures) {
+  JobSpec job = small_job();
+  job.subtasks = 6;
+  {
+    JournalWriter writer(path_, job_fingerprint(job));
+    writer.append_session({{"workers",
+                            {{{"rank", 1}, {"host", "node-a"}, {"threads", 2}},
+                             {{"rank", 2}, {"host", "old-host"}, {"threads", 2}}}}});
+    writer.append(done_attempt(0, 1, {}));
+    writer.append(failed_attempt(3, 2, 2, FailureReason::exception, "first try\nignored"));
+    writer.append(failed_attempt(4, 2, 1, FailureReason::timeout, "boom: too slow\nsecond line"));
+    // Session 2: rank 2 moved host; subtask 3 now succeeds.
+    writer.append_session({{"workers", {{{"rank", 2}, {"host", "node-b"}, {"threads", 4}}}}});
+    writer.append(done_attempt(1, 2, {}));
+    writer.append(done_attempt(3, 1, {}));
+  }
+  std::ostringstream out;
+  EXPECT_EQ(print_journal_status(path_, out), 0);
+  const std::string text = out.str();
+  SCOPED_TRACE(text);
+
+  EXPECT_NE(text.find("primes"), std::string::npos);
+  EXPECT_NE(text.find("range 0:1000"), std::string::npos);
+  EXPECT_NE(text.find("sessions  2"), std::string::npos);
+  EXPECT_NE(text.find("3 done, 1 failed, 2 left, of 6"), std::string::npos);
+  EXPECT_NE(text.find(" s ago"), std::string::npos);
+  // rank, host, done, failed
+  EXPECT_TRUE(std::regex_search(text, std::regex(R"(\n\s+1\s+node-a\s+2\s+0\n)")));
+  EXPECT_TRUE(std::regex_search(text, std::regex(R"(\n\s+2\s+node-b\s+1\s+1\n)")));
+  EXPECT_EQ(text.find("old-host"), std::string::npos);
+  // subtask, attempts, reason, first line of the detail
+  EXPECT_TRUE(std::regex_search(text, std::regex(R"(\n\s+4\s+2\s+timeout\s+boom: too slow\n)")));
+  EXPECT_EQ(text.find("second line"), std::string::npos);
+  EXPECT_EQ(text.find("first try"), std::string::npos);  // subtask 3 is done now
+  EXPECT_EQ(text.find("warning"), std::string::npos);
+}
+
+TEST_F(JournalTest, StatusListsAtMostTwentyFailuresAndReportsACutTail) {
+  {
+    JournalWriter writer(path_, fingerprint_);
+    for (SubtaskId id = 0; id < 25; ++id) {
+      writer.append(failed_attempt(id, 1, 0, FailureReason::signal, "signal 9"));
+    }
+  }
+  std::vector<char> bytes = read_file(path_);
+  bytes.pop_back();  // tear the last record: subtask 24
+  write_file(path_, bytes);
+
+  std::ostringstream out;
+  EXPECT_EQ(print_journal_status(path_, out), 0);
+  const std::string text = out.str();
+  SCOPED_TRACE(text);
+  EXPECT_NE(text.find("warning: journal '" + path_ + "': cut off"), std::string::npos);
+  EXPECT_NE(text.find("0 done, 24 failed"), std::string::npos);
+  EXPECT_NE(text.find("... and 4 more"), std::string::npos);
+  EXPECT_TRUE(std::regex_search(text, std::regex(R"(\n\s+19\s+1\s+signal\s+signal 9\n)")));
+  EXPECT_FALSE(std::regex_search(text, std::regex(R"(\n\s+20\s+1\s+signal)")));
+}
+
+}  // namespace
+}  // namespace tasktrack

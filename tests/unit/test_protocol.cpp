@@ -1,0 +1,481 @@
+// protocol.hpp and status_batcher.hpp: the wire format round-trips, refuses what it cannot
+// have produced, and batches status records into messages rank 0's receives can hold.
+#include "tasktrack/protocol.hpp"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <ostream>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "tasktrack/outbox.hpp"
+#include "tasktrack/status_batcher.hpp"
+
+namespace tasktrack {
+
+static void PrintTo(const IdRun& run, std::ostream* out) {
+  *out << "{first " << run.first << ", count " << run.count << ", attempt " << run.attempt << "}";
+}
+
+namespace {
+
+using Bytes = std::vector<std::byte>;
+
+Bytes bytes_of(std::string_view text) {
+  const auto* begin = reinterpret_cast<const std::byte*>(text.data());
+  return Bytes(begin, begin + text.size());
+}
+
+// Payload `size` bytes long whose content depends on `seed`, so a shifted payload shows.
+Bytes payload_for(std::uint32_t seed, std::size_t size) {
+  Bytes payload(size);
+  for (std::size_t i = 0; i < size; ++i) {
+    payload[i] = static_cast<std::byte>((seed * 131 + i * 7 + 1) & 0xFF);
+  }
+  return payload;
+}
+
+StatusRecord record_for(std::uint32_t i) {
+  StatusRecord record;
+  record.subtask = i * 3 + 1;
+  record.state =
+      i % 3 == 0 ? SubtaskState::running : (i % 3 == 1 ? SubtaskState::done : SubtaskState::failed);
+  record.reason =
+      record.state == SubtaskState::failed ? FailureReason::timeout : FailureReason::none;
+  record.thread = static_cast<std::uint16_t>(i % 17);
+  record.attempt = i % 5;
+  record.start_seconds = 0.25 * i;
+  record.end_seconds = record.state == SubtaskState::running ? 0 : 0.25 * i + 0.125;
+  record.value = -1'000'000'007LL * i;
+  return record;
+}
+
+void expect_same_record(const StatusRecord& actual, const StatusRecord& expected,
+                        std::size_t expected_payload_bytes) {
+  EXPECT_EQ(actual.subtask, expected.subtask);
+  EXPECT_EQ(actual.state, expected.state);
+  EXPECT_EQ(actual.reason, expected.reason);
+  EXPECT_EQ(actual.thread, expected.thread);
+  EXPECT_EQ(actual.attempt, expected.attempt);
+  EXPECT_EQ(actual.payload_bytes, expected_payload_bytes);
+  EXPECT_EQ(actual.start_seconds, expected.start_seconds);
+  EXPECT_EQ(actual.end_seconds, expected.end_seconds);
+  EXPECT_EQ(actual.value, expected.value);
+}
+
+struct Read {
+  StatusRecord record;
+  Bytes payload;
+};
+
+std::vector<Read> read_all(std::span<const std::byte> message) {
+  std::vector<Read> out;
+  StatusBatchReader(message).for_each(
+      [&](const StatusRecord& record, std::span<const std::byte> payload) {
+        out.push_back(Read{record, Bytes(payload.begin(), payload.end())});
+      });
+  return out;
+}
+
+void set_header(Bytes& message, const MessageHeader& header) {
+  std::memcpy(message.data(), &header, sizeof header);
+}
+
+MessageHeader header_of(const Bytes& message) {
+  MessageHeader header;
+  std::memcpy(&header, message.data(), sizeof header);
+  return header;
+}
+
+// --- Assign ---
+
+TEST(ProtocolAssign, EmptyRoundTrips) {
+  const Bytes message = encode_assign({});
+  EXPECT_EQ(message.size(), sizeof(MessageHeader));
+  EXPECT_EQ(header_of(message).version, protocol_version);
+  EXPECT_EQ(header_of(message).count, 0u);
+  EXPECT_TRUE(decode_assign(message).empty());
+}
+
+TEST(ProtocolAssign, OneRunRoundTrips) {
+  const std::vector<IdRun> runs = {IdRun{7, 42, 3}};
+  const Bytes message = encode_assign(runs);
+  EXPECT_EQ(message.size(), sizeof(MessageHeader) + sizeof(IdRun));
+  EXPECT_THAT(decode_assign(message), testing::ElementsAre(IdRun{7, 42, 3}));
+}
+
+TEST(ProtocolAssign, ManyRunsRoundTripInOrder) {
+  std::vector<IdRun> runs;
+  for (std::uint32_t i = 0; i < max_runs_per_assign; ++i) {
+    runs.push_back(IdRun{0xFFFFFFFFu - i * 1000, i + 1, i % 256});
+  }
+  const Bytes message = encode_assign(runs);
+  EXPECT_LE(message.size(), max_assign_message_bytes);
+  EXPECT_EQ(header_of(message).count, runs.size());
+  EXPECT_EQ(decode_assign(message), runs);
+}
+
+TEST(ProtocolAssign, MaxRunsFillsTheWorkersBuffer) {
+  EXPECT_LE(sizeof(MessageHeader) + max_runs_per_assign * sizeof(IdRun), max_assign_message_bytes);
+  EXPECT_GT(sizeof(MessageHeader) + (max_runs_per_assign + 1) * sizeof(IdRun),
+            max_assign_message_bytes);
+}
+
+TEST(ProtocolAssign, ShortMessageIsAnError) {
+  EXPECT_THROW(decode_assign({}), ProtocolError);
+  const Bytes message = encode_assign({});
+  EXPECT_THROW(decode_assign(std::span(message).first(sizeof(MessageHeader) - 1)), ProtocolError);
+}
+
+TEST(ProtocolAssign, WrongVersionIsAnError) {
+  const std::vector<IdRun> runs = {IdRun{1, 2, 0}};
+  Bytes message = encode_assign(runs);
+  MessageHeader header = header_of(message);
+  for (const std::uint32_t version : {0u, protocol_version + 1, 0x01000000u}) {
+    header.version = version;
+    set_header(message, header);
+    EXPECT_THROW(decode_assign(message), ProtocolError) << "version " << version;
+  }
+}
+
+TEST(ProtocolAssign, SizeMismatchIsAnError) {
+  const std::vector<IdRun> runs = {IdRun{1, 2, 0}, IdRun{5, 1, 1}};
+  const Bytes message = encode_assign(runs);
+
+  Bytes longer = message;
+  longer.push_back(std::byte{0});
+  EXPECT_THROW(decode_assign(longer), ProtocolError);
+
+  EXPECT_THROW(decode_assign(std::span(message).first(message.size() - 1)), ProtocolError);
+  EXPECT_THROW(decode_assign(std::span(message).first(message.size() - sizeof(IdRun))),
+               ProtocolError);
+
+  Bytes miscounted = message;
+  MessageHeader header = header_of(miscounted);
+  header.count = 3;
+  set_header(miscounted, header);
+  EXPECT_THROW(decode_assign(miscounted), ProtocolError);
+  header.count = 0xFFFFFFFFu;  // must not allocate or read that much
+  set_header(miscounted, header);
+  EXPECT_THROW(decode_assign(miscounted), ProtocolError);
+}
+
+// --- StatusBatch ---
+
+TEST(ProtocolStatusBatch, EmptyWriterGivesAHeaderOnlyBatch) {
+  StatusBatchWriter writer;
+  EXPECT_TRUE(writer.empty());
+  EXPECT_EQ(writer.encoded_bytes(), sizeof(MessageHeader));
+  const Bytes message = writer.finish();
+  EXPECT_EQ(message.size(), sizeof(MessageHeader));
+  const StatusBatchReader reader(message);
+  EXPECT_EQ(reader.size(), 0u);
+  EXPECT_EQ(reader.flags(), 0u);
+  EXPECT_EQ(reader.follow_bytes(), 0u);
+  EXPECT_TRUE(read_all(message).empty());
+}
+
+TEST(ProtocolStatusBatch, RoundTripWithoutPayloads) {
+  StatusBatchWriter writer;
+  for (std::uint32_t i = 0; i < 50; ++i) writer.add(record_for(i), {});
+  EXPECT_EQ(writer.record_count(), 50u);
+  EXPECT_EQ(writer.encoded_bytes(), sizeof(MessageHeader) + 50 * sizeof(StatusRecord));
+  const Bytes message = writer.finish();
+  EXPECT_EQ(message.size(), sizeof(MessageHeader) + 50 * sizeof(StatusRecord));
+
+  const StatusBatchReader reader(message);
+  EXPECT_EQ(reader.size(), 50u);
+  EXPECT_EQ(reader.flags(), 0u);
+  const std::vector<Read> read = read_all(message);
+  ASSERT_EQ(read.size(), 50u);
+  for (std::uint32_t i = 0; i < 50; ++i) {
+    SCOPED_TRACE(i);
+    expect_same_record(read[i].record, record_for(i), 0);
+    EXPECT_TRUE(read[i].payload.empty());
+  }
+}
+
+TEST(ProtocolStatusBatch, RoundTripWithPayloadsInOrder) {
+  StatusBatchWriter writer;
+  std::size_t payload_total = 0;
+  for (std::uint32_t i = 0; i < 40; ++i) {
+    const std::size_t size = i % 4 == 0 ? 0 : i * 37 % 300;  // some records carry nothing
+    payload_total += size;
+    writer.add(record_for(i), payload_for(i, size));
+  }
+  const std::size_t expected_size =
+      sizeof(MessageHeader) + 40 * sizeof(StatusRecord) + payload_total;
+  EXPECT_EQ(writer.encoded_bytes(), expected_size);
+  const Bytes message = writer.finish();
+  EXPECT_EQ(message.size(), expected_size);
+
+  const std::vector<Read> read = read_all(message);
+  ASSERT_EQ(read.size(), 40u);
+  for (std::uint32_t i = 0; i < 40; ++i) {
+    SCOPED_TRACE(i);
+    const std::size_t size = i % 4 == 0 ? 0 : i * 37 % 300;
+    expect_same_record(read[i].record, record_for(i), size);
+    EXPECT_EQ(read[i].payload, payload_for(i, size));
+  }
+}
+
+TEST(ProtocolStatusBatch, WriterSetsPayloadBytesFromThePayload) {
+  StatusBatchWriter writer;
+  StatusRecord record = record_for(2);
+  record.payload_bytes = 9999;  // whatever the caller left there
+  writer.add(record, bytes_of("detail"));
+  const std::vector<Read> read = read_all(writer.finish());
+  ASSERT_EQ(read.size(), 1u);
+  EXPECT_EQ(read[0].record.payload_bytes, 6u);
+  EXPECT_EQ(read[0].payload, bytes_of("detail"));
+}
+
+TEST(ProtocolStatusBatch, FinishClearsTheWriter) {
+  StatusBatchWriter writer;
+  writer.add(record_for(1), bytes_of("first"));
+  const Bytes first = writer.finish();
+  EXPECT_TRUE(writer.empty());
+  EXPECT_EQ(writer.record_count(), 0u);
+  EXPECT_EQ(writer.encoded_bytes(), sizeof(MessageHeader));
+
+  writer.add(record_for(2), bytes_of("second"));
+  const std::vector<Read> read = read_all(writer.finish());
+  ASSERT_EQ(read.size(), 1u);  // nothing of the first batch leaked into the second
+  expect_same_record(read[0].record, record_for(2), 6);
+  EXPECT_EQ(read[0].payload, bytes_of("second"));
+  EXPECT_EQ(read_all(first).size(), 1u);
+}
+
+TEST(ProtocolStatusBatch, NoticeCarriesFlagsAndFollowBytes) {
+  const Bytes goodbye = encode_status_notice(final_batch_flag, 0);
+  EXPECT_EQ(goodbye.size(), sizeof(MessageHeader));
+  const StatusBatchReader final_reader(goodbye);
+  EXPECT_EQ(final_reader.size(), 0u);
+  EXPECT_EQ(final_reader.flags(), final_batch_flag);
+  EXPECT_EQ(final_reader.follow_bytes(), 0u);
+
+  const Bytes announce = encode_status_notice(0, 3'000'000);
+  const StatusBatchReader announce_reader(announce);
+  EXPECT_EQ(announce_reader.size(), 0u);
+  EXPECT_EQ(announce_reader.flags(), 0u);
+  EXPECT_EQ(announce_reader.follow_bytes(), 3'000'000u);
+  EXPECT_TRUE(read_all(announce).empty());
+}
+
+TEST(ProtocolStatusBatch, ShortMessageIsAnError) {
+  EXPECT_THROW(StatusBatchReader(std::span<const std::byte>{}), ProtocolError);
+  const Bytes notice = encode_status_notice(0, 0);
+  EXPECT_THROW(StatusBatchReader(std::span(notice).first(sizeof(MessageHeader) - 1)),
+               ProtocolError);
+}
+
+TEST(ProtocolStatusBatch, WrongVersionIsAnError) {
+  Bytes message = encode_status_notice(final_batch_flag, 0);
+  MessageHeader header = header_of(message);
+  header.version = protocol_version + 1;
+  set_header(message, header);
+  EXPECT_THROW(StatusBatchReader{message}, ProtocolError);
+  header.version = 0;
+  set_header(message, header);
+  EXPECT_THROW(StatusBatchReader{message}, ProtocolError);
+}
+
+TEST(ProtocolStatusBatch, FewerRecordsThanTheHeaderSaysIsAnError) {
+  StatusBatchWriter writer;
+  writer.add(record_for(1), {});
+  writer.add(record_for(2), {});
+  const Bytes message = writer.finish();
+  EXPECT_THROW(StatusBatchReader(std::span(message).first(message.size() - 1)), ProtocolError);
+  EXPECT_THROW(StatusBatchReader(std::span(message).first(message.size() - sizeof(StatusRecord))),
+               ProtocolError);
+
+  Bytes overcounted = message;
+  MessageHeader header = header_of(overcounted);
+  header.count = 0xFFFFFFFFu;
+  set_header(overcounted, header);
+  EXPECT_THROW(StatusBatchReader{overcounted}, ProtocolError);
+}
+
+TEST(ProtocolStatusBatch, PayloadSizesThatDoNotAddUpAreAnError) {
+  StatusBatchWriter writer;
+  writer.add(record_for(1), bytes_of("abc"));
+  writer.add(record_for(2), bytes_of("defgh"));
+  const Bytes message = writer.finish();
+  ASSERT_NO_THROW(StatusBatchReader{message});
+
+  // One payload byte missing, or one too many.
+  EXPECT_THROW(StatusBatchReader(std::span(message).first(message.size() - 1)), ProtocolError);
+  Bytes longer = message;
+  longer.push_back(std::byte{'x'});
+  EXPECT_THROW(StatusBatchReader{longer}, ProtocolError);
+
+  // A record claiming more (or less) payload than the message holds.
+  const std::size_t second_record = sizeof(MessageHeader) + sizeof(StatusRecord);
+  for (const std::uint32_t claimed : {6u, 4u, 0u, 0xFFFFFFFFu}) {
+    Bytes forged = message;
+    StatusRecord record;
+    std::memcpy(&record, forged.data() + second_record, sizeof record);
+    record.payload_bytes = claimed;
+    std::memcpy(forged.data() + second_record, &record, sizeof record);
+    EXPECT_THROW(StatusBatchReader{forged}, ProtocolError) << "claimed " << claimed;
+  }
+}
+
+TEST(ProtocolStatusBatch, ErrorsAreRuntimeErrorsWithAMessage) {
+  try {
+    decode_assign({});
+    FAIL() << "no ProtocolError";
+  } catch (const std::runtime_error& error) {
+    EXPECT_NE(std::string(error.what()), "");
+  }
+}
+
+// --- StatusBatcher ---
+
+struct Sent {
+  StatusRecord record;
+  std::size_t payload_size;
+};
+
+// Reads back every message, checks it against the size rules, and returns what it carried.
+std::vector<Read> unpack(const std::vector<Bytes>& messages) {
+  std::vector<Read> all;
+  for (std::size_t m = 0; m < messages.size(); ++m) {
+    SCOPED_TRACE(testing::Message() << "message " << m);
+    const Bytes& message = messages[m];
+    const StatusBatchReader reader(message);
+    EXPECT_GT(reader.size(), 0u) << "an empty message";
+    if (message.size() > max_status_message_bytes) {
+      EXPECT_EQ(reader.size(), 1u) << "only a single record may make an oversized message";
+    }
+    for (Read& read : read_all(message)) all.push_back(std::move(read));
+  }
+  return all;
+}
+
+TEST(StatusBatcher, StartsAndEndsEmpty) {
+  StatusBatcher batcher;
+  EXPECT_TRUE(batcher.empty());
+  EXPECT_TRUE(batcher.take().empty());
+  batcher.add(record_for(1), {});
+  EXPECT_FALSE(batcher.empty());
+  EXPECT_EQ(batcher.take().size(), 1u);
+  EXPECT_TRUE(batcher.empty());
+  EXPECT_TRUE(batcher.take().empty());
+}
+
+TEST(StatusBatcher, SplitsIntoMessagesThatFitAndLosesNothing) {
+  StatusBatcher batcher;
+  std::vector<Sent> sent;
+  std::size_t total_bytes = 0;
+  for (std::uint32_t i = 0; i < 5000; ++i) {
+    const std::size_t size = i * 7919 % 1500;
+    batcher.add(record_for(i), payload_for(i, size));
+    sent.push_back({record_for(i), size});
+    total_bytes += sizeof(StatusRecord) + size;
+  }
+  const std::vector<Bytes> messages = batcher.take();
+  ASSERT_GT(total_bytes, 3 * max_status_message_bytes);
+  EXPECT_GE(messages.size(), 4u);
+  for (const Bytes& message : messages) EXPECT_LE(message.size(), max_status_message_bytes);
+  const std::vector<Read> read = unpack(messages);
+  ASSERT_EQ(read.size(), sent.size());
+  for (std::uint32_t i = 0; i < sent.size(); ++i) {
+    SCOPED_TRACE(i);
+    expect_same_record(read[i].record, sent[i].record, sent[i].payload_size);
+    EXPECT_EQ(read[i].payload, payload_for(i, sent[i].payload_size));
+  }
+  EXPECT_TRUE(batcher.empty());
+}
+
+TEST(StatusBatcher, FillsAMessageExactlyToTheLimit) {
+  const std::size_t room =
+      max_status_message_bytes - sizeof(MessageHeader) - 2 * sizeof(StatusRecord);
+  StatusBatcher batcher;
+  batcher.add(record_for(1), payload_for(1, room / 2));
+  batcher.add(record_for(2), payload_for(2, room - room / 2));
+  std::vector<Bytes> messages = batcher.take();
+  ASSERT_EQ(messages.size(), 1u);
+  EXPECT_EQ(messages[0].size(), max_status_message_bytes);
+
+  // One byte more and the second record starts a new message.
+  batcher.add(record_for(1), payload_for(1, room / 2));
+  batcher.add(record_for(2), payload_for(2, room - room / 2 + 1));
+  messages = batcher.take();
+  ASSERT_EQ(messages.size(), 2u);
+  EXPECT_EQ(StatusBatchReader(messages[0]).size(), 1u);
+  EXPECT_EQ(StatusBatchReader(messages[1]).size(), 1u);
+  EXPECT_EQ(unpack(messages).size(), 2u);
+}
+
+TEST(StatusBatcher, OversizedRecordGetsAMessageOfItsOwn) {
+  const std::size_t big = max_status_message_bytes + 1000;
+  StatusBatcher batcher;
+  std::vector<Sent> sent;
+  auto add = [&](std::uint32_t i, std::size_t size) {
+    batcher.add(record_for(i), payload_for(i, size));
+    sent.push_back({record_for(i), size});
+  };
+  add(0, big);  // first
+  add(1, 10);
+  add(2, 20);
+  add(3, big);  // between small ones
+  add(4, big);  // right after another big one
+  add(5, 0);
+  add(6, big);  // last
+  const std::vector<Bytes> messages = batcher.take();
+
+  std::vector<std::size_t> records_per_message;
+  for (const Bytes& message : messages) {
+    records_per_message.push_back(StatusBatchReader(message).size());
+  }
+  EXPECT_THAT(records_per_message, testing::ElementsAre(1, 2, 1, 1, 1, 1));
+  for (std::size_t m : {0, 2, 3, 5}) {
+    EXPECT_EQ(messages[m].size(), sizeof(MessageHeader) + sizeof(StatusRecord) + big) << m;
+  }
+  const std::vector<Read> read = unpack(messages);
+  ASSERT_EQ(read.size(), sent.size());
+  for (std::uint32_t i = 0; i < sent.size(); ++i) {
+    SCOPED_TRACE(i);
+    expect_same_record(read[i].record, sent[i].record, sent[i].payload_size);
+    EXPECT_EQ(read[i].payload, payload_for(i, sent[i].payload_size));
+  }
+}
+
+TEST(StatusBatcher, KeepsOrderAcrossSeveralAddsAndTakes) {
+  StatusBatcher batcher;
+  std::vector<OutboxEntry> entries;
+  for (std::uint32_t i = 0; i < 3; ++i) {
+    entries.push_back(OutboxEntry{record_for(i), payload_for(i, 100'000)});
+  }
+  std::vector<StatusRecord> running = {record_for(3), record_for(6)};
+  batcher.add(running);
+  batcher.add(entries);
+  batcher.add(record_for(9), bytes_of("tail"));
+  const std::vector<Bytes> first = batcher.take();
+  for (const Bytes& message : first) EXPECT_LE(message.size(), max_status_message_bytes);
+  std::vector<Read> read = unpack(first);
+  ASSERT_EQ(read.size(), 6u);
+  std::vector<std::uint32_t> order;
+  for (const Read& r : read) order.push_back(r.record.subtask);
+  EXPECT_THAT(order, testing::ElementsAre(record_for(3).subtask, record_for(6).subtask,
+                                          record_for(0).subtask, record_for(1).subtask,
+                                          record_for(2).subtask, record_for(9).subtask));
+  EXPECT_TRUE(read[0].payload.empty());
+  EXPECT_EQ(read[2].payload, payload_for(0, 100'000));
+  EXPECT_EQ(read[5].payload, bytes_of("tail"));
+
+  batcher.add(record_for(10), {});
+  read = unpack(batcher.take());
+  ASSERT_EQ(read.size(), 1u);
+  expect_same_record(read[0].record, record_for(10), 0);
+}
+
+}  // namespace
+}  // namespace tasktrack
