@@ -222,6 +222,16 @@ unsigned worker_ranks_on_node(const boost::mpi::communicator& world) {
   return static_cast<unsigned>(std::max(1, local_size - rank0_here));
 }
 
+// True when `pid` is a live process of this host (not gone, not a zombie awaiting mpirun).
+bool process_is_running(long pid) {
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  if (!std::getline(stat, line)) return false;
+  const auto close = line.rfind(')');  // the command name may hold spaces and parentheses
+  return close != std::string::npos && close + 2 < line.size() && line[close + 2] != 'Z' &&
+         line[close + 2] != 'X';
+}
+
 // A lost worker that never came back (stopped, hung in the kernel's host code) would hold
 // MPI_Finalize forever: rank 0 ends it with SIGKILL when it runs on this host. Under
 // mpirun --enable-recovery the job then finalizes normally. One on another host is left to
@@ -229,6 +239,7 @@ unsigned worker_ranks_on_node(const boost::mpi::communicator& world) {
 void end_silent_workers(const std::vector<WorkerInfo>& silent) {
   const std::string here = host_name();
   for (const WorkerInfo& worker : silent) {
+    if (worker.host == here && !process_is_running(worker.pid)) continue;  // died already
     if (worker.host == here && worker.pid > 0 && worker.pid != ::getpid()) {
       print_warning(fmt::format("rank {} (pid {}) never answered Stop; ending it with SIGKILL",
                                 worker.rank, worker.pid));

@@ -23,6 +23,10 @@ constexpr std::size_t slowest_kept = 5;
 constexpr std::chrono::microseconds first_pause{20};
 constexpr std::chrono::microseconds longest_pause{1000};
 
+// After the summary, how long lost workers get to answer Stop before rank 0 gives up on
+// them: long enough for one that resumed to say goodbye, short enough not to hold the job.
+constexpr std::chrono::milliseconds lost_worker_patience{1500};
+
 bool slower(const SlowSubtask& a, const SlowSubtask& b) { return a.seconds > b.seconds; }
 
 std::string text_of(std::span<const std::byte> payload) {
@@ -404,18 +408,24 @@ std::vector<WorkerInfo> Coordinator::stop_workers(std::chrono::milliseconds dead
     WorkerState& worker = worker_state(rank);
     if (StatusBatchReader(batch).flags() & final_batch_flag) worker.said_goodbye = true;
   };
-  const auto give_up = std::chrono::steady_clock::now() + deadline;
-  auto pause = first_pause;
-  while (std::chrono::steady_clock::now() < give_up) {
-    const bool waiting = std::any_of(workers_.begin(), workers_.end(), [](const auto& w) {
-      return w.health != Health::lost && !w.said_goodbye;
-    });
-    if (!waiting) break;
-    if (transport_.poll(ignore) == 0) {
-      transport_.wait(pause);
-      pause = std::min(pause * 2, longest_pause);
+  auto wait_for_goodbyes = [&](auto deadline_from_now, bool include_lost) {
+    const auto give_up = std::chrono::steady_clock::now() + deadline_from_now;
+    auto pause = first_pause;
+    while (std::chrono::steady_clock::now() < give_up) {
+      const bool waiting = std::any_of(workers_.begin(), workers_.end(), [&](const auto& w) {
+        return !w.said_goodbye && !w.dead && (include_lost || w.health != Health::lost);
+      });
+      if (!waiting) return;
+      if (transport_.poll(ignore) == 0) {
+        transport_.wait(pause);
+        pause = std::min(pause * 2, longest_pause);
+      }
     }
-  }
+  };
+  wait_for_goodbyes(deadline, false);
+  // A lost worker that came back (SIGCONT) answers within milliseconds too; one that did
+  // not gets this long before the caller ends it.
+  wait_for_goodbyes(lost_worker_patience, true);
   std::vector<WorkerInfo> silent;
   for (const WorkerState& worker : workers_) {
     if (!worker.said_goodbye && !worker.dead) silent.push_back(worker.info);

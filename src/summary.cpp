@@ -54,7 +54,7 @@ void print_summary(std::ostream& out, const Summary& s) {
       s.retried, s.timed_out, s.reassigned, s.resumed, s.duplicates);
   if (!s.stop_reason.empty()) out << fmt::format("  stopped    {}\n", s.stop_reason);
   out << fmt::format("  result     {}\n", s.result_line);
-  const double rate = s.wall_seconds > 0 ? s.done / s.wall_seconds : 0;
+  const double rate = s.wall_seconds > 0 ? (s.done - s.resumed) / s.wall_seconds : 0;
   out << fmt::format("  wall       {:.3f} s, {:.1f} subtasks/s; rank 0 used {:.3f} CPU s\n",
                      s.wall_seconds, rate, s.coordinator_cpu_seconds);
   out << fmt::format("  {:>5} {:<20} {:>7} {:>9} {:>7} {:>9} {:>6}\n", "rank", "host", "threads",
@@ -139,7 +139,7 @@ nlohmann::json summary_to_json(const Summary& s) {
         {"resumed", s.resumed},
         {"duplicates", s.duplicates}}},
       {"stop_reason", s.stop_reason},
-      {"throughput_per_second", s.wall_seconds > 0 ? s.done / s.wall_seconds : 0.0},
+      {"throughput_per_second", s.wall_seconds > 0 ? (s.done - s.resumed) / s.wall_seconds : 0.0},
       {"result", s.result},
       {"coordinator_cpu_seconds", s.coordinator_cpu_seconds},
       {"per_rank", per_rank},
