@@ -724,7 +724,7 @@ int print_journal_status(const std::string& path, std::ostream& out) {
     std::sort(
         failures.begin(), failures.end(),
         [](const JournalAttempt* a, const JournalAttempt* b) { return a->subtask < b->subtask; });
-    out << "\nfailed subtasks\n"
+    out << "\nfailed subtasks: " << failures.size() << "\n"
         << std::setw(9) << "subtask" << std::setw(10) << "attempts"
         << "  " << std::left << std::setw(12) << "reason"
         << "detail" << std::right << "\n";
@@ -735,7 +735,7 @@ int print_journal_status(const std::string& path, std::ostream& out) {
           << to_string(failure.reason) << first_line(failure.payload) << std::right << "\n";
     }
     if (failures.size() > max_listed) {
-      out << "... and " << failures.size() - max_listed << " more\n";
+      out << "  ... and " << failures.size() - max_listed << " more\n";
     }
   }
   return 0;

@@ -1,5 +1,7 @@
 #include "tasktrack/thread_pool.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <charconv>
 #include <cstdlib>
@@ -252,8 +254,8 @@ void ThreadPool::expire_overdue(std::vector<OutboxEntry>& out) {
     record.reason = FailureReason::timeout;
     record.thread = static_cast<std::uint16_t>(i);
     record.end_seconds = now;
-    entry.payload = detail_bytes("attempt exceeded the " + std::to_string(timeout_) +
-                                 " s timeout and was asked to stop");
+    entry.payload = detail_bytes(fmt::format(
+        "attempt ran past the {:g} s timeout; its kernel was asked to stop", timeout_));
     out.push_back(std::move(entry));
     {
       std::lock_guard lock(slot.stop_mutex);
@@ -290,10 +292,10 @@ unsigned ThreadPool::stop(std::chrono::milliseconds patience) {
   work_available_.notify_all();
   {
     std::unique_lock lock(mutex_);
+    // Abandoned threads are waited for too: asked to stop, most return within moments.
     thread_exited_.wait_for(lock, patience, [this] {
-      return std::all_of(slots_.begin(), slots_.end(), [](const Slot& s) {
-        return s.exited.load() || s.abandoned.load();
-      });
+      return std::all_of(slots_.begin(), slots_.end(),
+                         [](const Slot& s) { return s.exited.load(); });
     });
   }
   unsigned left_behind = 0;
