@@ -107,6 +107,9 @@ std::size_t ThreadPool::drop_queued() {
   const std::size_t dropped = queued_;
   queue_.clear();
   queued_ = 0;
+  // Runs that threads already took are cut short too: they stop after their current
+  // subtask (the rest of a run was only queued in the thread's hands).
+  drops_.fetch_add(1, std::memory_order_release);
   return dropped;
 }
 
@@ -178,8 +181,10 @@ void ThreadPool::run_thread(Slot& slot, std::uint16_t index) {
   double oldest = 0;
   IdRun run;
   while (take_run(run)) {
+    const std::uint64_t drops_at_take = drops_.load(std::memory_order_acquire);
     for (std::uint32_t i = 0; i < run.count; ++i) {
       if (stopping_.load(std::memory_order_relaxed)) break;
+      if (drops_.load(std::memory_order_relaxed) != drops_at_take) break;
       std::optional<OutboxEntry> entry = run_one(slot, index, run.first + i, run.attempt);
       if (slot.abandoned.load(std::memory_order_acquire)) {
         // A replacement thread took this one's place while the kernel overran: hand the

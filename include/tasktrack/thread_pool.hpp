@@ -54,7 +54,8 @@ class ThreadPool {
   // Appends a failed (timeout) entry for every attempt past its deadline; see above.
   void expire_overdue(std::vector<OutboxEntry>& out);
 
-  // Drops the queued subtasks (a drain); running ones go on. Returns how many were dropped.
+  // Drops the queued subtasks, and the rest of the runs threads have taken (a drain);
+  // running ones go on. Returns how many queued subtasks were dropped.
   std::size_t drop_queued();
 
   std::size_t queued() const;
@@ -107,6 +108,7 @@ class ThreadPool {
   std::size_t queued_ = 0;
   unsigned running_ = 0;  // threads inside a run, abandoned ones excluded
   std::atomic<bool> stopping_{false};
+  std::atomic<std::uint64_t> drops_{0};  // drop_queued() calls so far
   std::stop_source pool_stop_;
 
   std::deque<Slot> slots_;  // one per thread ever started; addresses stay put
