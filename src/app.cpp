@@ -14,6 +14,7 @@
 #include <iostream>
 #include <optional>
 
+#include "tasktrack/command_list_kernel.hpp"
 #include "tasktrack/coordinator.hpp"
 #include "tasktrack/error.hpp"
 #include "tasktrack/in_process_transport.hpp"
@@ -75,7 +76,18 @@ void print_kernels(const KernelRegistry& registry) {
   }
 }
 
-std::unique_ptr<Kernel> make_kernel(const KernelRegistry& registry, const JobSpec& job) {
+// The job's id in command tasks' environment (TASKTRACK_JOB): the Slurm job id, else the
+// job's fingerprint digest, which stays the same across resumes.
+std::string job_id(const JobSpec& job) {
+  if (const char* slurm = std::getenv("SLURM_JOB_ID")) return slurm;
+  return fingerprint_digest(job_fingerprint(job));
+}
+
+std::unique_ptr<Kernel> make_kernel(const KernelRegistry& registry, const JobSpec& job,
+                                    int rank) {
+  if (!job.task_file.empty()) {
+    return std::make_unique<CommandListKernel>(job, registry, rank, job_id(job));
+  }
   const KernelInfo* info = registry.find(job.kernel);
   if (info == nullptr) throw UsageError("unknown kernel '" + job.kernel + "'");
   return info->make(ParamValues(job.params));
@@ -127,6 +139,12 @@ JournalSetup open_journal(const JobSpec& job) {
   return setup;
 }
 
+// A task list's commands each use --cores-per-task cores: T threads run T / C at once.
+unsigned pool_threads(const JobSpec& job, unsigned threads) {
+  if (job.task_file.empty()) return threads;
+  return std::max(1u, threads / std::max(1u, job.cores_per_task));
+}
+
 Progress make_progress(const JobSpec& job) {
   return Progress(job.subtasks, job.quiet, Progress::stderr_is_terminal(), job.progress_interval);
 }
@@ -158,7 +176,7 @@ void exit_if_threads_left_behind(unsigned left_behind, int exit_code) {
 
 int run_in_process(const JobSpec& job, const Kernel& kernel, JobClock clock,
                    JournalSetup& journal) {
-  const unsigned threads = job.threads > 0 ? job.threads : default_thread_count(1);
+  const unsigned threads = pool_threads(job, job.threads > 0 ? job.threads : default_thread_count(1));
   InProcessTransport transport(kernel, job.partition(), threads, job.timeout, host_name(), clock);
   Progress progress = make_progress(job);
   Coordinator coordinator(job, kernel, transport, 1, clock, progress, journal.writer.get(),
@@ -195,7 +213,7 @@ Decision decide(const std::vector<std::string>& args, const KernelRegistry& regi
         if (print) decision.exit_code = print_journal_status(command.journal, std::cout);
         return decision;
       case Command::Kind::run:
-        make_kernel(registry, command.job);  // a kernel may refuse its parameters
+        make_kernel(registry, command.job, 0);  // a kernel may refuse its parameters
         check_writable(command.job.summary_json);
         decision.journal = open_journal(command.job);
         decision.job = std::move(command.job);
@@ -280,11 +298,11 @@ int run_mpi(int argc, char** argv, const std::vector<std::string>& args,
   const JobClock clock{decided.at("epoch").get<double>()};
 
   try {
-    const auto kernel = make_kernel(registry, job);
+    const auto kernel = make_kernel(registry, job, world.rank());
     if (world.size() == 1) return run_in_process(job, *kernel, clock, decision.journal);
 
-    const unsigned threads = job.threads > 0 ? job.threads
-                                             : default_thread_count(worker_ranks_on_node(world));
+    const unsigned threads = pool_threads(
+        job, job.threads > 0 ? job.threads : default_thread_count(worker_ranks_on_node(world)));
     const std::string hello =
         json{{"host", host_name()}, {"threads", threads}, {"pid", ::getpid()}}.dump();
     std::vector<std::string> hellos;
@@ -331,7 +349,7 @@ int run_main(int argc, char** argv, KernelRegistry& registry) {
     if (launched_as_mpi_rank()) return run_mpi(argc, argv, args, registry);
     Decision decision = decide(args, registry, true);
     if (!decision.job) return decision.exit_code;
-    const auto kernel = make_kernel(registry, *decision.job);
+    const auto kernel = make_kernel(registry, *decision.job, 0);
     return run_in_process(*decision.job, *kernel, JobClock{decision.epoch}, decision.journal);
   } catch (const UsageError& error) {
     print_error(error.what());

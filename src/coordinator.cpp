@@ -87,11 +87,13 @@ RankSummary& Coordinator::rank_summary(int rank) { return per_rank_.at(rank); }
 void Coordinator::restore(const JournalContents& contents) {
   // Replays the journal in file order. A subtask done in any earlier run stays done; one
   // whose latest word is "failed for good" runs again unless --no-retry-failed.
+  // A record counts only while its key matches the subtask's work (a task list's edited
+  // line is new work; a line beyond the end of a shortened file is gone).
   std::map<SubtaskId, const JournalAttempt*> failed_for_good;
   for (const JournalAttempt& attempt : contents.attempts) {
-    if (attempt.subtask >= tracker_.total()) {
-      throw ProtocolError(fmt::format("journal: record for subtask {} of a job with {}",
-                                      attempt.subtask, tracker_.total()));
+    if (attempt.subtask >= tracker_.total() ||
+        attempt.key != kernel_.subtask_key(attempt.subtask)) {
+      continue;
     }
     if (attempt.state == SubtaskState::done) {
       failed_for_good.erase(attempt.subtask);
@@ -202,6 +204,7 @@ void Coordinator::journal_attempt(int rank, const StatusRecord& record,
   attempt.start_unix = clock_.epoch_unix + record.start_seconds;
   attempt.end_unix = clock_.epoch_unix + record.end_seconds;
   attempt.value = record.value;
+  attempt.key = kernel_.subtask_key(record.subtask);
   attempt.payload.assign(payload.begin(), payload.end());
   journal_->append(attempt);
 }
@@ -464,6 +467,13 @@ Summary Coordinator::build_summary(double wall_seconds, double cpu) {
             [](const auto& a, const auto& b) { return a.subtask < b.subtask; });
   s.slowest = slowest_;
   std::sort(s.slowest.begin(), s.slowest.end(), slower);
+  auto environment = [](const char* name) {
+    const char* value = std::getenv(name);
+    return std::string(value != nullptr ? value : "");
+  };
+  s.slurm_job_id = environment("SLURM_JOB_ID");
+  s.slurm_restart_count = environment("SLURM_RESTART_COUNT");
+  s.slurm_submit_dir = environment("SLURM_SUBMIT_DIR");
   return s;
 }
 

@@ -12,6 +12,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <limits>
 #include <optional>
 #include <stdexcept>
@@ -38,6 +39,8 @@ struct Settings {
   // Fault tolerance.
   std::optional<Setting> timeout, max_failures, heartbeat, worker_timeout, quarantine_after, grace,
       journal, fresh, no_retry_failed;
+  // Task lists.
+  std::optional<Setting> task_file, output_dir, cores_per_task;
   std::map<std::string, std::string> params;
   std::string job_file;
 };
@@ -47,7 +50,8 @@ struct Settings {
 constexpr std::string_view job_file_keys[] = {
     "kernel", "range", "subtasks", "params", "schedule", "chunk", "threads", "retries",
     "summary-json", "quiet", "progress-interval", "timeout", "max-failures", "heartbeat",
-    "worker-timeout", "quarantine-after", "grace", "journal", "fresh", "no-retry-failed"};
+    "worker-timeout", "quarantine-after", "grace", "journal", "fresh", "no-retry-failed",
+    "task-file", "output-dir", "cores-per-task"};
 // clang-format on
 
 // A subtask's attempt number travels and is journaled in one byte (1 + retries attempts);
@@ -225,11 +229,14 @@ const std::map<std::string_view, SettingMember> text_keys = {
     {"kernel", &Settings::kernel},
     {"schedule", &Settings::schedule},
     {"summary-json", &Settings::summary_json},
-    {"journal", &Settings::journal}};
+    {"journal", &Settings::journal},
+    {"task-file", &Settings::task_file},
+    {"output-dir", &Settings::output_dir}};
 const std::map<std::string_view, SettingMember> count_keys = {
     {"subtasks", &Settings::subtasks},         {"chunk", &Settings::chunk},
     {"threads", &Settings::threads},           {"retries", &Settings::retries},
-    {"max-failures", &Settings::max_failures}, {"quarantine-after", &Settings::quarantine_after}};
+    {"max-failures", &Settings::max_failures}, {"quarantine-after", &Settings::quarantine_after},
+    {"cores-per-task", &Settings::cores_per_task}};
 // Keys whose value is a TOML boolean.
 const std::map<std::string_view, SettingMember> boolean_keys = {
     {"quiet", &Settings::quiet},
@@ -369,12 +376,62 @@ void add_fault_tolerance(const Settings& settings, JobSpec& job) {
   if (settings.no_retry_failed) job.retry_failed = settings.no_retry_failed->text != "true";
 }
 
+void add_task_list(const Settings& settings, JobSpec& job);
+void add_kernel_and_range(const Settings& settings, const KernelRegistry& registry,
+                          JobSpec& job);
+void add_run_options(const Settings& settings, JobSpec& job);
+
 // Checks every setting and builds the JobSpec. Kernel, range and subtasks first: later
 // checks (subtasks against the range, params against the kernel) need them.
 JobSpec make_job(const Settings& settings, const KernelRegistry& registry) {
   JobSpec job;
   job.job_file = settings.job_file;
 
+  if (settings.task_file) {
+    add_task_list(settings, job);
+  } else {
+    add_kernel_and_range(settings, registry, job);
+  }
+  add_run_options(settings, job);
+  add_fault_tolerance(settings, job);
+  return job;
+}
+
+// A task list: its lines are the subtasks, so kernel, range, subtasks and params are the
+// file's business. Output options apply to task lists only.
+void add_task_list(const Settings& settings, JobSpec& job) {
+  for (const auto* other : {&settings.kernel, &settings.range, &settings.subtasks}) {
+    if (*other) {
+      fail((*other)->where, "does not go with a task file (" + settings.task_file->where +
+                                "): its lines are the subtasks");
+    }
+  }
+  if (!settings.params.empty()) {
+    throw UsageError("--param does not go with a task file: give a kernel line's parameters "
+                     "on the line, as in '@primes 0:1000 name=value'");
+  }
+  if (settings.task_file->text.empty()) fail(settings.task_file->where, "must not be empty");
+  job.task_file = settings.task_file->text;
+  job.tasks = read_task_file(job.task_file);
+  job.kernel = "commands";
+  job.range = Range{0, static_cast<std::int64_t>(job.tasks.size())};
+  job.subtasks = static_cast<std::uint32_t>(job.tasks.size());
+  if (settings.output_dir) {
+    if (settings.output_dir->text.empty()) fail(settings.output_dir->where, "must not be empty");
+    job.output_dir = settings.output_dir->text;
+  } else {
+    // Next to where the job runs, named after the task file: tasks.txt -> tasks.txt.output
+    job.output_dir = std::filesystem::path(job.task_file).filename().string() + ".output";
+  }
+  if (settings.cores_per_task) job.cores_per_task = parse_positive_count(*settings.cores_per_task);
+}
+
+// A kernel over a range.
+void add_kernel_and_range(const Settings& settings, const KernelRegistry& registry,
+                          JobSpec& job) {
+  for (const auto* other : {&settings.output_dir, &settings.cores_per_task}) {
+    if (*other) fail((*other)->where, "applies to a task file only (--task-file FILE)");
+  }
   if (!settings.kernel) {
     throw UsageError("no kernel given: pass --kernel NAME or set kernel in a job file (" +
                      known_kernels(registry) + ")");
@@ -405,7 +462,10 @@ JobSpec make_job(const Settings& settings, const KernelRegistry& registry) {
   }
 
   job.params = KernelRegistry::validate(*kernel, settings.params).all();
+}
 
+// Options that apply to any job.
+void add_run_options(const Settings& settings, JobSpec& job) {
   if (settings.schedule) {
     const auto schedule = schedule_from_string(settings.schedule->text);
     if (!schedule) {
@@ -425,9 +485,6 @@ JobSpec make_job(const Settings& settings, const KernelRegistry& registry) {
   if (settings.progress_interval) {
     job.progress_interval = parse_positive_seconds(*settings.progress_interval);
   }
-
-  add_fault_tolerance(settings, job);
-  return job;
 }
 
 // Splits each --param NAME=VALUE (at the first '=': values may hold '=') into `params`,
@@ -468,7 +525,8 @@ Command parse_unchecked(const std::vector<std::string>& args, const KernelRegist
   run->footer(
       "A job file holds the same keys as the flags (kernel, range, subtasks, schedule, chunk,\n"
       "threads, retries, summary-json, quiet, progress-interval, timeout, max-failures,\n"
-      "heartbeat, worker-timeout, quarantine-after, grace, journal, fresh, no-retry-failed)\n"
+      "heartbeat, worker-timeout, quarantine-after, grace, journal, fresh, no-retry-failed,\n"
+      "task-file, output-dir, cores-per-task)\n"
       "and a [params] table; flags override it. Durations: 250ms, 30s, 5m, 1h, or seconds.\n"
       "`tasktrack kernels` lists the kernels and their parameters.");
 
@@ -520,6 +578,12 @@ Command parse_unchecked(const std::vector<std::string>& args, const KernelRegist
       "Stop using a worker after K failed attempts in a row; 0 = never (default: 5)");
   add("grace", "DURATION",
       "On SIGUSR1, time running subtasks get to finish before the job stops (default: 10s)");
+  add("task-file", "FILE",
+      "Run the shell commands of FILE, one per line (or '@KERNEL LO:HI name=value' lines)");
+  add("output-dir", "DIR",
+      "Task files: each attempt's stdout/stderr go to DIR (default: <task file name>.output)");
+  add("cores-per-task", "C",
+      "Task files: cores per command; a worker runs threads/C at once, OMP_NUM_THREADS=C");
   add("journal", "FILE",
       "Record finished subtasks in FILE; resume from it if it exists (default: none)");
   bool fresh = false;
@@ -582,6 +646,9 @@ Command parse_unchecked(const std::vector<std::string>& args, const KernelRegist
   flag("quarantine-after", settings.quarantine_after);
   flag("grace", settings.grace);
   flag("journal", settings.journal);
+  flag("task-file", settings.task_file);
+  flag("output-dir", settings.output_dir);
+  flag("cores-per-task", settings.cores_per_task);
   // CLI11 accepts --quiet=false too: take the value, not just the presence.
   const auto boolean_flag = [](const CLI::Option* option, const std::string& name, bool value,
                                std::optional<Setting>& setting) {
@@ -691,7 +758,12 @@ void to_json(nlohmann::json& out, const JobSpec& job) {
       {"journal", job.journal},
       {"fresh", job.fresh},
       {"retry_failed", job.retry_failed},
+      {"task_file", job.task_file},
+      {"output_dir", job.output_dir},
+      {"cores_per_task", job.cores_per_task},
   };
+  nlohmann::json& tasks = out["tasks"] = nlohmann::json::array();
+  for (const TaskLine& line : job.tasks) tasks.push_back({line.line_number, line.text});
 }
 
 // Every key is required: the JSON comes from to_json on rank 0, so a missing key is a
@@ -723,6 +795,13 @@ void from_json(const nlohmann::json& in, JobSpec& job) {
   in.at("journal").get_to(job.journal);
   in.at("fresh").get_to(job.fresh);
   in.at("retry_failed").get_to(job.retry_failed);
+  in.at("task_file").get_to(job.task_file);
+  in.at("output_dir").get_to(job.output_dir);
+  in.at("cores_per_task").get_to(job.cores_per_task);
+  job.tasks.clear();
+  for (const auto& line : in.at("tasks")) {
+    job.tasks.push_back(TaskLine{line.at(0).get<std::uint32_t>(), line.at(1).get<std::string>()});
+  }
 }
 
 }  // namespace tasktrack

@@ -36,9 +36,9 @@ constexpr std::size_t record_frame_bytes = record_head_bytes + 4;
 enum class RecordKind : std::uint32_t { session = 1, attempt = 2 };
 
 // subtask u32, state u8, reason u8, thread u16, attempt u32, rank i32, start f64, end f64,
-// value i64, payload_bytes u32: 44 bytes, written field by field so that no padding (and no
-// compiler's idea of it) reaches the file.
-constexpr std::size_t attempt_fixed_bytes = 4 + 1 + 1 + 2 + 4 + 4 + 8 + 8 + 8 + 4;
+// value i64, key u64, payload_bytes u32: 52 bytes, written field by field so that no
+// padding (and no compiler's idea of it) reaches the file.
+constexpr std::size_t attempt_fixed_bytes = 4 + 1 + 1 + 2 + 4 + 4 + 8 + 8 + 8 + 8 + 4;
 
 std::string quoted(const std::string& path) {
   return "journal '" + path + "'";
@@ -163,6 +163,7 @@ bool decode_attempt(const std::vector<std::byte>& body, JournalAttempt& attempt)
   attempt.start_unix = take<double>(at);
   attempt.end_unix = take<double>(at);
   attempt.value = take<std::int64_t>(at);
+  attempt.key = take<std::uint64_t>(at);
   const auto payload_bytes = take<std::uint32_t>(at);
   if (payload_bytes != body.size() - attempt_fixed_bytes) return false;
   if (state != static_cast<std::uint8_t>(SubtaskState::done) &&
@@ -301,6 +302,7 @@ std::vector<std::byte> encode_attempt(const JournalAttempt& attempt) {
   put(body, attempt.start_unix);
   put(body, attempt.end_unix);
   put(body, attempt.value);
+  put(body, attempt.key);
   put(body, static_cast<std::uint32_t>(attempt.payload.size()));
   body.insert(body.end(), attempt.payload.begin(), attempt.payload.end());
   return body;
@@ -346,12 +348,15 @@ void sync_directory_of(const std::string& path) {
 std::string job_fingerprint(const JobSpec& job) {
   // nlohmann::json objects keep their keys sorted, and dump() without indent is compact:
   // the text is canonical, so equal jobs give equal bytes.
-  const nlohmann::json fingerprint = {
-      {"kernel", job.kernel},
-      {"params", job.params},
-      {"range", {job.range.lo, job.range.hi}},
-      {"subtasks", job.subtasks},
-  };
+  // A task list is identified by its file, not its content: lines appended to it are new
+  // work for the same job, and each record's key says which line text it finished.
+  const nlohmann::json fingerprint =
+      job.task_file.empty() ? nlohmann::json{{"kernel", job.kernel},
+                                             {"params", job.params},
+                                             {"range", {job.range.lo, job.range.hi}},
+                                             {"subtasks", job.subtasks}}
+                            : nlohmann::json{{"task_file", job.task_file},
+                                             {"cores_per_task", job.cores_per_task}};
   return fingerprint.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 

@@ -44,6 +44,11 @@ void print_summary(std::ostream& out, const Summary& s) {
   out << fmt::format("tasktrack: {} over [{}, {}) in {} subtasks, schedule {}\n", job.kernel,
                      job.range.lo, job.range.hi, job.subtasks, to_string(job.schedule));
   if (!job.params.empty()) out << fmt::format("  params     {}\n", params_text(job.params));
+  if (!s.slurm_job_id.empty()) {
+    out << fmt::format("  slurm      job {}, restart {}{}\n", s.slurm_job_id,
+                       s.slurm_restart_count.empty() ? "0" : s.slurm_restart_count,
+                       s.resumed > 0 ? fmt::format(" (resumed {} subtasks)", s.resumed) : "");
+  }
   out << fmt::format("  ranks      {} ({} worker{} x {} thread{})\n", s.ranks, s.workers,
                      s.workers == 1 ? "" : "s", s.threads_per_worker,
                      s.threads_per_worker == 1 ? "" : "s");
@@ -145,6 +150,12 @@ nlohmann::json summary_to_json(const Summary& s) {
       {"per_rank", per_rank},
       {"failures", failures},
       {"slowest", slowest},
+      {"slurm",
+       s.slurm_job_id.empty()
+           ? json(nullptr)
+           : json{{"job_id", s.slurm_job_id},
+                  {"restart_count", s.slurm_restart_count.empty() ? "0" : s.slurm_restart_count},
+                  {"submit_dir", s.slurm_submit_dir}}},
   };
 }
 

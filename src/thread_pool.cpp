@@ -160,6 +160,10 @@ std::optional<OutboxEntry> ThreadPool::run_one(Slot& slot, std::uint16_t index, 
     record.state = SubtaskState::done;
     record.value = result.value;
     entry.payload = std::move(result.payload);
+  } catch (const SubtaskFailure& failure) {
+    record.state = SubtaskState::failed;
+    record.reason = failure.reason();
+    entry.payload = detail_bytes(failure.what());
   } catch (const std::exception& error) {
     record.state = SubtaskState::failed;
     record.reason = FailureReason::exception;

@@ -11,6 +11,7 @@
 #include "tasktrack/kernel.hpp"
 #include "tasktrack/partition.hpp"
 #include "tasktrack/schedule.hpp"
+#include "tasktrack/task_list.hpp"
 
 namespace tasktrack {
 
@@ -39,6 +40,12 @@ struct JobSpec {
   std::string journal;             // path; empty = no journal
   bool fresh = false;              // move an existing journal aside and start over
   bool retry_failed = true;        // on resume, run subtasks that failed for good again
+
+  // A task list (--task-file): kernel is "commands", range [0, N), one subtask per line.
+  std::string task_file;
+  std::vector<TaskLine> tasks;     // the file's commands, read once by rank 0
+  std::string output_dir;          // per-attempt stdout/stderr files of command tasks
+  std::uint32_t cores_per_task = 1;  // pool threads per command; OMP_NUM_THREADS
 
   Partition partition() const { return Partition(range, subtasks); }
 };

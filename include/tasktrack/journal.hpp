@@ -31,7 +31,8 @@ namespace tasktrack {
 inline constexpr std::uint32_t journal_format_version = 1;
 
 // What identifies a job for resuming: kernel, params, range, subtasks (canonical JSON of
-// exactly these, so flags like --threads or --schedule may change between runs).
+// exactly these, so flags like --threads or --schedule may change between runs); for a
+// task list, its file's path and --cores-per-task.
 std::string job_fingerprint(const JobSpec& job);
 // A short, printable digest of a fingerprint for messages ("3f9c0a1b2d4e5f60").
 std::string fingerprint_digest(const std::string& fingerprint);
@@ -47,6 +48,7 @@ struct JournalAttempt {
   double start_unix = 0;  // seconds since the Unix epoch
   double end_unix = 0;
   std::int64_t value = 0;
+  std::uint64_t key = 0;           // Kernel::subtask_key: what the subtask's work was
   std::vector<std::byte> payload;  // done: the result bytes; failed: the detail text
   friend bool operator==(const JournalAttempt&, const JournalAttempt&) = default;
 };

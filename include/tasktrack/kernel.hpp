@@ -9,6 +9,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <span>
+#include <stdexcept>
 #include <stop_token>
 #include <string>
 #include <string_view>
@@ -28,7 +29,7 @@ struct ParamSpec {
   ParamType type = ParamType::integer;
   std::string default_value;         // text, parsed like a user's value
   std::string description;
-  std::vector<std::string> choices;  // for ParamType::choice
+  std::vector<std::string> choices = {};  // for ParamType::choice
   double min = -1e300;               // inclusive bounds for integer and real
   double max = 1e300;
 };
@@ -82,14 +83,35 @@ class Reduction {
   virtual std::string describe() const = 0;
 };
 
+// Thrown by a kernel to fail an attempt with a reason other than `exception` (a command
+// task's exit_code or signal, a timeout it noticed itself).
+class SubtaskFailure : public std::runtime_error {
+ public:
+  SubtaskFailure(FailureReason reason, const std::string& detail)
+      : std::runtime_error(detail), reason_(reason) {}
+  FailureReason reason() const { return reason_; }
+
+ private:
+  FailureReason reason_;
+};
+
 // A configured kernel. `run` is called concurrently from pool threads and must be
-// thread-safe. Throwing from `run` fails the attempt with reason `exception` and the
-// exception's what() as detail; it never takes the rank down.
+// thread-safe. Throwing from `run` fails the attempt with reason `exception` (or a
+// SubtaskFailure's reason) and the exception's what() as detail; it never takes the rank
+// down.
 class Kernel {
  public:
   virtual ~Kernel() = default;
   virtual SubtaskResult run(const SubtaskContext& context) const = 0;
   virtual std::unique_ptr<Reduction> make_reduction(const Partition& partition) const = 0;
+
+  // What a journal record of subtask `id` must match to count on resume: 0 for kernels
+  // whose subtasks are fixed by the job's fingerprint; a task list returns a hash of the
+  // subtask's line, so an edited line runs again.
+  virtual std::uint64_t subtask_key(SubtaskId id) const {
+    (void)id;
+    return 0;
+  }
 };
 
 // How a kernel presents itself to the registry and the CLI.

@@ -62,6 +62,11 @@ struct Summary {
   std::vector<RankSummary> per_rank;
   std::vector<FailureSummary> failures;  // subtasks that failed for good, by id
   std::vector<SlowSubtask> slowest;      // longest attempts that completed, longest first
+  // Under Slurm (read from rank 0's environment): job id, restart count (0 for the first
+  // run, n after n requeues), submit dir. Empty outside Slurm.
+  std::string slurm_job_id;
+  std::string slurm_restart_count;
+  std::string slurm_submit_dir;
 
   int exit_code() const;  // 0 all done, 1 some failed or not run, 3 interrupted
   // "completed" | "completed_with_failures" | "interrupted"

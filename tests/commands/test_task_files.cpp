@@ -1,0 +1,245 @@
+// Task files through the real binary: real shell commands as real processes, with no
+// mpirun and under mpirun with 3 ranks (one CTest entry each).
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+#include <string>
+
+#include "run_process.hpp"
+
+namespace tasktrack {
+namespace {
+
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+int processes = 0;  // 0: no mpirun; set by main from --np=N
+
+class TaskFiles : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("tasktrack-tasks-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+  }
+  void TearDown() override {
+    if (!HasFailure()) fs::remove_all(dir_);
+  }
+
+  std::string path(const std::string& name) const { return (dir_ / name).string(); }
+
+  std::string write(const std::string& name, const std::string& text) const {
+    std::ofstream(path(name), std::ios::binary) << text;
+    return path(name);
+  }
+
+  struct Run {
+    testing::ProcessResult process;
+    json summary;
+  };
+
+  Run run(const std::vector<std::string>& args) const {
+    std::vector<std::string> argv;
+    if (processes > 0) argv = testing::mpirun_prefix(processes);
+    argv.push_back(TASKTRACK_BINARY);
+    argv.push_back("run");
+    argv.insert(argv.end(), args.begin(), args.end());
+    const std::string summary = path("summary.json");
+    fs::remove(summary);
+    argv.insert(argv.end(), {"--summary-json", summary, "--quiet"});
+    Run result{testing::run_process(argv, 180), {}};
+    std::ifstream in(summary);
+    if (in) result.summary = json::parse(in, nullptr, false);
+    return result;
+  }
+
+  static std::string read(const std::string& file) {
+    std::ifstream in(file, std::ios::binary);
+    std::ostringstream text;
+    text << in.rdbuf();
+    return text.str();
+  }
+
+  fs::path dir_;
+};
+
+TEST_F(TaskFiles, SuccessesFailuresAndSignalsAreReportedWithTheirLineNumbers) {
+  const std::string tasks = write("tasks.txt",
+                                  "# a comment, then a blank line\n"
+                                  "\n"
+                                  "true\n"
+                                  "exit 3\n"
+                                  "kill -SEGV $$\n"
+                                  "echo fine\n");
+  const Run r = run({"--task-file", tasks, "--retries", "0", "--output-dir", path("out")});
+  ASSERT_FALSE(r.process.timed_out);
+  EXPECT_EQ(r.process.exit_code, 1) << r.process.err;
+  ASSERT_TRUE(r.summary.is_object()) << r.process.out << r.process.err;
+  EXPECT_EQ(r.summary["subtasks"]["total"], 4);
+  EXPECT_EQ(r.summary["subtasks"]["done"], 2);
+  EXPECT_EQ(r.summary["subtasks"]["failed"], 2);
+  EXPECT_EQ(r.summary["result"]["commands_succeeded"], 2);
+  const json& failures = r.summary["failures"];
+  ASSERT_EQ(failures.size(), 2u);
+  EXPECT_EQ(failures[0]["subtask"], 1);
+  EXPECT_EQ(failures[0]["reason"], "exit_code");
+  EXPECT_NE(failures[0]["detail"].get<std::string>().find("line 4: exit code 3"),
+            std::string::npos)
+      << failures[0]["detail"];
+  EXPECT_EQ(failures[1]["reason"], "signal");
+  EXPECT_NE(failures[1]["detail"].get<std::string>().find("line 5"), std::string::npos);
+  EXPECT_NE(failures[1]["detail"].get<std::string>().find("SIGSEGV"), std::string::npos);
+}
+
+TEST_F(TaskFiles, OutputFilesHoldEachAttemptsStdoutAndStderrAndTheEnvironment) {
+  const std::string tasks = write(
+      "tasks.txt",
+      "echo \"subtask=$TASKTRACK_SUBTASK attempt=$TASKTRACK_ATTEMPT omp=$OMP_NUM_THREADS\"\n"
+      "echo to-stderr >&2; echo job=$TASKTRACK_JOB rank-set=${TASKTRACK_RANK:+yes}\n");
+  const Run r = run({"--task-file", tasks, "--output-dir", path("out")});
+  ASSERT_EQ(r.process.exit_code, 0) << r.process.err;
+  EXPECT_EQ(read(path("out/subtask-0.attempt-0.out")), "subtask=0 attempt=0 omp=1\n");
+  EXPECT_EQ(read(path("out/subtask-1.attempt-0.err")), "to-stderr\n");
+  const std::string second = read(path("out/subtask-1.attempt-0.out"));
+  EXPECT_EQ(second.rfind("job=", 0), 0u) << second;
+  EXPECT_NE(second.find("rank-set=yes"), std::string::npos) << second;
+  EXPECT_EQ(fs::status(path("out/subtask-0.attempt-0.out")).permissions() & fs::perms::all,
+            fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read |
+                fs::perms::others_read);
+}
+
+TEST_F(TaskFiles, FailureRecordsCarryTheTailOfStderr) {
+  const std::string tasks =
+      write("tasks.txt", "for i in $(seq 1 400); do echo line-$i >&2; done; exit 2\n");
+  const Run r = run({"--task-file", tasks, "--retries", "0", "--output-dir", path("out")});
+  ASSERT_EQ(r.process.exit_code, 1) << r.process.err;
+  const std::string detail = r.summary["failures"][0]["detail"];
+  EXPECT_NE(detail.find("line-400"), std::string::npos);
+  EXPECT_EQ(detail.find("line-1\n"), std::string::npos);  // only the last KiB
+}
+
+TEST_F(TaskFiles, ATimeoutKillsTheWholeProcessGroup) {
+  const std::string marker = "tasktrack-orphan-check-" + std::to_string(::getpid());
+  const std::string tasks =
+      write("tasks.txt", "sleep 100 & sleep 100; : " + marker + "\ntrue\n");
+  const Run r =
+      run({"--task-file", tasks, "--timeout", "1s", "--retries", "0", "--output-dir", path("o")});
+  ASSERT_FALSE(r.process.timed_out);
+  EXPECT_EQ(r.process.exit_code, 1) << r.process.err;
+  ASSERT_TRUE(r.summary.is_object());
+  EXPECT_EQ(r.summary["failures"][0]["reason"], "timeout");
+  EXPECT_EQ(r.summary["subtasks"]["done"], 1);
+  // No process of the group survives: nothing whose command line holds the marker.
+  const auto left = testing::run_process({"pgrep", "-f", marker}, 30);
+  EXPECT_NE(left.exit_code, 0) << "left behind:\n" << left.out;
+}
+
+TEST_F(TaskFiles, QuotesPipesRedirectionsUtf8AndAHugeLineRunAsWritten) {
+  const std::string big(100 * 1024, 'x');
+  const std::string tasks =
+      write("tasks.txt",
+            "printf '%s\\n' \"héllo wörld\" 'single \"quoted\"' | tr a-z A-Z > " + path("pipe.txt") +
+                "\n"
+                "echo " +
+                big + " | wc -c > " + path("big.txt") + "\n");
+  const Run r = run({"--task-file", tasks, "--output-dir", path("out")});
+  ASSERT_EQ(r.process.exit_code, 0) << r.process.err;
+  EXPECT_EQ(read(path("pipe.txt")), "HéLLO WöRLD\nSINGLE \"QUOTED\"\n");
+  EXPECT_EQ(read(path("big.txt")), std::to_string(big.size() + 1) + "\n");
+}
+
+TEST_F(TaskFiles, FiveThousandTrueLinesAreEachAccountedOnce) {
+  std::string text;
+  for (int i = 0; i < 5000; ++i) text += "true\n";
+  const Run r = run({"--task-file", write("tasks.txt", text), "--output-dir", path("out")});
+  ASSERT_EQ(r.process.exit_code, 0) << r.process.err;
+  EXPECT_EQ(r.summary["subtasks"]["total"], 5000);
+  EXPECT_EQ(r.summary["subtasks"]["done"], 5000);
+  EXPECT_EQ(r.summary["subtasks"]["duplicates"], 0);
+  EXPECT_EQ(r.summary["result"]["commands_succeeded"], 5000);
+  std::uint64_t per_rank = 0;
+  for (const json& rank : r.summary["per_rank"]) per_rank += rank["done"].get<std::uint64_t>();
+  EXPECT_EQ(per_rank, 5000u);
+}
+
+TEST_F(TaskFiles, AppendedAndEditedLinesAreTheOnlyWorkOnResume) {
+  const std::string log = path("ran.log");
+  std::string text;
+  for (int i = 0; i < 10; ++i) text += "echo " + std::to_string(i) + " >> " + log + "\n";
+  const std::string tasks = write("tasks.txt", text);
+  const std::vector<std::string> args{"--task-file", tasks, "--journal", path("tasks.journal"),
+                                      "--output-dir", path("out")};
+  Run r = run(args);
+  ASSERT_EQ(r.process.exit_code, 0) << r.process.err;
+  EXPECT_EQ(r.summary["subtasks"]["resumed"], 0);
+
+  // Append two lines and edit one (line 3): only those three run again.
+  text += "echo 10 >> " + log + "\necho 11 >> " + log + "\n";
+  text.replace(text.find("echo 2 "), 7, "echo 2b ");
+  write("tasks.txt", text);
+  r = run(args);
+  ASSERT_EQ(r.process.exit_code, 0) << r.process.err;
+  EXPECT_EQ(r.summary["subtasks"]["total"], 12);
+  EXPECT_EQ(r.summary["subtasks"]["resumed"], 9);
+  EXPECT_EQ(r.summary["subtasks"]["done"], 12);
+  std::istringstream lines(read(log));
+  std::multiset<std::string> ran;
+  for (std::string line; std::getline(lines, line);) ran.insert(line);
+  EXPECT_EQ(ran.count("2"), 1u);
+  EXPECT_EQ(ran.count("2b"), 1u);
+  EXPECT_EQ(ran.count("10"), 1u);
+  EXPECT_EQ(ran.count("11"), 1u);
+  for (int i : {0, 1, 3, 9}) EXPECT_EQ(ran.count(std::to_string(i)), 1u) << i;
+  EXPECT_NE(r.process.out.find("9 resumed"), std::string::npos) << r.process.out;
+}
+
+TEST_F(TaskFiles, KernelLinesMixWithCommands) {
+  const std::string tasks = write("tasks.txt",
+                                  "@primes 0:100000\n"
+                                  "echo between\n"
+                                  "@pi 0:100000 seed=3\n");
+  const Run r = run({"--task-file", tasks, "--output-dir", path("out")});
+  ASSERT_EQ(r.process.exit_code, 0) << r.process.err;
+  const json& lines = r.summary["result"]["kernel_lines"];
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_EQ(lines[0]["line"], 1);
+  EXPECT_EQ(lines[0]["kernel"], "primes");
+  EXPECT_EQ(lines[0]["result"]["primes"], 9592);
+  EXPECT_EQ(lines[1]["kernel"], "pi");
+  EXPECT_EQ(lines[1]["result"]["samples"], 100000);
+  EXPECT_EQ(r.summary["result"]["commands_succeeded"], 1);
+}
+
+TEST_F(TaskFiles, BadKernelLinesAreBadInput) {
+  const std::string tasks = write("tasks.txt", "true\n@nosuch 0:10\n");
+  const Run r = run({"--task-file", tasks});
+  EXPECT_EQ(r.process.exit_code, 2);
+  const auto lines = testing::non_empty_lines(r.process.err);
+  ASSERT_EQ(lines.size(), 1u) << r.process.err;
+  EXPECT_NE(lines[0].find("line 2"), std::string::npos) << lines[0];
+  EXPECT_NE(lines[0].find("nosuch"), std::string::npos) << lines[0];
+}
+
+}  // namespace
+}  // namespace tasktrack
+
+int main(int argc, char** argv) {
+  ::testing::InitGoogleTest(&argc, argv);
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg.rfind("--np=", 0) == 0) tasktrack::processes = std::stoi(arg.substr(5));
+  }
+  if (::geteuid() == 0) {
+    ::setenv("OMPI_ALLOW_RUN_AS_ROOT", "1", 1);
+    ::setenv("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1", 1);
+  }
+  return RUN_ALL_TESTS();
+}
