@@ -69,7 +69,9 @@ struct SubtaskResult {
 
 // Combines subtask results on rank 0. Single-threaded (rank 0's main thread). `add` is
 // called once per subtask that finished, in any order; the final result must not depend
-// on that order, nor on how the range was split across ranks and threads.
+// on that order, nor on how the range was split across ranks and threads. An exception
+// from `add` or `finish` is a bug in the kernel, not a failed subtask: it ends the job with
+// one error line and exit code 1 (a journal keeps what finished before it).
 class Reduction {
  public:
   virtual ~Reduction() = default;
