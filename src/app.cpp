@@ -24,6 +24,7 @@
 #include "tasktrack/signals.hpp"
 #include "tasktrack/summary.hpp"
 #include "tasktrack/thread_pool.hpp"
+#include "tasktrack/trace.hpp"
 #include "tasktrack/worker.hpp"
 
 namespace tasktrack {
@@ -100,10 +101,16 @@ void check_writable(const std::string& path) {
   if (!probe) throw UsageError("cannot write --summary-json file '" + path + "'");
 }
 
-// The journal a run appends to, and what an earlier run left in it.
+// What rank 0 writes besides the summary: the journal a run appends to (and what an
+// earlier run left in it), and the trace.
 struct JournalSetup {
   std::optional<JournalContents> resume;
   std::unique_ptr<JournalWriter> writer;
+  std::unique_ptr<TraceWriter> trace;
+
+  CoordinatorSinks sinks() {
+    return CoordinatorSinks{writer.get(), resume ? &*resume : nullptr, trace.get()};
+  }
 };
 
 // Opens the job's journal before anything starts: a journal of another job, an unreadable
@@ -135,6 +142,19 @@ JournalSetup open_journal(const JobSpec& job) {
     setup.writer = std::make_unique<JournalWriter>(job.journal, fingerprint, valid_bytes);
   } catch (const SystemError& error) {
     throw UsageError(error.what());
+  }
+  return setup;
+}
+
+// Opens rank 0's outputs before anything starts: unwritable paths are bad input.
+JournalSetup open_outputs(const JobSpec& job) {
+  JournalSetup setup = open_journal(job);
+  if (!job.trace.empty()) {
+    try {
+      setup.trace = std::make_unique<TraceWriter>(job.trace);
+    } catch (const SystemError& error) {
+      throw UsageError(std::string("--trace: ") + error.what());
+    }
   }
   return setup;
 }
@@ -179,9 +199,10 @@ int run_in_process(const JobSpec& job, const Kernel& kernel, JobClock clock,
   const unsigned threads = pool_threads(job, job.threads > 0 ? job.threads : default_thread_count(1));
   InProcessTransport transport(kernel, job.partition(), threads, job.timeout, host_name(), clock);
   Progress progress = make_progress(job);
-  Coordinator coordinator(job, kernel, transport, 1, clock, progress, journal.writer.get(),
-                          journal.resume ? &*journal.resume : nullptr);
-  const int exit_code = report(coordinator.run());
+  Coordinator coordinator(job, kernel, transport, 1, clock, progress, journal.sinks());
+  const Summary summary = coordinator.run();
+  if (journal.trace) journal.trace->close();
+  const int exit_code = report(summary);
   coordinator.stop_workers(goodbye_deadline);
   journal.writer.reset();
   exit_if_threads_left_behind(transport.threads_left_behind(), exit_code);
@@ -215,7 +236,7 @@ Decision decide(const std::vector<std::string>& args, const KernelRegistry& regi
       case Command::Kind::run:
         make_kernel(registry, command.job, 0);  // a kernel may refuse its parameters
         check_writable(command.job.summary_json);
-        decision.journal = open_journal(command.job);
+        decision.journal = open_outputs(command.job);
         decision.job = std::move(command.job);
         decision.epoch = JobClock{}.epoch_unix;
         return decision;
@@ -325,9 +346,10 @@ int run_mpi(int argc, char** argv, const std::vector<std::string>& args,
     {
       MpiTransport transport(world, std::move(workers));
       Coordinator coordinator(job, *kernel, transport, world.size(), clock, progress,
-                              decision.journal.writer.get(),
-                              decision.journal.resume ? &*decision.journal.resume : nullptr);
-      exit_code = report(coordinator.run());
+                              decision.journal.sinks());
+      const Summary summary = coordinator.run();
+      if (decision.journal.trace) decision.journal.trace->close();
+      exit_code = report(summary);
       decision.journal.writer.reset();
       end_silent_workers(coordinator.stop_workers(goodbye_deadline));
     }

@@ -47,21 +47,22 @@ double cpu_seconds(bool thread) {
 }
 
 Coordinator::Coordinator(const JobSpec& job, const Kernel& kernel, Transport& transport,
-                         int ranks, JobClock clock, Progress& progress, JournalWriter* journal,
-                         const JournalContents* resume)
+                         int ranks, JobClock clock, Progress& progress, CoordinatorSinks sinks)
     : job_(job),
       kernel_(kernel),
       transport_(transport),
       ranks_(ranks),
       clock_(clock),
       progress_(progress),
-      journal_(journal),
-      resume_(resume),
+      journal_(sinks.journal),
+      resume_(sinks.resume),
+      trace_(sinks.trace),
       partition_(job.partition()),
       tracker_(job.subtasks, job.retries, ranks),
       reduction_(kernel_.make_reduction(partition_)),
       worker_index_(static_cast<std::size_t>(ranks), -1),
-      per_rank_(static_cast<std::size_t>(ranks)) {
+      per_rank_(static_cast<std::size_t>(ranks)),
+      dispatched_at_(job.subtasks, 0.0) {
   for (const WorkerInfo& info : transport_.workers()) {
     total_threads_ += info.threads;
     worker_index_.at(info.rank) = static_cast<int>(workers_.size());
@@ -72,7 +73,27 @@ Coordinator::Coordinator(const JobSpec& job, const Kernel& kernel, Transport& tr
     r.rank = info.rank;
     r.host = info.host;
     r.threads = info.threads;
+    if (trace_ != nullptr) {
+      trace_->name_rank(info.rank, fmt::format("rank {} ({})", info.rank, info.host));
+      for (unsigned thread = 0; thread < info.threads; ++thread) {
+        trace_->name_thread(info.rank, thread, fmt::format("thread {}", thread));
+      }
+    }
   }
+  if (trace_ != nullptr && ranks_ > 1) trace_->name_rank(0, "rank 0 (coordinator)");
+}
+
+void Coordinator::send_runs(int rank) {
+  if (runs_.empty()) return;
+  const double now = clock_.now();
+  std::uint32_t count = 0;
+  for (const IdRun& run : runs_) {
+    std::fill_n(dispatched_at_.begin() + run.first, run.count, now);
+    count += run.count;
+  }
+  last_dispatch_ = now;
+  if (trace_ != nullptr) trace_->dispatch(now, rank, count);
+  transport_.assign(rank, runs_);
 }
 
 Coordinator::WorkerState& Coordinator::worker_state(int rank) {
@@ -146,7 +167,7 @@ void Coordinator::dispatch_initial() {
       runs_.clear();
       tracker_.assign_next(worker.info.rank, until - given, runs_);
       given = until;
-      if (!runs_.empty()) transport_.assign(worker.info.rank, runs_);
+      send_runs(worker.info.rank);
     }
     return;
   }
@@ -169,7 +190,7 @@ void Coordinator::top_up(WorkerState& worker, bool alone) {
     if (count == 0) count = wanted - tracker_.outstanding(rank);
     if (tracker_.assign_next(rank, count, runs_, alone) == 0) break;
   }
-  if (!runs_.empty()) transport_.assign(rank, runs_);
+  send_runs(rank);
 }
 
 void Coordinator::top_up_all() {
@@ -215,6 +236,11 @@ void Coordinator::record_failure(WorkerState& worker, const StatusRecord& record
   const Verdict verdict = tracker_.fail(record.subtask, worker.info.rank, record.attempt);
   if (verdict != Verdict::retry && verdict != Verdict::failed_for_good) return;
   ++r.failed;
+  start_latency_.add(record.start_seconds - dispatched_at_[record.subtask]);
+  if (trace_ != nullptr && verdict == Verdict::retry) {
+    trace_->instant(record.end_seconds, worker.info.rank,
+                    fmt::format("retry subtask {}", record.subtask), std::string(to_string(record.reason)));
+  }
   if (record.reason == FailureReason::timeout) ++timed_out_;
   if (verdict == Verdict::failed_for_good) {
     failures_.push_back(
@@ -235,6 +261,10 @@ void Coordinator::record_failure(WorkerState& worker, const StatusRecord& record
       fmt::print(stderr, "tasktrack: rank {} ({}) quarantined after {} failed attempts in a row\n",
                  worker.info.rank, worker.info.host, streak.size());
     }
+    if (trace_ != nullptr) {
+      trace_->instant(clock_.now(), worker.info.rank, "quarantined",
+                      fmt::format("{} failed attempts in a row", streak.size()));
+    }
   }
 }
 
@@ -245,7 +275,12 @@ void Coordinator::handle_record(WorkerState& worker, const StatusRecord& record,
     // Its subtasks went to others when it was declared lost; whatever it still says is a
     // late duplicate, counted and dropped.
     ++late_duplicates_;
+    if (trace_ != nullptr) trace_->attempt(rank, record, true);
     return;
+  }
+  if (trace_ != nullptr && record.state != SubtaskState::running) {
+    trace_->attempt(rank, record, tracker_.state(record.subtask) == SubtaskState::done ||
+                                      tracker_.state(record.subtask) == SubtaskState::failed);
   }
   switch (record.state) {
     case SubtaskState::running:
@@ -258,6 +293,7 @@ void Coordinator::handle_record(WorkerState& worker, const StatusRecord& record,
       worker.failure_streak.clear();
       if (tracker_.complete(record.subtask, rank, record.attempt) != Verdict::accepted) return;
       ++r.done;
+      start_latency_.add(record.start_seconds - dispatched_at_[record.subtask]);
       reduction_->add(record.subtask, partition_.subtask(record.subtask), record.value, payload);
       journal_attempt(rank, record, payload);
       note_slow(record.subtask, rank, seconds);
@@ -289,6 +325,10 @@ void Coordinator::declare_lost(WorkerState& worker, const std::string& why) {
   worker.health = Health::lost;
   rank_summary(worker.info.rank).lost = true;
   const std::uint32_t released = tracker_.release_rank(worker.info.rank);
+  if (trace_ != nullptr) {
+    trace_->instant(clock_.now(), worker.info.rank, "worker lost",
+                    fmt::format("{}; {} subtasks reassigned", why, released));
+  }
   if (!job_.quiet) {
     fmt::print(stderr, "tasktrack: rank {} ({}) lost: {}; {} subtask{} reassigned\n",
                worker.info.rank, worker.info.host, why, released, released == 1 ? "" : "s");
@@ -349,6 +389,7 @@ Summary Coordinator::run() {
   if (resume_ != nullptr) restore(*resume_);
   record_session();
   const double started = clock_.now();
+  started_ = started;
   for (WorkerState& worker : workers_) worker.last_heard = started;
   const StatusHandler handler = [this](int rank, std::span<const std::byte> batch) {
     handle_batch(rank, batch);
@@ -362,6 +403,10 @@ Summary Coordinator::run() {
     check_health(now);
 
     const StopRequest stop = stop_requested();
+    if (stop != StopRequest::none && trace_ != nullptr && !interrupted_) {
+      trace_->instant(now, 0, fmt::format("signal {}", last_stop_signal()),
+                      stop == StopRequest::fast ? "fast stop" : "graceful stop");
+    }
     if (stop == StopRequest::fast) {
       interrupted_ = true;
       stop_reason_ = fmt::format("signal {}: stopped at once", last_stop_signal());
@@ -467,6 +512,17 @@ Summary Coordinator::build_summary(double wall_seconds, double cpu) {
             [](const auto& a, const auto& b) { return a.subtask < b.subtask; });
   s.slowest = slowest_;
   std::sort(s.slowest.begin(), s.slowest.end(), slower);
+  s.start_latency_p50 = start_latency_.quantile(0.5);
+  s.start_latency_p99 = start_latency_.quantile(0.99);
+  double busiest = 0;
+  double busy_total = 0;
+  for (const RankSummary& r : s.per_rank) {
+    busiest = std::max(busiest, r.busy_seconds);
+    busy_total += r.busy_seconds;
+  }
+  s.load_imbalance = busy_total > 0 ? busiest / (busy_total / s.per_rank.size()) : 1.0;
+  s.tail_seconds = last_dispatch_ > 0 ? std::max(0.0, wall_seconds - (last_dispatch_ - started_))
+                                      : 0.0;
   auto environment = [](const char* name) {
     const char* value = std::getenv(name);
     return std::string(value != nullptr ? value : "");

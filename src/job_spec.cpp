@@ -35,7 +35,7 @@ struct Setting {
 // Everything the user asked for, before validation. A flag replaces the job file's value.
 struct Settings {
   std::optional<Setting> kernel, range, subtasks, schedule, chunk, threads, retries, summary_json,
-      quiet, progress_interval;
+      quiet, progress_interval, trace;
   // Fault tolerance.
   std::optional<Setting> timeout, max_failures, heartbeat, worker_timeout, quarantine_after, grace,
       journal, fresh, no_retry_failed;
@@ -51,7 +51,7 @@ constexpr std::string_view job_file_keys[] = {
     "kernel", "range", "subtasks", "params", "schedule", "chunk", "threads", "retries",
     "summary-json", "quiet", "progress-interval", "timeout", "max-failures", "heartbeat",
     "worker-timeout", "quarantine-after", "grace", "journal", "fresh", "no-retry-failed",
-    "task-file", "output-dir", "cores-per-task"};
+    "task-file", "output-dir", "cores-per-task", "trace"};
 // clang-format on
 
 // A subtask's attempt number travels and is journaled in one byte (1 + retries attempts);
@@ -231,7 +231,8 @@ const std::map<std::string_view, SettingMember> text_keys = {
     {"summary-json", &Settings::summary_json},
     {"journal", &Settings::journal},
     {"task-file", &Settings::task_file},
-    {"output-dir", &Settings::output_dir}};
+    {"output-dir", &Settings::output_dir},
+    {"trace", &Settings::trace}};
 const std::map<std::string_view, SettingMember> count_keys = {
     {"subtasks", &Settings::subtasks},         {"chunk", &Settings::chunk},
     {"threads", &Settings::threads},           {"retries", &Settings::retries},
@@ -480,6 +481,10 @@ void add_run_options(const Settings& settings, JobSpec& job) {
     job.retries = static_cast<std::uint32_t>(parse_count(*settings.retries, max_retries));
   }
   if (settings.summary_json) job.summary_json = settings.summary_json->text;
+  if (settings.trace) {
+    if (settings.trace->text.empty()) fail(settings.trace->where, "must not be empty");
+    job.trace = settings.trace->text;
+  }
   if (settings.quiet) job.quiet = settings.quiet->text == "true";
   // Zero would print progress in a busy loop.
   if (settings.progress_interval) {
@@ -526,7 +531,7 @@ Command parse_unchecked(const std::vector<std::string>& args, const KernelRegist
       "A job file holds the same keys as the flags (kernel, range, subtasks, schedule, chunk,\n"
       "threads, retries, summary-json, quiet, progress-interval, timeout, max-failures,\n"
       "heartbeat, worker-timeout, quarantine-after, grace, journal, fresh, no-retry-failed,\n"
-      "task-file, output-dir, cores-per-task)\n"
+      "task-file, output-dir, cores-per-task, trace)\n"
       "and a [params] table; flags override it. Durations: 250ms, 30s, 5m, 1h, or seconds.\n"
       "`tasktrack kernels` lists the kernels and their parameters.");
 
@@ -564,6 +569,8 @@ Command parse_unchecked(const std::vector<std::string>& args, const KernelRegist
   add("threads", "T", "Threads per worker (default: SLURM_CPUS_PER_TASK, else cores)");
   add("retries", "N", "Extra attempts for a failed subtask, at most 100 (default: 2)");
   add("summary-json", "FILE", "Write the summary as JSON to FILE");
+  add("trace", "FILE",
+      "Write a Chrome trace (Perfetto, chrome://tracing): a track per worker thread");
   CLI::Option* quiet_option = run->add_flag("--quiet", quiet, "No progress on stderr");
   add("progress-interval", "DURATION",
       "Time between progress lines when stderr is not a terminal, e.g. 30s (default: 10s)");
@@ -638,6 +645,7 @@ Command parse_unchecked(const std::vector<std::string>& args, const KernelRegist
   flag("threads", settings.threads);
   flag("retries", settings.retries);
   flag("summary-json", settings.summary_json);
+  flag("trace", settings.trace);
   flag("progress-interval", settings.progress_interval);
   flag("timeout", settings.timeout);
   flag("max-failures", settings.max_failures);
@@ -746,6 +754,7 @@ void to_json(nlohmann::json& out, const JobSpec& job) {
       {"threads", job.threads},
       {"retries", job.retries},
       {"summary_json", job.summary_json},
+      {"trace", job.trace},
       {"quiet", job.quiet},
       {"progress_interval", job.progress_interval},
       {"job_file", job.job_file},
@@ -783,6 +792,7 @@ void from_json(const nlohmann::json& in, JobSpec& job) {
   in.at("threads").get_to(job.threads);
   in.at("retries").get_to(job.retries);
   in.at("summary_json").get_to(job.summary_json);
+  in.at("trace").get_to(job.trace);
   in.at("quiet").get_to(job.quiet);
   in.at("progress_interval").get_to(job.progress_interval);
   in.at("job_file").get_to(job.job_file);

@@ -37,6 +37,12 @@ std::string one_line(const std::string& text, std::size_t limit = 100) {
 
 constexpr std::size_t failures_shown = 10;
 
+std::string duration_text(double seconds) {
+  if (seconds < 1e-3) return fmt::format("{:.0f} us", seconds * 1e6);
+  if (seconds < 1) return fmt::format("{:.1f} ms", seconds * 1e3);
+  return fmt::format("{:.2f} s", seconds);
+}
+
 }  // namespace
 
 void print_summary(std::ostream& out, const Summary& s) {
@@ -62,6 +68,10 @@ void print_summary(std::ostream& out, const Summary& s) {
   const double rate = s.wall_seconds > 0 ? (s.done - s.resumed) / s.wall_seconds : 0;
   out << fmt::format("  wall       {:.3f} s, {:.1f} subtasks/s; rank 0 used {:.3f} CPU s\n",
                      s.wall_seconds, rate, s.coordinator_cpu_seconds);
+  out << fmt::format(
+      "  timing     dispatch-to-start p50 {} p99 {}; load imbalance {:.2f}; tail {:.3f} s\n",
+      duration_text(s.start_latency_p50), duration_text(s.start_latency_p99), s.load_imbalance,
+      s.tail_seconds);
   out << fmt::format("  {:>5} {:<20} {:>7} {:>9} {:>7} {:>9} {:>6}\n", "rank", "host", "threads",
                      "done", "failed", "busy s", "util");
   for (const RankSummary& r : s.per_rank) {
@@ -147,6 +157,9 @@ nlohmann::json summary_to_json(const Summary& s) {
       {"throughput_per_second", s.wall_seconds > 0 ? (s.done - s.resumed) / s.wall_seconds : 0.0},
       {"result", s.result},
       {"coordinator_cpu_seconds", s.coordinator_cpu_seconds},
+      {"start_latency_seconds", {{"p50", s.start_latency_p50}, {"p99", s.start_latency_p99}}},
+      {"load_imbalance", s.load_imbalance},
+      {"tail_seconds", s.tail_seconds},
       {"per_rank", per_rank},
       {"failures", failures},
       {"slowest", slowest},

@@ -13,20 +13,26 @@
 #include "tasktrack/journal.hpp"
 #include "tasktrack/kernel.hpp"
 #include "tasktrack/progress.hpp"
+#include "tasktrack/quantiles.hpp"
 #include "tasktrack/summary.hpp"
+#include "tasktrack/trace.hpp"
 #include "tasktrack/tracker.hpp"
 #include "tasktrack/transport.hpp"
 
 namespace tasktrack {
 
+// Where a coordinator's records go besides the summary; each may be null.
+struct CoordinatorSinks {
+  JournalWriter* journal = nullptr;         // finished attempts
+  const JournalContents* resume = nullptr;  // an earlier run's journal: not run again
+  TraceWriter* trace = nullptr;             // every attempt, dispatch and marker
+};
+
 class Coordinator {
  public:
-  // `ranks`: processes in the job (1 for a one-process run). `journal`: where finished
-  // attempts are recorded (may be null). `resume`: what an earlier run recorded (may be
-  // null); its finished subtasks are not run again.
+  // `ranks`: processes in the job (1 for a one-process run).
   Coordinator(const JobSpec& job, const Kernel& kernel, Transport& transport, int ranks,
-              JobClock clock, Progress& progress, JournalWriter* journal = nullptr,
-              const JournalContents* resume = nullptr);
+              JobClock clock, Progress& progress, CoordinatorSinks sinks = {});
 
   // Runs the job until every subtask finished, or a signal or --max-failures stopped it;
   // flushes the journal and returns the summary. Never spins: between polls that find
@@ -57,6 +63,7 @@ class Coordinator {
   void dispatch_initial();
   void top_up(WorkerState& worker, bool alone);
   void top_up_all();
+  void send_runs(int rank);  // runs_ to `rank`, noting dispatch times
   void handle_batch(int rank, std::span<const std::byte> batch);
   void handle_record(WorkerState& worker, const StatusRecord& record,
                      std::span<const std::byte> payload);
@@ -81,6 +88,7 @@ class Coordinator {
   Progress& progress_;
   JournalWriter* journal_;
   const JournalContents* resume_;
+  TraceWriter* trace_;
   Partition partition_;
   Tracker tracker_;
   std::unique_ptr<Reduction> reduction_;
@@ -91,6 +99,10 @@ class Coordinator {
   std::vector<RankSummary> per_rank_;  // indexed by rank
   std::vector<FailureSummary> failures_;
   std::vector<SlowSubtask> slowest_;  // a min-heap on seconds, at most slowest_kept long
+  std::vector<double> dispatched_at_;  // job-clock seconds, by subtask
+  double last_dispatch_ = 0;
+  double started_ = 0;
+  LogHistogram start_latency_;  // dispatch to start of each attempt
   std::uint32_t timed_out_ = 0;
   std::uint32_t resumed_ = 0;
   std::uint32_t late_duplicates_ = 0;  // reports from lost workers

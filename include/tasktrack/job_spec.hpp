@@ -26,6 +26,7 @@ struct JobSpec {
                                     // shared among the worker ranks on the node
   std::uint32_t retries = 2;        // extra attempts for a failed subtask
   std::string summary_json;         // path for the JSON summary; empty = none
+  std::string trace;                // path for a Chrome trace-event file; empty = none
   bool quiet = false;               // no progress on stderr
   double progress_interval = 10.0;  // seconds between progress lines when not on a TTY
   std::string job_file;             // the TOML file it came from, if any
