@@ -6,6 +6,8 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <set>
 #include <nlohmann/json.hpp>
 #include <string>
 
@@ -194,6 +196,43 @@ TEST(EndToEnd, AKernelThatThrowsFailsItsSubtasksNotItsRank) {
   }
   EXPECT_EQ(s.at("result").at("rows"), 60);
   EXPECT_NE(run.process.out.find("failed for good"), std::string::npos) << run.process.out;
+}
+
+TEST(EndToEnd, TheTraceParsesAndHoldsExactlyOneSlicePerAttempt) {
+  // 15 subtasks succeed at once; 5 fail twice (--retries 1): 25 attempts in all.
+  const std::string trace = (scratch_dir() / "trace.json").string();
+  const Job job{"mandelbrot",
+                {0, 80},
+                20,
+                {{"width", "40"},
+                 {"height", "60"},
+                 {"max_iter", "50"},
+                 {"output", (scratch_dir() / "t.png").string()}}};
+  const JobRun run = run_job(job, {"--retries", "1", "--trace", trace});
+  ASSERT_EQ(run.process.exit_code, 1) << run.process.err;
+  std::ifstream in(trace);
+  const json events = json::parse(in, nullptr, false);
+  ASSERT_TRUE(events.is_object()) << "trace does not parse";
+  std::map<SubtaskId, int> slices;
+  std::set<std::pair<int, int>> tracks;
+  int dispatches = 0;
+  for (const json& event : events.at("traceEvents")) {
+    if (event.at("ph") == "X") {
+      ++slices[event.at("args").at("subtask").get<SubtaskId>()];
+      tracks.insert({event.at("pid").get<int>(), event.at("tid").get<int>()});
+      EXPECT_EQ(event.at("name"), std::to_string(event.at("args").at("subtask").get<int>()));
+    }
+    if (event.value("cat", "") == "dispatch") ++dispatches;
+  }
+  ASSERT_EQ(slices.size(), 20u);
+  int total = 0;
+  for (const auto& [id, count] : slices) {
+    EXPECT_EQ(count, id >= 15 ? 2 : 1) << "subtask " << id;
+    total += count;
+  }
+  EXPECT_EQ(total, 25);
+  EXPECT_GE(dispatches, 1);
+  for (const auto& [pid, tid] : tracks) EXPECT_EQ(pid >= 1, processes > 1) << pid;
 }
 
 TEST(EndToEnd, ProgressLinesGoToStderrWhenItIsNotATerminal) {
