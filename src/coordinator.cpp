@@ -17,6 +17,10 @@ namespace {
 
 constexpr std::size_t slowest_kept = 5;
 
+// Done subtasks shorter than this may share a journal run record (which keeps one time span
+// for the run): per-subtask times matter for subtasks that take real time.
+constexpr double run_record_max_seconds = 0.001;
+
 // Rank 0 sleeps between polls that find nothing: from the first value, doubling, up to the
 // second. A millisecond bounds the latency it adds to a round trip, while a thousand
 // empty polls a second cost well under 1% of a core.
@@ -111,6 +115,17 @@ void Coordinator::restore(const JournalContents& contents) {
   // A record counts only while its key matches the subtask's work (a task list's edited
   // line is new work; a line beyond the end of a shortened file is gone).
   std::map<SubtaskId, const JournalAttempt*> failed_for_good;
+  for (const JournalRun& run : contents.runs) {
+    for (std::size_t i = 0; i < run.values.size(); ++i) {
+      const SubtaskId id = run.first + static_cast<SubtaskId>(i);
+      const std::uint64_t key = run.keys.empty() ? 0 : run.keys[i];
+      if (id >= tracker_.total() || key != kernel_.subtask_key(id)) continue;
+      if (tracker_.restore_done(id)) {
+        reduction_->add(id, partition_.subtask(id), run.values[i], {});
+        ++resumed_;
+      }
+    }
+  }
   for (const JournalAttempt& attempt : contents.attempts) {
     if (attempt.subtask >= tracker_.total() ||
         attempt.key != kernel_.subtask_key(attempt.subtask)) {
@@ -212,6 +227,60 @@ void Coordinator::note_slow(SubtaskId id, int rank, double seconds) {
   }
 }
 
+void Coordinator::journal_done(int rank, const StatusRecord& record,
+                               std::span<const std::byte> payload) {
+  if (journal_ == nullptr) return;
+  // Fast subtasks with no payload, finished one after the other by one thread, become one
+  // run record: 8 bytes each instead of a record each.
+  const bool fast = record.end_seconds - record.start_seconds < run_record_max_seconds;
+  if (!payload.empty() || !fast) {
+    flush_journal_run();
+    journal_attempt(rank, record, payload);
+    return;
+  }
+  JournalRun& run = pending_run_;
+  const bool extends = !run.values.empty() && run.rank == rank && run.thread == record.thread &&
+                       run.attempt == record.attempt &&
+                       run.first + run.values.size() == record.subtask;
+  if (!extends) {
+    flush_journal_run();
+    run.first = record.subtask;
+    run.thread = record.thread;
+    run.attempt = record.attempt;
+    run.rank = rank;
+    run.start_unix = clock_.epoch_unix + record.start_seconds;
+  }
+  run.end_unix = clock_.epoch_unix + record.end_seconds;
+  run.values.push_back(record.value);
+  run.keys.push_back(kernel_.subtask_key(record.subtask));
+}
+
+void Coordinator::flush_journal_run() {
+  JournalRun& run = pending_run_;
+  if (run.values.empty()) return;
+  if (run.values.size() == 1) {
+    // Not worth a run: the plain record keeps its times.
+    JournalAttempt attempt;
+    attempt.subtask = run.first;
+    attempt.state = SubtaskState::done;
+    attempt.thread = run.thread;
+    attempt.attempt = run.attempt;
+    attempt.rank = run.rank;
+    attempt.start_unix = run.start_unix;
+    attempt.end_unix = run.end_unix;
+    attempt.value = run.values[0];
+    attempt.key = run.keys[0];
+    journal_->append(attempt);
+  } else {
+    if (std::all_of(run.keys.begin(), run.keys.end(), [](std::uint64_t key) { return key == 0; })) {
+      run.keys.clear();
+    }
+    journal_->append_run(run);
+  }
+  run.values.clear();
+  run.keys.clear();
+}
+
 void Coordinator::journal_attempt(int rank, const StatusRecord& record,
                                   std::span<const std::byte> payload) {
   if (journal_ == nullptr) return;
@@ -245,6 +314,7 @@ void Coordinator::record_failure(WorkerState& worker, const StatusRecord& record
   if (verdict == Verdict::failed_for_good) {
     failures_.push_back(
         FailureSummary{record.subtask, record.attempt + 1, record.reason, text_of(payload)});
+    flush_journal_run();
     journal_attempt(worker.info.rank, record, payload);
   }
   // A bad node fails whatever it gets: after K failed attempts in a row on K different
@@ -295,7 +365,7 @@ void Coordinator::handle_record(WorkerState& worker, const StatusRecord& record,
       ++r.done;
       start_latency_.add(record.start_seconds - dispatched_at_[record.subtask]);
       reduction_->add(record.subtask, partition_.subtask(record.subtask), record.value, payload);
-      journal_attempt(rank, record, payload);
+      journal_done(rank, record, payload);
       note_slow(record.subtask, rank, seconds);
       return;
     }
@@ -316,6 +386,7 @@ void Coordinator::handle_batch(int rank, std::span<const std::byte> batch) {
   reader.for_each([&](const StatusRecord& record, std::span<const std::byte> payload) {
     handle_record(worker, record, payload);
   });
+  if (journal_ != nullptr) flush_journal_run();
   if (reader.flags() & drained_batch_flag) worker.drained = true;
   if (reader.flags() & final_batch_flag) worker.said_goodbye = true;
 }
@@ -377,6 +448,7 @@ void Coordinator::fail_unrunnable() {
     record.state = SubtaskState::failed;
     record.reason = FailureReason::worker_lost;
     record.attempt = tracker_.attempt(id);
+    flush_journal_run();
     const std::string detail = "no worker left to run it (all lost or quarantined)";
     failures_.push_back(FailureSummary{id, record.attempt + 1, record.reason, detail});
     journal_attempt(0, record, bytes_of(detail));
@@ -440,9 +512,13 @@ Summary Coordinator::run() {
       pause = std::min(pause * 2, longest_pause);
     }
   }
+  // The last results are on disk before the clock stops: the journal is part of the job.
+  if (journal_ != nullptr) {
+    flush_journal_run();
+    journal_->flush();
+  }
   const double wall = clock_.now() - started;
   progress_.finish(tracker_.done(), tracker_.failed(), wall);
-  if (journal_ != nullptr) journal_->flush();
   return build_summary(wall, cpu_seconds(in_process) - cpu_at_start);
 }
 

@@ -33,7 +33,11 @@ constexpr std::size_t header_prefix_bytes = sizeof journal_magic + 4 + 4;
 constexpr std::size_t record_head_bytes = 8;
 constexpr std::size_t record_frame_bytes = record_head_bytes + 4;
 
-enum class RecordKind : std::uint32_t { session = 1, attempt = 2 };
+enum class RecordKind : std::uint32_t { session = 1, attempt = 2, run = 3 };
+
+// first u32, count u32, thread u16, has_keys u16, attempt u32, rank i32, start f64, end f64,
+// then count values i64 and, when has_keys, count keys u64.
+constexpr std::size_t run_fixed_bytes = 4 + 4 + 2 + 2 + 4 + 4 + 8 + 8;
 
 // subtask u32, state u8, reason u8, thread u16, attempt u32, rank i32, start f64, end f64,
 // value i64, key u64, payload_bytes u32: 52 bytes, written field by field so that no
@@ -177,6 +181,34 @@ bool decode_attempt(const std::vector<std::byte>& body, JournalAttempt& attempt)
   return true;
 }
 
+bool decode_run(const std::vector<std::byte>& body, JournalRun& run) {
+  if (body.size() < run_fixed_bytes) return false;
+  const std::byte* at = body.data();
+  run.first = take<std::uint32_t>(at);
+  const auto count = take<std::uint32_t>(at);
+  run.thread = take<std::uint16_t>(at);
+  const auto has_keys = take<std::uint16_t>(at);
+  run.attempt = take<std::uint32_t>(at);
+  run.rank = take<std::int32_t>(at);
+  run.start_unix = take<double>(at);
+  run.end_unix = take<double>(at);
+  const std::uint64_t per_subtask = has_keys != 0 ? 16 : 8;
+  if (count == 0 || has_keys > 1 ||
+      static_cast<std::uint64_t>(count) * per_subtask != body.size() - run_fixed_bytes ||
+      static_cast<std::uint64_t>(run.first) + count - 1 > std::numeric_limits<SubtaskId>::max()) {
+    return false;
+  }
+  run.values.resize(count);
+  std::memcpy(run.values.data(), at, count * sizeof(std::int64_t));
+  at += count * sizeof(std::int64_t);
+  run.keys.clear();
+  if (has_keys != 0) {
+    run.keys.resize(count);
+    std::memcpy(run.keys.data(), at, count * sizeof(std::uint64_t));
+  }
+  return true;
+}
+
 bool decode_session(const std::vector<std::byte>& body, nlohmann::json& session) {
   const auto* text = reinterpret_cast<const char*>(body.data());
   try {
@@ -248,7 +280,8 @@ JournalContents parse(Source& source, const std::string& path) {
       break;
     }
     if (kind != static_cast<std::uint32_t>(RecordKind::session) &&
-        kind != static_cast<std::uint32_t>(RecordKind::attempt)) {
+        kind != static_cast<std::uint32_t>(RecordKind::attempt) &&
+        kind != static_cast<std::uint32_t>(RecordKind::run)) {
       cut("corrupt record (unknown kind)");
       break;
     }
@@ -276,6 +309,13 @@ JournalContents parse(Source& source, const std::string& path) {
         break;
       }
       contents.sessions.push_back(std::move(session));
+    } else if (kind == static_cast<std::uint32_t>(RecordKind::run)) {
+      JournalRun run;
+      if (!decode_run(body, run)) {
+        cut("corrupt record (malformed run)");
+        break;
+      }
+      contents.runs.push_back(std::move(run));
     } else {
       JournalAttempt attempt;
       if (!decode_attempt(body, attempt)) {
@@ -468,6 +508,56 @@ void JournalWriter::append(const JournalAttempt& attempt) {
   append_record(static_cast<std::uint32_t>(RecordKind::attempt), encode_attempt(attempt));
 }
 
+void JournalWriter::append_run(const JournalRun& run) {
+  const auto count = run.values.size();
+  if (count == 0) return;
+  if (!run.keys.empty() && run.keys.size() != count) {
+    throw std::invalid_argument("JournalWriter::append_run: keys and values differ in number");
+  }
+  if (count > (std::numeric_limits<std::uint32_t>::max() - run_fixed_bytes - record_frame_bytes) / 16) {
+    throw std::length_error("JournalWriter::append_run: run too long for one record");
+  }
+  std::vector<std::byte> body;
+  body.reserve(run_fixed_bytes + count * (run.keys.empty() ? 8 : 16));
+  put(body, run.first);
+  put(body, static_cast<std::uint32_t>(count));
+  put(body, run.thread);
+  put(body, static_cast<std::uint16_t>(run.keys.empty() ? 0 : 1));
+  put(body, run.attempt);
+  put(body, run.rank);
+  put(body, run.start_unix);
+  put(body, run.end_unix);
+  const auto* values = reinterpret_cast<const std::byte*>(run.values.data());
+  body.insert(body.end(), values, values + count * sizeof(std::int64_t));
+  if (!run.keys.empty()) {
+    const auto* keys = reinterpret_cast<const std::byte*>(run.keys.data());
+    body.insert(body.end(), keys, keys + count * sizeof(std::uint64_t));
+  }
+  append_record(static_cast<std::uint32_t>(RecordKind::run), body);
+}
+
+void for_each_attempt(const JournalContents& contents,
+                      const std::function<void(const JournalAttempt&)>& visit) {
+  for (const JournalAttempt& attempt : contents.attempts) visit(attempt);
+  JournalAttempt attempt;
+  attempt.state = SubtaskState::done;
+  for (const JournalRun& run : contents.runs) {
+    const std::size_t count = run.values.size();
+    const double step = count > 0 ? (run.end_unix - run.start_unix) / count : 0;
+    attempt.thread = run.thread;
+    attempt.attempt = run.attempt;
+    attempt.rank = run.rank;
+    for (std::size_t i = 0; i < count; ++i) {
+      attempt.subtask = run.first + static_cast<SubtaskId>(i);
+      attempt.start_unix = run.start_unix + step * static_cast<double>(i);
+      attempt.end_unix = attempt.start_unix + step;
+      attempt.value = run.values[i];
+      attempt.key = run.keys.empty() ? 0 : run.keys[i];
+      visit(attempt);
+    }
+  }
+}
+
 void JournalWriter::append_record(std::uint32_t kind, const std::vector<std::byte>& body) {
   if (body.size() > std::numeric_limits<std::uint32_t>::max() - record_frame_bytes) {
     throw std::length_error("JournalWriter: record too large for the journal");
@@ -652,23 +742,27 @@ int print_journal_status(const std::string& path, std::ostream& out) {
   // A subtask's state is that of its last record: failed for good in one session and done
   // in a resumed one counts done. Keyed by id, not sized by `total`: the header's count is
   // not trusted to size an allocation.
-  std::unordered_map<SubtaskId, std::size_t> last_record;
-  for (std::size_t i = 0; i < journal.attempts.size(); ++i) {
-    last_record[journal.attempts[i].subtask] = i;
-  }
+  // Done wins over failed whatever the order (a done subtask is never run again).
+  std::unordered_map<SubtaskId, JournalAttempt> failed_last;
+  std::unordered_map<SubtaskId, std::int32_t> done_by;
+  double last_end = -1;
+  for_each_attempt(journal, [&](const JournalAttempt& attempt) {
+    last_end = std::max(last_end, attempt.end_unix);
+    if (attempt.state == SubtaskState::done) {
+      done_by.emplace(attempt.subtask, attempt.rank);
+    } else {
+      JournalAttempt kept = attempt;
+      failed_last[attempt.subtask] = std::move(kept);
+    }
+  });
   std::map<std::int32_t, RankCounts> ranks;
   std::vector<const JournalAttempt*> failures;
-  std::uint64_t done = 0;
-  for (const auto& [subtask, index] : last_record) {
-    const JournalAttempt& attempt = journal.attempts[index];
-    RankCounts& counts = ranks[attempt.rank];
-    if (attempt.state == SubtaskState::done) {
-      ++done;
-      ++counts.done;
-    } else {
-      ++counts.failed;
-      failures.push_back(&attempt);
-    }
+  const std::uint64_t done = done_by.size();
+  for (const auto& [subtask, rank] : done_by) ++ranks[rank].done;
+  for (const auto& [subtask, attempt] : failed_last) {
+    if (done_by.count(subtask) != 0) continue;
+    ++ranks[attempt.rank].failed;
+    failures.push_back(&attempt);
   }
   const std::uint64_t failed = failures.size();
   out << "subtasks  " << done << " done, " << failed << " failed";
@@ -677,10 +771,10 @@ int print_journal_status(const std::string& path, std::ostream& out) {
     out << ", " << (finished < total ? total - finished : 0) << " left, of " << total;
   }
   out << "\n";
-  if (journal.attempts.empty()) {
+  if (last_end < 0) {
     out << "last      no finished subtask yet\n";
   } else {
-    const double end = journal.attempts.back().end_unix;
+    const double end = last_end;
     const double now =
         std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
     out << "last      " << local_time_text(end);

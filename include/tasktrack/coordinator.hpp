@@ -70,6 +70,8 @@ class Coordinator {
   void record_failure(WorkerState& worker, const StatusRecord& record,
                       std::span<const std::byte> payload);
   void journal_attempt(int rank, const StatusRecord& record, std::span<const std::byte> payload);
+  void journal_done(int rank, const StatusRecord& record, std::span<const std::byte> payload);
+  void flush_journal_run();
   void check_health(double now);
   void declare_lost(WorkerState& worker, const std::string& why);
   void begin_drain(double deadline, std::string reason);
@@ -99,6 +101,7 @@ class Coordinator {
   std::vector<RankSummary> per_rank_;  // indexed by rank
   std::vector<FailureSummary> failures_;
   std::vector<SlowSubtask> slowest_;  // a min-heap on seconds, at most slowest_kept long
+  JournalRun pending_run_;  // fast consecutive done subtasks not yet journaled
   std::vector<double> dispatched_at_;  // job-clock seconds, by subtask
   double last_dispatch_ = 0;
   double started_ = 0;

@@ -14,6 +14,7 @@
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <iosfwd>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -53,14 +54,36 @@ struct JournalAttempt {
   friend bool operator==(const JournalAttempt&, const JournalAttempt&) = default;
 };
 
+// Consecutive subtasks first..first+count-1 done by one thread at one attempt, recorded as
+// one record: fast subtasks cost the journal 8 bytes each (their value) instead of a record
+// each. A run has one time span; its subtasks' own start and end times are not kept.
+struct JournalRun {
+  SubtaskId first = 0;
+  std::uint16_t thread = 0;
+  std::uint32_t attempt = 0;
+  std::int32_t rank = 0;
+  double start_unix = 0;  // the first subtask's start
+  double end_unix = 0;    // the last subtask's end
+  std::vector<std::int64_t> values;  // one per subtask
+  std::vector<std::uint64_t> keys;   // one per subtask, or empty when all keys are 0
+  friend bool operator==(const JournalRun&, const JournalRun&) = default;
+};
+
 // Everything a journal file holds, as read back.
 struct JournalContents {
   std::string fingerprint;
   std::vector<nlohmann::json> sessions;  // in file order
-  std::vector<JournalAttempt> attempts;  // in file order
+  std::vector<JournalAttempt> attempts;  // single records, in file order
+  std::vector<JournalRun> runs;          // run records (all done), in file order
   std::uint64_t valid_bytes = 0;         // where the last good record ends
   std::optional<std::string> warning;    // set when a torn or corrupt tail was cut off
 };
+
+// Calls `visit` for every attempt of `contents`: the single records, then each run's subtasks
+// as attempts (done, no payload, the run's span spread evenly over its subtasks). A
+// subtask done in any record is done: order between the two kinds does not matter.
+void for_each_attempt(const JournalContents& contents,
+                      const std::function<void(const JournalAttempt&)>& visit);
 
 // Reads a journal. Throws UsageError when the file cannot be opened or its header is not a
 // tasktrack journal header (wrong magic, version, or header CRC). A bad record is not an
@@ -96,6 +119,7 @@ class JournalWriter {
 
   void append_session(const nlohmann::json& session);
   void append(const JournalAttempt& attempt);
+  void append_run(const JournalRun& run);
   // Writes and fdatasyncs everything appended so far before returning.
   void flush();
 
