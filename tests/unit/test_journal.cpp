@@ -112,6 +112,67 @@ TEST_F(JournalTest, RoundTripsSessionsAndAttemptsWithBinaryAndEmptyPayloads) {
   EXPECT_EQ(contents.valid_bytes, fs::file_size(path_));
 }
 
+TEST_F(JournalTest, RunRecordsRoundTripAndExpandIntoOneAttemptPerSubtask) {
+  JournalRun plain;
+  plain.first = 10;
+  plain.thread = 3;
+  plain.attempt = 1;
+  plain.rank = 2;
+  plain.start_unix = 100.0;
+  plain.end_unix = 104.0;
+  plain.values = {5, -6, 7, 8};
+  JournalRun keyed = plain;
+  keyed.first = 20;
+  keyed.values = {1, 2};
+  keyed.keys = {0xdeadbeefULL, 42};
+  {
+    JournalWriter writer(path_, fingerprint_);
+    writer.append_run(plain);
+    writer.append(done_attempt(1, 1, {}));
+    writer.append_run(keyed);
+  }
+  const JournalContents contents = read_journal(path_);
+  EXPECT_FALSE(contents.warning.has_value());
+  ASSERT_EQ(contents.runs.size(), 2u);
+  EXPECT_EQ(contents.runs[0], plain);
+  EXPECT_EQ(contents.runs[1], keyed);
+  ASSERT_EQ(contents.attempts.size(), 1u);
+
+  std::vector<JournalAttempt> seen;
+  for_each_attempt(contents, [&](const JournalAttempt& attempt) { seen.push_back(attempt); });
+  ASSERT_EQ(seen.size(), 7u);  // the single record, then 4 + 2 from the runs
+  EXPECT_EQ(seen[0].subtask, 1u);
+  for (int i = 0; i < 4; ++i) {
+    const JournalAttempt& attempt = seen[1 + i];
+    EXPECT_EQ(attempt.subtask, 10u + i);
+    EXPECT_EQ(attempt.state, SubtaskState::done);
+    EXPECT_EQ(attempt.value, plain.values[i]);
+    EXPECT_EQ(attempt.key, 0u);
+    EXPECT_EQ(attempt.rank, 2);
+    EXPECT_EQ(attempt.thread, 3);
+    EXPECT_DOUBLE_EQ(attempt.start_unix, 100.0 + i);  // the run's span, spread evenly
+    EXPECT_DOUBLE_EQ(attempt.end_unix, 101.0 + i);
+  }
+  EXPECT_EQ(seen[5].key, 0xdeadbeefULL);
+  EXPECT_EQ(seen[6].key, 42u);
+}
+
+TEST_F(JournalTest, ATornRunRecordIsCutOff) {
+  JournalRun run;
+  run.first = 0;
+  run.values = std::vector<std::int64_t>(100, 1);
+  {
+    JournalWriter writer(path_, fingerprint_);
+    writer.append(done_attempt(500, 1, {}));
+    writer.append_run(run);
+  }
+  fs::resize_file(path_, fs::file_size(path_) - 9);
+  const JournalContents contents = read_journal(path_);
+  ASSERT_TRUE(contents.warning.has_value());
+  EXPECT_EQ(contents.attempts.size(), 1u);
+  EXPECT_TRUE(contents.runs.empty());
+}
+
 TEST_F(JournalTest, ParseJournalMatchesReadJournal) {
   {
     JournalWriter writer(path_, fingerprint_);
