@@ -58,6 +58,11 @@ int main(int argc, char** argv) {
     writer.append(attempt(0, SubtaskState::done, FailureReason::none, {}));
     writer.append(attempt(1, SubtaskState::done, FailureReason::none,
                           {std::byte{0}, std::byte{0xff}, std::byte{7}}));
+    tasktrack::JournalRun run;  // fast subtasks 3..6 as one run record
+    run.first = 3;
+    run.rank = 1;
+    run.values = {1, 2, 3, 4};
+    writer.append_run(run);
     writer.append(attempt(2, SubtaskState::failed, FailureReason::exception,
                           bytes_of("division by zero\nat line 3")));
   }
