@@ -12,7 +12,7 @@ state=${TASKTRACK_NETNS_DIR:?rsh-agent.sh: set TASKTRACK_NETNS_DIR to the folder
 mode=ssh
 while [ $# -gt 0 ]; do
   case $1 in
-    --exec) mode=exec; shift ;;
+    --exec) mode='exec'; shift ;;
     -*) shift ;; # ssh flags such as -x
     *) break ;;
   esac

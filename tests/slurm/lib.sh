@@ -25,15 +25,15 @@ stop_pid() {
   local name=$1 pidfile=$2
   shift 2
   [[ -f $pidfile ]] || return 0
-  local pid i
+  local pid
   pid=$(cat "$pidfile")
   if pid_alive "$pid" "$@"; then
     kill -TERM "$pid" 2>/dev/null || true
-    for i in $(seq 1 150); do pid_alive "$pid" "$@" || break; sleep 0.1; done
+    for _ in $(seq 1 150); do pid_alive "$pid" "$@" || break; sleep 0.1; done
     if pid_alive "$pid" "$@"; then
       echo "slurm harness: $name ($pid) ignored SIGTERM, sending SIGKILL" >&2
       kill -KILL "$pid" 2>/dev/null || true
-      for i in $(seq 1 50); do pid_alive "$pid" "$@" || break; sleep 0.1; done
+      for _ in $(seq 1 50); do pid_alive "$pid" "$@" || break; sleep 0.1; done
     fi
     echo "slurm harness: stopped $name ($pid)"
   fi

@@ -46,7 +46,8 @@ t0=$(now_seconds)
 # munged wants its socket folder traversable by all (0755) and its key private (0600).
 mkdir -p -- "$state"
 chmod 0755 -- "$state"
-mkdir -p -m 0755 "$state"/{munge,ctld-state,spool,log,run,pids}
+mkdir -p "$state"/{munge,ctld-state,spool,log,run,pids}
+chmod 0755 "$state"/{munge,ctld-state,spool,log,run,pids}
 touch "$state/plugstack.conf" "$state/.tasktrack-slurm"
 
 # ---- munge ---------------------------------------------------------------------------------
@@ -81,7 +82,7 @@ sed -e "s|@STATE@|$state|g" -e "s|@NODE@|$node|g" -e "s|@CPUS@|$cpus|g" \
   -e "s|@MEM@|${memory:-1000}|g" -e "s|@CTLD_PORT@|$ctld_port|g" \
   -e "s|@SLURMD_PORT@|$slurmd_port|g" -e "s|@CRED_EXPIRE@|$cred_expire|g" \
   -e "s|@MIN_JOB_AGE@|$min_job_age|g" "$here/slurm.conf.in" >"$conf"
-mkdir -p -m 0755 "$state/spool/slurmd-$node"
+mkdir -m 0755 "$state/spool/slurmd-$node"
 printf 'export SLURM_CONF=%q\n' "$conf" >"$state/env.sh"
 
 # ---- daemons: foreground mode (-D) in the background, so $! is the daemon's own PID ---------

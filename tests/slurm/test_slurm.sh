@@ -14,6 +14,9 @@
 # TASKTRACK_SLURM_KEEP=1 keeps the cluster's state and the work folder for a look afterwards.
 set -uo pipefail
 
+# Daemons and ip live in sbin, which a non-login PATH may lack.
+export PATH=$PATH:/usr/sbin:/sbin
+
 skip() {
   echo "SKIP: $*"
   exit 77
@@ -72,7 +75,7 @@ fail() {
 check() {
   local description=$1
   shift
-  if "$@"; then pass "$description"; else fail "$description"; fi
+  if "$@" >/dev/null; then pass "$description"; else fail "$description"; fi
 }
 # wait_for SECONDS COMMAND... : poll every 0.3 s
 wait_for() {
