@@ -20,7 +20,9 @@
 #include "tasktrack/in_process_transport.hpp"
 #include "tasktrack/job_spec.hpp"
 #include "tasktrack/journal.hpp"
+#include "tasktrack/local_process.hpp"
 #include "tasktrack/mpi_transport.hpp"
+#include "tasktrack/report.hpp"
 #include "tasktrack/signals.hpp"
 #include "tasktrack/summary.hpp"
 #include "tasktrack/thread_pool.hpp"
@@ -54,11 +56,6 @@ bool launched_as_mpi_rank() {
          std::getenv("PMI_RANK") != nullptr;
 }
 
-std::string host_name() {
-  char name[256] = {};
-  if (::gethostname(name, sizeof name - 1) != 0) return "unknown";
-  return name;
-}
 
 void print_kernels(const KernelRegistry& registry) {
   for (const KernelInfo* kernel : registry.all()) {
@@ -182,6 +179,14 @@ int report(const Summary& summary) {
   return summary.exit_code();
 }
 
+// Ends the process without MPI_Finalize, which after a rank died or was lost can wait for it
+// forever (Open MPI 4.1.4, measured here). Everything of ours is flushed and delivered by
+// then; mpirun --enable-recovery ends the job normally when the survivors exit.
+[[noreturn]] void exit_without_finalize(int exit_code) {
+  std::fflush(nullptr);
+  ::_exit(exit_code);
+}
+
 // Ends the process at once when pool threads are stuck inside kernels that ignored their
 // stop token: unwinding would destroy what they still use.
 void exit_if_threads_left_behind(unsigned left_behind, int exit_code) {
@@ -197,7 +202,7 @@ void exit_if_threads_left_behind(unsigned left_behind, int exit_code) {
 int run_in_process(const JobSpec& job, const Kernel& kernel, JobClock clock,
                    JournalSetup& journal) {
   const unsigned threads = pool_threads(job, job.threads > 0 ? job.threads : default_thread_count(1));
-  InProcessTransport transport(kernel, job.partition(), threads, job.timeout, host_name(), clock);
+  InProcessTransport transport(kernel, job.partition(), threads, job.timeout, this_host_name(), clock);
   Progress progress = make_progress(job);
   Coordinator coordinator(job, kernel, transport, 1, clock, progress, journal.sinks());
   const Summary summary = coordinator.run();
@@ -233,6 +238,9 @@ Decision decide(const std::vector<std::string>& args, const KernelRegistry& regi
       case Command::Kind::status:
         if (print) decision.exit_code = print_journal_status(command.journal, std::cout);
         return decision;
+      case Command::Kind::report:
+        if (print) decision.exit_code = run_report_command(command.journal, command.html);
+        return decision;
       case Command::Kind::run:
         make_kernel(registry, command.job, 0);  // a kernel may refuse its parameters
         check_writable(command.job.summary_json);
@@ -261,24 +269,14 @@ unsigned worker_ranks_on_node(const boost::mpi::communicator& world) {
   return static_cast<unsigned>(std::max(1, local_size - rank0_here));
 }
 
-// True when `pid` is a live process of this host (not gone, not a zombie awaiting mpirun).
-bool process_is_running(long pid) {
-  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-  std::string line;
-  if (!std::getline(stat, line)) return false;
-  const auto close = line.rfind(')');  // the command name may hold spaces and parentheses
-  return close != std::string::npos && close + 2 < line.size() && line[close + 2] != 'Z' &&
-         line[close + 2] != 'X';
-}
-
 // A lost worker that never came back (stopped, hung in the kernel's host code) would hold
 // MPI_Finalize forever: rank 0 ends it with SIGKILL when it runs on this host. Under
 // mpirun --enable-recovery the job then finalizes normally. One on another host is left to
 // mpirun (documented in README).
 void end_silent_workers(const std::vector<WorkerInfo>& silent) {
-  const std::string here = host_name();
+  const std::string here = this_host_name();
   for (const WorkerInfo& worker : silent) {
-    if (worker.host == here && !process_is_running(worker.pid)) continue;  // died already
+    if (worker.host == here && !local_process_running(worker.pid)) continue;  // died already
     if (worker.host == here && worker.pid > 0 && worker.pid != ::getpid()) {
       print_warning(fmt::format("rank {} (pid {}) never answered Stop; ending it with SIGKILL",
                                 worker.rank, worker.pid));
@@ -325,14 +323,15 @@ int run_mpi(int argc, char** argv, const std::vector<std::string>& args,
     const unsigned threads = pool_threads(
         job, job.threads > 0 ? job.threads : default_thread_count(worker_ranks_on_node(world)));
     const std::string hello =
-        json{{"host", host_name()}, {"threads", threads}, {"pid", ::getpid()}}.dump();
+        json{{"host", this_host_name()}, {"threads", threads}, {"pid", ::getpid()}}.dump();
     std::vector<std::string> hellos;
     boost::mpi::gather(world, hello, hellos, 0);
     if (!is_rank0) {
       const WorkerOptions options{threads, job.timeout, job.heartbeat};
-      const unsigned left_behind = Worker(world, *kernel, job.partition(), options, clock).run();
-      if (left_behind > 0) MPI_Finalize();  // before _exit: mpirun waits for it
-      exit_if_threads_left_behind(left_behind, exit_success);
+      const Worker::Ending ending = Worker(world, *kernel, job.partition(), options, clock).run();
+      if (ending.skip_finalize) exit_without_finalize(exit_success);
+      if (ending.threads_left_behind > 0) MPI_Finalize();  // before _exit: mpirun waits for it
+      exit_if_threads_left_behind(ending.threads_left_behind, exit_success);
       return exit_success;
     }
     std::vector<WorkerInfo> workers;
@@ -343,6 +342,7 @@ int run_mpi(int argc, char** argv, const std::vector<std::string>& args,
     }
     Progress progress = make_progress(job);
     int exit_code = exit_success;
+    bool skip_finalize = false;
     {
       MpiTransport transport(world, std::move(workers));
       Coordinator coordinator(job, *kernel, transport, world.size(), clock, progress,
@@ -352,7 +352,9 @@ int run_mpi(int argc, char** argv, const std::vector<std::string>& args,
       exit_code = report(summary);
       decision.journal.writer.reset();
       end_silent_workers(coordinator.stop_workers(goodbye_deadline));
+      skip_finalize = coordinator.must_skip_finalize();
     }
+    if (skip_finalize) exit_without_finalize(exit_code);
     return exit_code;
   } catch (const std::exception& error) {
     // Mid-job, other ranks may be waiting on this one: end the whole job, not just this rank.

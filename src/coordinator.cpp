@@ -9,6 +9,7 @@
 #include <map>
 #include <thread>
 
+#include "tasktrack/local_process.hpp"
 #include "tasktrack/signals.hpp"
 
 namespace tasktrack {
@@ -26,6 +27,9 @@ constexpr double run_record_max_seconds = 0.001;
 // empty polls a second cost well under 1% of a core.
 constexpr std::chrono::microseconds first_pause{20};
 constexpr std::chrono::microseconds longest_pause{1000};
+
+// How often rank 0 looks whether the processes of workers on its own host still exist.
+constexpr double process_check_interval = 0.5;
 
 // After the summary, how long lost workers get to answer Stop before rank 0 gives up on
 // them: long enough for one that resumed to say goodbye, short enough not to hold the job.
@@ -66,6 +70,7 @@ Coordinator::Coordinator(const JobSpec& job, const Kernel& kernel, Transport& tr
       reduction_(kernel_.make_reduction(partition_)),
       worker_index_(static_cast<std::size_t>(ranks), -1),
       per_rank_(static_cast<std::size_t>(ranks)),
+      host_(this_host_name()),
       dispatched_at_(job.subtasks, 0.0) {
   for (const WorkerInfo& info : transport_.workers()) {
     total_threads_ += info.threads;
@@ -412,8 +417,17 @@ void Coordinator::check_health(double now) {
     worker.dead = true;
     declare_lost(worker, "its connection failed");
   }
+  // A worker on this host whose process is gone is lost at once, not after the timeout.
+  const bool look_at_processes = now - last_process_check_ >= process_check_interval;
+  if (look_at_processes) last_process_check_ = now;
   for (WorkerState& worker : workers_) {
     if (worker.health == Health::lost || worker.said_goodbye) continue;
+    if (look_at_processes && worker.info.host == host_ && worker.info.rank != 0 &&
+        !local_process_running(worker.info.pid)) {
+      worker.dead = true;
+      declare_lost(worker, "its process is gone");
+      continue;
+    }
     const double silent = now - worker.last_heard;
     if (silent > job_.worker_timeout) {
       declare_lost(worker, fmt::format("silent for {:.1f} s (--worker-timeout {} s)", silent,
@@ -522,9 +536,15 @@ Summary Coordinator::run() {
   return build_summary(wall, cpu_seconds(in_process) - cpu_at_start);
 }
 
+bool Coordinator::must_skip_finalize() const {
+  return std::any_of(workers_.begin(), workers_.end(),
+                     [](const WorkerState& w) { return w.health == Health::lost || w.dead; });
+}
+
 std::vector<WorkerInfo> Coordinator::stop_workers(std::chrono::milliseconds deadline) {
+  const bool skip_finalize = must_skip_finalize();
   for (WorkerState& worker : workers_) {
-    if (!worker.dead) transport_.stop(worker.info.rank);
+    if (!worker.dead) transport_.stop(worker.info.rank, skip_finalize);
   }
   // Healthy workers answer within milliseconds; their goodbye means nothing of theirs is
   // in flight. Lost ones are not waited for.

@@ -17,7 +17,7 @@ void InProcessTransport::drain(int) {
   draining_ = true;
 }
 
-void InProcessTransport::stop(int) {
+void InProcessTransport::stop(int, bool) {
   left_behind_ = pool_.stop();
   stopped_ = true;
 }

@@ -527,6 +527,8 @@ Command parse_unchecked(const std::vector<std::string>& args, const KernelRegist
   CLI::App* status =
       app.add_subcommand("status", "Show what a job's journal records, without running anything");
   CLI::App* kernels = app.add_subcommand("kernels", "List the kernels and their parameters");
+  CLI::App* report = app.add_subcommand(
+      "report", "Write a self-contained HTML report of a job from its journal alone");
   run->footer(
       "A job file holds the same keys as the flags (kernel, range, subtasks, schedule, chunk,\n"
       "threads, retries, summary-json, quiet, progress-interval, timeout, max-failures,\n"
@@ -539,6 +541,16 @@ Command parse_unchecked(const std::vector<std::string>& args, const KernelRegist
   status
       ->add_option("JOURNAL", status_journal,
                    "Journal file written by `tasktrack run --journal FILE`")
+      ->type_name("FILE")
+      ->required();
+  std::string report_journal;
+  std::string report_html;
+  report
+      ->add_option("JOURNAL", report_journal,
+                   "Journal file written by `tasktrack run --journal FILE`")
+      ->type_name("FILE")
+      ->required();
+  report->add_option("--html", report_html, "Write the report to FILE, one HTML page")
       ->type_name("FILE")
       ->required();
 
@@ -612,6 +624,10 @@ Command parse_unchecked(const std::vector<std::string>& args, const KernelRegist
       throw UsageError(std::string("status: ") + error.what() +
                        ": give the journal file's path, as in `tasktrack status FILE`");
     }
+    if (report->parsed()) {
+      throw UsageError(std::string("report: ") + error.what() +
+                       ": as in `tasktrack report JOURNAL --html FILE`");
+    }
     throw UsageError(error.what());
   } catch (const CLI::ParseError& error) {
     throw UsageError(error.what());
@@ -629,6 +645,16 @@ Command parse_unchecked(const std::vector<std::string>& args, const KernelRegist
     Command command;
     command.kind = Command::Kind::status;
     command.journal = status_journal;
+    return command;
+  }
+  if (report->parsed()) {
+    if (report_journal.empty() || report_html.empty()) {
+      throw UsageError("report: JOURNAL and --html FILE must not be empty");
+    }
+    Command command;
+    command.kind = Command::Kind::report;
+    command.journal = report_journal;
+    command.html = report_html;
     return command;
   }
   if (!run->parsed()) return help_command(app.help());

@@ -92,7 +92,9 @@ void MpiTransport::assign(int rank, std::span<const IdRun> runs) {
 
 void MpiTransport::drain(int rank) { send(rank, Tag::drain, {}); }
 
-void MpiTransport::stop(int rank) { send(rank, Tag::stop, {}); }
+void MpiTransport::stop(int rank, bool skip_finalize) {
+  send(rank, Tag::stop, encode_stop(skip_finalize ? stop_skip_finalize_flag : 0));
+}
 
 void MpiTransport::complete(PostedReceive& receive, std::size_t bytes,
                             const StatusHandler& handle) {

@@ -79,6 +79,17 @@ std::vector<std::byte> encode_status_notice(std::uint32_t flags, std::uint32_t f
   return message;
 }
 
+std::vector<std::byte> encode_stop(std::uint32_t flags) {
+  const MessageHeader header{protocol_version, 0, flags, 0};
+  std::vector<std::byte> message(sizeof header);
+  std::memcpy(message.data(), &header, sizeof header);
+  return message;
+}
+
+std::uint32_t decode_stop(std::span<const std::byte> message) {
+  return read_header(message, "stop").flags;
+}
+
 StatusBatchReader::StatusBatchReader(std::span<const std::byte> message)
     : message_(message), header_(read_header(message, "status batch")) {
   const MessageHeader& header = header_;

@@ -44,7 +44,7 @@ Worker::Worker(boost::mpi::communicator world, const Kernel& kernel, Partition p
       options_(options),
       clock_(clock) {}
 
-unsigned Worker::run() {
+Worker::Ending Worker::run() {
   Outbox outbox;
   ThreadPool pool(kernel_, partition_, options_.threads, outbox, clock_, options_.timeout_seconds);
   StatusBatcher batcher;
@@ -87,21 +87,24 @@ unsigned Worker::run() {
   bool draining = false;
   bool drained_reported = false;
   bool dropped_on_signal = false;
+  Ending ending;
   microseconds pause = first_pause;
   while (true) {
     bool progressed = false;
     if (const auto status = receive.test()) {
       progressed = true;
       const Tag tag = static_cast<Tag>(status->tag());
-      if (tag == Tag::stop) break;
+      const auto bytes = status->count<char>();
+      const std::span<const std::byte> message(reinterpret_cast<const std::byte*>(inbox.data()),
+                                               bytes ? static_cast<std::size_t>(*bytes) : 0);
+      if (tag == Tag::stop) {
+        ending.skip_finalize = (decode_stop(message) & stop_skip_finalize_flag) != 0;
+        break;
+      }
       if (tag == Tag::drain) {
         pool.drop_queued();
         draining = true;
       } else if (tag == Tag::assign && !draining) {
-        const auto bytes = status->count<char>();
-        const std::span<const std::byte> message(
-            reinterpret_cast<const std::byte*>(inbox.data()),
-            bytes ? static_cast<std::size_t>(*bytes) : 0);
         pool.enqueue(decode_assign(message));
       }
       receive = post_receive();
@@ -134,7 +137,7 @@ unsigned Worker::run() {
 
   // Stop: rank 0 has what it needs. Report whatever still finishes, then say goodbye so
   // rank 0 stops listening to this rank in order.
-  const unsigned left_behind = pool.stop(stop_patience);
+  ending.threads_left_behind = pool.stop(stop_patience);
   gather_reports();
   send_batches();
   send(encode_status_notice(final_batch_flag, 0));
@@ -144,7 +147,7 @@ unsigned Worker::run() {
     if (!sends.empty()) std::this_thread::sleep_for(longest_pause);
   }
   for (PendingSend& pending : sends) pending.request.cancel();
-  return left_behind;
+  return ending;
 }
 
 }  // namespace tasktrack

@@ -46,6 +46,10 @@ class Coordinator {
   // only. Returns the workers that never said goodbye (lost, silent).
   std::vector<WorkerInfo> stop_workers(std::chrono::milliseconds deadline);
 
+  // True once a worker was lost or died: MPI_Finalize may then never return (see
+  // stop_skip_finalize_flag), so no rank of this job calls it.
+  bool must_skip_finalize() const;
+
  private:
   enum class Health : std::uint8_t { active, lost, quarantined };
   struct WorkerState {
@@ -99,6 +103,8 @@ class Coordinator {
   std::vector<int> worker_index_;  // rank -> index into workers_, -1 for rank 0 under MPI
   std::vector<IdRun> runs_;        // scratch for assignments
   std::vector<RankSummary> per_rank_;  // indexed by rank
+  std::string host_;                   // rank 0's host
+  double last_process_check_ = 0;
   std::vector<FailureSummary> failures_;
   std::vector<SlowSubtask> slowest_;  // a min-heap on seconds, at most slowest_kept long
   JournalRun pending_run_;  // fast consecutive done subtasks not yet journaled

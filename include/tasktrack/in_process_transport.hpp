@@ -19,7 +19,7 @@ class InProcessTransport final : public Transport {
   const std::vector<WorkerInfo>& workers() const override { return workers_; }
   void assign(int rank, std::span<const IdRun> runs) override;
   void drain(int rank) override;
-  void stop(int rank) override;
+  void stop(int rank, bool skip_finalize) override;
   std::size_t poll(const StatusHandler& handle) override;
   void wait(std::chrono::microseconds timeout) override;
   std::vector<int> take_broken() override { return {}; }

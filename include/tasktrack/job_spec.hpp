@@ -58,9 +58,10 @@ void from_json(const nlohmann::json& in, JobSpec& job);
 
 // What the command line asks for.
 struct Command {
-  enum class Kind { run, kernels, status, help } kind = Kind::help;
+  enum class Kind { run, kernels, status, report, help } kind = Kind::help;
   JobSpec job;            // for Kind::run
-  std::string journal;    // for Kind::status
+  std::string journal;    // for Kind::status and Kind::report
+  std::string html;       // for Kind::report: the page to write
   std::string help_text;  // for Kind::help
 };
 
@@ -72,6 +73,7 @@ struct Command {
 //       [--worker-timeout DURATION] [--quarantine-after K] [--grace DURATION]
 //       [--journal FILE] [--fresh] [--no-retry-failed]
 //   status JOURNAL
+//   report JOURNAL --html FILE
 //   kernels
 //   --help / -h, or no arguments: Kind::help
 // A job file holds the same keys as the flags (kernel, range, subtasks, schedule, chunk,

@@ -25,7 +25,7 @@ inline constexpr std::uint32_t protocol_version = 1;
 // Message tags. Fixed values: they are part of the protocol.
 enum class Tag : int {
   assign = 1,  // rank 0 -> worker: Assign
-  stop = 2,    // rank 0 -> worker: empty; finish up, send a final StatusBatch, leave
+  stop = 2,    // rank 0 -> worker: StopMessage; finish up, send a final StatusBatch, leave
   status = 3,  // worker -> rank 0: StatusBatch
   drain = 4,   // rank 0 -> worker: empty; drop queued subtasks, finish the running ones,
                // then send a StatusBatch flagged drained
@@ -52,6 +52,13 @@ struct IdRun {
   std::uint32_t attempt = 0;
   friend bool operator==(const IdRun&, const IdRun&) = default;
 };
+
+// Stop: whether the worker may call MPI_Finalize. After a rank died or was lost, Open MPI
+// 4.1's MPI_Finalize can wait for it forever (measured here, most often across hosts), so
+// rank 0 tells every survivor to leave without it (its results are all delivered by then).
+inline constexpr std::uint32_t stop_skip_finalize_flag = 1;
+std::vector<std::byte> encode_stop(std::uint32_t flags);
+std::uint32_t decode_stop(std::span<const std::byte> message);  // flags; ProtocolError
 
 // Header flags of a StatusBatch.
 inline constexpr std::uint32_t final_batch_flag = 1;    // the worker's last message

@@ -36,8 +36,9 @@ class Transport {
   virtual void assign(int rank, std::span<const IdRun> runs) = 0;
   // Asks the worker to drop its queued subtasks and report when nothing runs any more.
   virtual void drain(int rank) = 0;
-  // Tells the worker to finish; it answers with a batch flagged final.
-  virtual void stop(int rank) = 0;
+  // Tells the worker to finish; it answers with a batch flagged final. `skip_finalize`: a
+  // rank was lost, so MPI_Finalize may never return; the worker leaves without it.
+  virtual void stop(int rank, bool skip_finalize) = 0;
 
   // Hands every status batch that has arrived to `handle`. Never blocks. Returns the
   // number of batches handled.

@@ -21,15 +21,21 @@ class Worker {
   Worker(boost::mpi::communicator world, const Kernel& kernel, Partition partition,
          WorkerOptions options, JobClock clock);
 
-  // Runs until rank 0 sends Stop, then sends what is left with a final flag and returns
-  // the number of pool threads left behind inside kernels that ignored their stop token
-  // (the caller must then end the process with _exit). While its pool computes it sleeps
+  // How a worker's run ended.
+  struct Ending {
+    unsigned threads_left_behind = 0;  // inside kernels that ignored their stop token
+    bool skip_finalize = false;        // rank 0 says a rank was lost: do not MPI_Finalize
+  };
+
+  // Runs until rank 0 sends Stop, then sends what is left with a final flag and returns how
+  // it ended (the caller must then end the process with _exit when threads were left behind
+  // or finalizing is to be skipped). While its pool computes it sleeps
   // on the outbox instead of spinning: a wake-up per finished bundle, or a short timeout
   // to look for messages, deadlines and heartbeats.
   //
   // Signals: on SIGTERM/SIGINT it drops its queued subtasks and waits for rank 0's Stop;
   // SIGUSR1 is left to rank 0, which drains every worker.
-  unsigned run();
+  Ending run();
 
  private:
   boost::mpi::communicator world_;
