@@ -12,14 +12,18 @@ case "$mode" in
   *) echo "usage: ./run.sh [test]" >&2; exit 2 ;;
 esac
 
-# Debian packages the build, the tests and the default job need.
+# Debian packages the build and the default job need.
 packages=(
   cmake make g++ pkg-config
   openmpi-bin libopenmpi-dev
   libboost-mpi-dev libboost-serialization-dev
-  libgtest-dev libgmock-dev
-  nlohmann-json3-dev libcli11-dev libfmt-dev libtomlplusplus-dev libpng-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+  nlohmann-json3-dev libcli11-dev libfmt-dev libtomlplusplus-dev libpng-dev zlib1g-dev
 )
+# And what the tests drive for real: a Slurm controller, network namespaces, a browser.
+if [ "$mode" = test ]; then
+  packages+=(slurm-wlm munge jq iproute2 chromium)
+fi
 
 missing=()
 for package in "${packages[@]}"; do
