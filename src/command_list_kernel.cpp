@@ -73,7 +73,8 @@ CommandListKernel::CommandListKernel(const JobSpec& job, const KernelRegistry& r
     line.task = task;
     line.hash = task_line_hash(task.text);
     if (const auto kernel_line = parse_kernel_line(task)) {
-      const std::string where = fmt::format("task file '{}', line {}", task_file_, task.line_number);
+      const std::string where =
+          fmt::format("task file '{}', line {}", task_file_, task.line_number);
       const KernelInfo* info = registry.find(kernel_line->kernel);
       if (info == nullptr) {
         throw UsageError(fmt::format("{}: unknown kernel '{}'", where, kernel_line->kernel));
@@ -96,7 +97,9 @@ CommandListKernel::CommandListKernel(const JobSpec& job, const KernelRegistry& r
   }
 }
 
-std::uint64_t CommandListKernel::subtask_key(SubtaskId id) const { return lines_.at(id).hash; }
+std::uint64_t CommandListKernel::subtask_key(SubtaskId id) const {
+  return lines_.at(id).hash;
+}
 
 SubtaskResult CommandListKernel::run(const SubtaskContext& context) const {
   const Line& line = lines_.at(context.id);
@@ -105,8 +108,8 @@ SubtaskResult CommandListKernel::run(const SubtaskContext& context) const {
     whole.range = line.kernel_range;
     return line.kernel->run(whole);
   }
-  const std::string stem = fmt::format("{}/subtask-{}.attempt-{}", output_dir_, context.id,
-                                       context.attempt);
+  const std::string stem =
+      fmt::format("{}/subtask-{}.attempt-{}", output_dir_, context.id, context.attempt);
   CommandSpec spec;
   spec.command = line.task.text;
   spec.stdout_path = stem + ".out";

@@ -35,7 +35,9 @@ constexpr double process_check_interval = 0.5;
 // them: long enough for one that resumed to say goodbye, short enough not to hold the job.
 constexpr std::chrono::milliseconds lost_worker_patience{1500};
 
-bool slower(const SlowSubtask& a, const SlowSubtask& b) { return a.seconds > b.seconds; }
+bool slower(const SlowSubtask& a, const SlowSubtask& b) {
+  return a.seconds > b.seconds;
+}
 
 std::string text_of(std::span<const std::byte> payload) {
   return std::string(reinterpret_cast<const char*>(payload.data()), payload.size());
@@ -54,8 +56,8 @@ double cpu_seconds(bool thread) {
   return seconds(usage.ru_utime) + seconds(usage.ru_stime);
 }
 
-Coordinator::Coordinator(const JobSpec& job, const Kernel& kernel, Transport& transport,
-                         int ranks, JobClock clock, Progress& progress, CoordinatorSinks sinks)
+Coordinator::Coordinator(const JobSpec& job, const Kernel& kernel, Transport& transport, int ranks,
+                         JobClock clock, Progress& progress, CoordinatorSinks sinks)
     : job_(job),
       kernel_(kernel),
       transport_(transport),
@@ -107,12 +109,15 @@ void Coordinator::send_runs(int rank) {
 
 Coordinator::WorkerState& Coordinator::worker_state(int rank) {
   const int index = rank >= 0 && rank < ranks_ ? worker_index_[rank] : -1;
-  if (index < 0) throw ProtocolError("status batch from rank " + std::to_string(rank) +
-                                     ", which is not a worker");
+  if (index < 0)
+    throw ProtocolError("status batch from rank " + std::to_string(rank) +
+                        ", which is not a worker");
   return workers_[index];
 }
 
-RankSummary& Coordinator::rank_summary(int rank) { return per_rank_.at(rank); }
+RankSummary& Coordinator::rank_summary(int rank) {
+  return per_rank_.at(rank);
+}
 
 void Coordinator::restore(const JournalContents& contents) {
   // Replays the journal in file order. A subtask done in any earlier run stays done; one
@@ -150,8 +155,8 @@ void Coordinator::restore(const JournalContents& contents) {
   if (job_.retry_failed) return;
   for (const auto& [id, attempt] : failed_for_good) {
     tracker_.restore_failed(id, attempt->attempt);
-    failures_.push_back(FailureSummary{id, attempt->attempt + 1, attempt->reason,
-                                       text_of(attempt->payload)});
+    failures_.push_back(
+        FailureSummary{id, attempt->attempt + 1, attempt->reason, text_of(attempt->payload)});
   }
 }
 
@@ -159,9 +164,8 @@ void Coordinator::record_session() {
   if (journal_ == nullptr) return;
   nlohmann::json workers = nlohmann::json::array();
   for (const WorkerState& worker : workers_) {
-    workers.push_back({{"rank", worker.info.rank},
-                       {"host", worker.info.host},
-                       {"threads", worker.info.threads}});
+    workers.push_back(
+        {{"rank", worker.info.rank}, {"host", worker.info.host}, {"threads", worker.info.threads}});
   }
   nlohmann::json session{{"started_unix", clock_.epoch_unix},
                          {"ranks", ranks_},
@@ -214,9 +218,8 @@ void Coordinator::top_up(WorkerState& worker, bool alone) {
 }
 
 void Coordinator::top_up_all() {
-  const auto eligible = std::count_if(workers_.begin(), workers_.end(), [](const auto& w) {
-    return w.health == Health::active;
-  });
+  const auto eligible = std::count_if(workers_.begin(), workers_.end(),
+                                      [](const auto& w) { return w.health == Health::active; });
   for (WorkerState& worker : workers_) {
     if (worker.health == Health::active) top_up(worker, eligible == 1);
   }
@@ -313,7 +316,8 @@ void Coordinator::record_failure(WorkerState& worker, const StatusRecord& record
   start_latency_.add(record.start_seconds - dispatched_at_[record.subtask]);
   if (trace_ != nullptr && verdict == Verdict::retry) {
     trace_->instant(record.end_seconds, worker.info.rank,
-                    fmt::format("retry subtask {}", record.subtask), std::string(to_string(record.reason)));
+                    fmt::format("retry subtask {}", record.subtask),
+                    std::string(to_string(record.reason)));
   }
   if (record.reason == FailureReason::timeout) ++timed_out_;
   if (verdict == Verdict::failed_for_good) {
@@ -354,12 +358,14 @@ void Coordinator::handle_record(WorkerState& worker, const StatusRecord& record,
     return;
   }
   if (trace_ != nullptr && record.state != SubtaskState::running) {
-    trace_->attempt(rank, record, tracker_.state(record.subtask) == SubtaskState::done ||
-                                      tracker_.state(record.subtask) == SubtaskState::failed);
+    trace_->attempt(rank, record,
+                    tracker_.state(record.subtask) == SubtaskState::done ||
+                        tracker_.state(record.subtask) == SubtaskState::failed);
   }
   switch (record.state) {
     case SubtaskState::running:
-      if (worker.health != Health::lost) tracker_.mark_running(record.subtask, rank, record.attempt);
+      if (worker.health != Health::lost)
+        tracker_.mark_running(record.subtask, rank, record.attempt);
       return;
     case SubtaskState::done: {
       RankSummary& r = rank_summary(rank);
@@ -448,9 +454,8 @@ void Coordinator::begin_drain(double deadline, std::string reason) {
 
 bool Coordinator::drain_finished(double now) const {
   if (now >= drain_deadline_) return true;
-  return std::all_of(workers_.begin(), workers_.end(), [](const WorkerState& w) {
-    return w.drained || w.health == Health::lost;
-  });
+  return std::all_of(workers_.begin(), workers_.end(),
+                     [](const WorkerState& w) { return w.drained || w.health == Health::lost; });
 }
 
 void Coordinator::fail_unrunnable() {
@@ -501,9 +506,8 @@ Summary Coordinator::run() {
     if (stop == StopRequest::graceful && !interrupted_) {
       interrupted_ = true;
       draining_ = false;  // a signal's grace replaces an open-ended --max-failures drain
-      begin_drain(now + job_.grace,
-                  fmt::format("signal {}: running subtasks given {} s to finish",
-                              last_stop_signal(), job_.grace));
+      begin_drain(now + job_.grace, fmt::format("signal {}: running subtasks given {} s to finish",
+                                                last_stop_signal(), job_.grace));
     }
     if (job_.max_failures > 0 && tracker_.failed() >= job_.max_failures && !draining_) {
       begin_drain(1e300, fmt::format("{} subtasks failed for good (--max-failures {})",
@@ -617,8 +621,8 @@ Summary Coordinator::build_summary(double wall_seconds, double cpu) {
     busy_total += r.busy_seconds;
   }
   s.load_imbalance = busy_total > 0 ? busiest / (busy_total / s.per_rank.size()) : 1.0;
-  s.tail_seconds = last_dispatch_ > 0 ? std::max(0.0, wall_seconds - (last_dispatch_ - started_))
-                                      : 0.0;
+  s.tail_seconds =
+      last_dispatch_ > 0 ? std::max(0.0, wall_seconds - (last_dispatch_ - started_)) : 0.0;
   auto environment = [](const char* name) {
     const char* value = std::getenv(name);
     return std::string(value != nullptr ? value : "");

@@ -4,13 +4,14 @@
 
 namespace tasktrack {
 
-InProcessTransport::InProcessTransport(const Kernel& kernel, Partition partition,
-                                       unsigned threads, double timeout_seconds,
-                                       std::string host, JobClock clock)
+InProcessTransport::InProcessTransport(const Kernel& kernel, Partition partition, unsigned threads,
+                                       double timeout_seconds, std::string host, JobClock clock)
     : workers_{WorkerInfo{0, std::move(host), threads, static_cast<long>(::getpid())}},
       pool_(kernel, partition, threads, outbox_, clock, timeout_seconds) {}
 
-void InProcessTransport::assign(int, std::span<const IdRun> runs) { pool_.enqueue(runs); }
+void InProcessTransport::assign(int, std::span<const IdRun> runs) {
+  pool_.enqueue(runs);
+}
 
 void InProcessTransport::drain(int) {
   pool_.drop_queued();
@@ -55,6 +56,8 @@ std::size_t InProcessTransport::poll(const StatusHandler& handle) {
   return handled;
 }
 
-void InProcessTransport::wait(std::chrono::microseconds timeout) { outbox_.wait_for(timeout); }
+void InProcessTransport::wait(std::chrono::microseconds timeout) {
+  outbox_.wait_for(timeout);
+}
 
 }  // namespace tasktrack

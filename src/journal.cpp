@@ -391,12 +391,12 @@ std::string job_fingerprint(const JobSpec& job) {
   // A task list is identified by its file, not its content: lines appended to it are new
   // work for the same job, and each record's key says which line text it finished.
   const nlohmann::json fingerprint =
-      job.task_file.empty() ? nlohmann::json{{"kernel", job.kernel},
-                                             {"params", job.params},
-                                             {"range", {job.range.lo, job.range.hi}},
-                                             {"subtasks", job.subtasks}}
-                            : nlohmann::json{{"task_file", job.task_file},
-                                             {"cores_per_task", job.cores_per_task}};
+      job.task_file.empty()
+          ? nlohmann::json{{"kernel", job.kernel},
+                           {"params", job.params},
+                           {"range", {job.range.lo, job.range.hi}},
+                           {"subtasks", job.subtasks}}
+          : nlohmann::json{{"task_file", job.task_file}, {"cores_per_task", job.cores_per_task}};
   return fingerprint.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
@@ -514,7 +514,8 @@ void JournalWriter::append_run(const JournalRun& run) {
   if (!run.keys.empty() && run.keys.size() != count) {
     throw std::invalid_argument("JournalWriter::append_run: keys and values differ in number");
   }
-  if (count > (std::numeric_limits<std::uint32_t>::max() - run_fixed_bytes - record_frame_bytes) / 16) {
+  if (count >
+      (std::numeric_limits<std::uint32_t>::max() - run_fixed_bytes - record_frame_bytes) / 16) {
     throw std::length_error("JournalWriter::append_run: run too long for one record");
   }
   std::vector<std::byte> body;

@@ -1,3 +1,5 @@
 #include "tasktrack/app.hpp"
 
-int main(int argc, char** argv) { return tasktrack::run_main(argc, argv); }
+int main(int argc, char** argv) {
+  return tasktrack::run_main(argc, argv);
+}

@@ -10,9 +10,9 @@ namespace tasktrack {
 PendingSend start_send(const boost::mpi::communicator& comm, int dest, Tag tag,
                        std::vector<std::byte> buffer) {
   PendingSend send{{}, std::move(buffer)};
-  send.request = comm.isend(dest, static_cast<int>(tag),
-                            reinterpret_cast<const char*>(send.buffer.data()),
-                            static_cast<int>(send.buffer.size()));
+  send.request =
+      comm.isend(dest, static_cast<int>(tag), reinterpret_cast<const char*>(send.buffer.data()),
+                 static_cast<int>(send.buffer.size()));
   return send;
 }
 
@@ -55,8 +55,8 @@ MpiTransport::PostedReceive& MpiTransport::receive_of(int rank) {
 
 void MpiTransport::post(PostedReceive& receive, std::size_t bytes) {
   receive.buffer.resize(bytes);
-  receive.request = world_.irecv(receive.rank, static_cast<int>(Tag::status),
-                                 receive.buffer.data(), static_cast<int>(bytes));
+  receive.request = world_.irecv(receive.rank, static_cast<int>(Tag::status), receive.buffer.data(),
+                                 static_cast<int>(bytes));
   receive.active = true;
 }
 
@@ -90,7 +90,9 @@ void MpiTransport::assign(int rank, std::span<const IdRun> runs) {
   }
 }
 
-void MpiTransport::drain(int rank) { send(rank, Tag::drain, {}); }
+void MpiTransport::drain(int rank) {
+  send(rank, Tag::drain, {});
+}
 
 void MpiTransport::stop(int rank, bool skip_finalize) {
   send(rank, Tag::stop, encode_stop(skip_finalize ? stop_skip_finalize_flag : 0));
@@ -98,8 +100,8 @@ void MpiTransport::stop(int rank, bool skip_finalize) {
 
 void MpiTransport::complete(PostedReceive& receive, std::size_t bytes,
                             const StatusHandler& handle) {
-  const std::span<const std::byte> message(reinterpret_cast<const std::byte*>(receive.buffer.data()),
-                                           bytes);
+  const std::span<const std::byte> message(
+      reinterpret_cast<const std::byte*>(receive.buffer.data()), bytes);
   const StatusBatchReader reader(message);
   if (reader.follow_bytes() > 0) {
     post(receive, reader.follow_bytes());  // the oversized batch comes next, in order

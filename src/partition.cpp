@@ -6,10 +6,7 @@
 namespace tasktrack {
 
 Partition::Partition(Range range, std::uint32_t count)
-    : range_(range),
-      count_(count),
-      base_(range.size() / count),
-      remainder_(range.size() % count) {
+    : range_(range), count_(count), base_(range.size() / count), remainder_(range.size() % count) {
   assert(range.lo < range.hi);
   assert(count >= 1 && count <= range.size());
 }

@@ -29,7 +29,9 @@ Progress::Progress(std::uint32_t total, bool quiet, bool interactive, double int
       out_(out),
       next_print_(interval_) {}
 
-bool Progress::stderr_is_terminal() { return ::isatty(STDERR_FILENO) == 1; }
+bool Progress::stderr_is_terminal() {
+  return ::isatty(STDERR_FILENO) == 1;
+}
 
 void Progress::update(std::uint32_t done, std::uint32_t failed, double now) {
   if (quiet_ || now < next_print_) return;
@@ -49,16 +51,14 @@ void Progress::print(std::uint32_t done, std::uint32_t failed, double now) {
   const double fraction = total_ > 0 ? static_cast<double>(finished) / total_ : 1.0;
   const double rate = now > 0 ? finished / now : 0;
   const double eta = rate > 0 ? (total_ - finished) / rate : -1;
-  const std::string counts =
-      fmt::format("{}/{} done, {} failed, {:.1f}/s, ETA {}", done, total_, failed, rate,
-                  eta_text(eta));
+  const std::string counts = fmt::format("{}/{} done, {} failed, {:.1f}/s, ETA {}", done, total_,
+                                         failed, rate, eta_text(eta));
   if (interactive_) {
     const int filled = static_cast<int>(fraction * bar_width);
     fmt::print(out_, "\r[{}{}] {:5.1f}% {}\x1b[K", std::string(filled, '#'),
                std::string(bar_width - filled, '.'), 100 * fraction, counts);
   } else {
-    fmt::print(out_, "tasktrack: progress {:.1f}% {} after {:.0f}s\n", 100 * fraction, counts,
-               now);
+    fmt::print(out_, "tasktrack: progress {:.1f}% {} after {:.0f}s\n", 100 * fraction, counts, now);
   }
   std::fflush(out_);
   printed_ = true;

@@ -15,9 +15,9 @@ MessageHeader read_header(std::span<const std::byte> message, const char* what) 
   MessageHeader header;
   std::memcpy(&header, message.data(), sizeof header);
   if (header.version != protocol_version) {
-    throw ProtocolError(std::string(what) + ": protocol version " +
-                        std::to_string(header.version) + ", expected " +
-                        std::to_string(protocol_version) + " (mixed tasktrack builds?)");
+    throw ProtocolError(std::string(what) + ": protocol version " + std::to_string(header.version) +
+                        ", expected " + std::to_string(protocol_version) +
+                        " (mixed tasktrack builds?)");
   }
   return header;
 }
@@ -102,8 +102,7 @@ StatusBatchReader::StatusBatchReader(std::span<const std::byte> message)
   std::size_t payload_total = 0;
   for (std::size_t i = 0; i < count_; ++i) {
     StatusRecord record;
-    std::memcpy(&record, message.data() + sizeof header + i * sizeof(StatusRecord),
-                sizeof record);
+    std::memcpy(&record, message.data() + sizeof header + i * sizeof(StatusRecord), sizeof record);
     payload_total += record.payload_bytes;
   }
   if (message.size() != records_end + payload_total) {

@@ -37,7 +37,9 @@ StopRequest stop_requested() {
   return StopRequest::fast;
 }
 
-int last_stop_signal() { return last_signal.load(); }
+int last_stop_signal() {
+  return last_signal.load();
+}
 
 void reset_stop_signals() {
   signal_count = 0;

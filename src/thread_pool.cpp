@@ -43,8 +43,8 @@ bool claim(std::atomic<std::uint64_t>& claimed, std::uint64_t sequence) {
 
 }  // namespace
 
-ThreadPool::ThreadPool(const Kernel& kernel, Partition partition, unsigned threads,
-                       Outbox& outbox, JobClock clock, double timeout_seconds)
+ThreadPool::ThreadPool(const Kernel& kernel, Partition partition, unsigned threads, Outbox& outbox,
+                       JobClock clock, double timeout_seconds)
     : kernel_(kernel),
       partition_(partition),
       outbox_(outbox),
@@ -54,7 +54,9 @@ ThreadPool::ThreadPool(const Kernel& kernel, Partition partition, unsigned threa
   for (unsigned i = 0; i < thread_count_; ++i) start_thread();
 }
 
-ThreadPool::~ThreadPool() { stop(); }
+ThreadPool::~ThreadPool() {
+  stop();
+}
 
 void ThreadPool::start_thread() {
   Slot& slot = slots_.emplace_back();
@@ -263,8 +265,8 @@ void ThreadPool::expire_overdue(std::vector<OutboxEntry>& out) {
     record.reason = FailureReason::timeout;
     record.thread = static_cast<std::uint16_t>(i);
     record.end_seconds = now;
-    entry.payload = detail_bytes(fmt::format(
-        "attempt ran past the {:g} s timeout; its kernel was asked to stop", timeout_));
+    entry.payload = detail_bytes(
+        fmt::format("attempt ran past the {:g} s timeout; its kernel was asked to stop", timeout_));
     out.push_back(std::move(entry));
     {
       std::lock_guard lock(slot.stop_mutex);

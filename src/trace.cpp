@@ -9,8 +9,12 @@
 namespace tasktrack {
 
 namespace {
-long long micros(double seconds) { return static_cast<long long>(seconds * 1e6); }
-std::string quoted(const std::string& text) { return nlohmann::json(text).dump(); }
+long long micros(double seconds) {
+  return static_cast<long long>(seconds * 1e6);
+}
+std::string quoted(const std::string& text) {
+  return nlohmann::json(text).dump();
+}
 }  // namespace
 
 TraceWriter::TraceWriter(const std::string& path) : path_(path), out_(path, std::ios::trunc) {
@@ -35,8 +39,9 @@ void TraceWriter::event(const std::string& json) {
 void TraceWriter::name_rank(int rank, const std::string& label) {
   event(fmt::format(R"({{"name":"process_name","ph":"M","pid":{},"args":{{"name":{}}}}})", rank,
                     quoted(label)));
-  event(fmt::format(R"({{"name":"process_sort_index","ph":"M","pid":{},"args":{{"sort_index":{}}}}})",
-                    rank, rank));
+  event(
+      fmt::format(R"({{"name":"process_sort_index","ph":"M","pid":{},"args":{{"sort_index":{}}}}})",
+                  rank, rank));
 }
 
 void TraceWriter::name_thread(int rank, unsigned thread, const std::string& label) {
@@ -55,10 +60,10 @@ void TraceWriter::attempt(int rank, const StatusRecord& record, bool duplicate) 
 }
 
 void TraceWriter::dispatch(double seconds, int rank, std::uint32_t count) {
-  event(fmt::format(
-      R"({{"name":"assign","cat":"dispatch","ph":"i","s":"t","pid":0,"tid":0,"ts":{},)"
-      R"("args":{{"to_rank":{},"subtasks":{}}}}})",
-      micros(seconds), rank, count));
+  event(
+      fmt::format(R"({{"name":"assign","cat":"dispatch","ph":"i","s":"t","pid":0,"tid":0,"ts":{},)"
+                  R"("args":{{"to_rank":{},"subtasks":{}}}}})",
+                  micros(seconds), rank, count));
 }
 
 void TraceWriter::instant(double seconds, int rank, const std::string& name,

@@ -75,8 +75,7 @@ std::uint32_t Tracker::release_rank(int rank) {
   std::uint32_t released = 0;
   for (SubtaskId id = 0; id < next_fresh_; ++id) {
     const SubtaskState state = states_[id];
-    if ((state == SubtaskState::assigned || state == SubtaskState::running) &&
-        ranks_[id] == rank) {
+    if ((state == SubtaskState::assigned || state == SubtaskState::running) && ranks_[id] == rank) {
       states_[id] = SubtaskState::pending;
       retry_queue_.push_front(Retry{id, -1});
       ++released;
@@ -197,7 +196,11 @@ Verdict Tracker::fail(SubtaskId id, int rank, std::uint32_t attempt) {
   return Verdict::failed_for_good;
 }
 
-SubtaskState Tracker::state(SubtaskId id) const { return states_.at(id); }
-std::uint32_t Tracker::attempt(SubtaskId id) const { return attempts_.at(id); }
+SubtaskState Tracker::state(SubtaskId id) const {
+  return states_.at(id);
+}
+std::uint32_t Tracker::attempt(SubtaskId id) const {
+  return attempts_.at(id);
+}
 
 }  // namespace tasktrack

@@ -32,7 +32,7 @@ class CommandListKernel final : public Kernel {
   struct Line {
     TaskLine task;
     std::uint64_t hash = 0;
-    std::string kernel_name;         // empty for a command
+    std::string kernel_name;  // empty for a command
     Range kernel_range;
     std::unique_ptr<Kernel> kernel;  // for a kernel line
   };

@@ -11,9 +11,9 @@
 namespace tasktrack {
 
 struct CommandSpec {
-  std::string command;                        // run as /bin/sh -c COMMAND
+  std::string command;                                   // run as /bin/sh -c COMMAND
   std::map<std::string, std::string> extra_environment;  // added to (or replacing in) ours
-  std::string stdout_path;                    // created/truncated, mode 0644
+  std::string stdout_path;                               // created/truncated, mode 0644
   std::string stderr_path;
   std::chrono::milliseconds kill_grace{2000};  // after SIGTERM to the group, before SIGKILL
 };

@@ -58,7 +58,7 @@ class Coordinator {
     double last_heard = 0;  // job clock seconds
     bool drained = false;
     bool said_goodbye = false;
-    bool dead = false;                     // its process is gone (MPI error)
+    bool dead = false;                      // its process is gone (MPI error)
     std::vector<SubtaskId> failure_streak;  // distinct subtasks failed since its last success
   };
 
@@ -100,14 +100,14 @@ class Coordinator {
   std::unique_ptr<Reduction> reduction_;
   std::uint32_t total_threads_ = 0;
   std::vector<WorkerState> workers_;
-  std::vector<int> worker_index_;  // rank -> index into workers_, -1 for rank 0 under MPI
-  std::vector<IdRun> runs_;        // scratch for assignments
+  std::vector<int> worker_index_;      // rank -> index into workers_, -1 for rank 0 under MPI
+  std::vector<IdRun> runs_;            // scratch for assignments
   std::vector<RankSummary> per_rank_;  // indexed by rank
   std::string host_;                   // rank 0's host
   double last_process_check_ = 0;
   std::vector<FailureSummary> failures_;
-  std::vector<SlowSubtask> slowest_;  // a min-heap on seconds, at most slowest_kept long
-  JournalRun pending_run_;  // fast consecutive done subtasks not yet journaled
+  std::vector<SlowSubtask> slowest_;   // a min-heap on seconds, at most slowest_kept long
+  JournalRun pending_run_;             // fast consecutive done subtasks not yet journaled
   std::vector<double> dispatched_at_;  // job-clock seconds, by subtask
   double last_dispatch_ = 0;
   double started_ = 0;

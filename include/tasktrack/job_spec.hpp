@@ -32,20 +32,20 @@ struct JobSpec {
   std::string job_file;             // the TOML file it came from, if any
 
   // Fault tolerance (all durations in seconds; 0 = off where noted).
-  double timeout = 0;             // per attempt; 0 = none
-  std::uint32_t max_failures = 0;  // stop dispatching after this many failed for good; 0 = off
-  double heartbeat = 2.0;          // a quiet worker's heartbeat period
-  double worker_timeout = 30.0;    // silence after which rank 0 declares a worker lost
+  double timeout = 0;                  // per attempt; 0 = none
+  std::uint32_t max_failures = 0;      // stop dispatching after this many failed for good; 0 = off
+  double heartbeat = 2.0;              // a quiet worker's heartbeat period
+  double worker_timeout = 30.0;        // silence after which rank 0 declares a worker lost
   std::uint32_t quarantine_after = 5;  // consecutive failed attempts that bench a worker; 0 = off
-  double grace = 10.0;             // SIGUSR1: how long running subtasks may finish
-  std::string journal;             // path; empty = no journal
-  bool fresh = false;              // move an existing journal aside and start over
-  bool retry_failed = true;        // on resume, run subtasks that failed for good again
+  double grace = 10.0;                 // SIGUSR1: how long running subtasks may finish
+  std::string journal;                 // path; empty = no journal
+  bool fresh = false;                  // move an existing journal aside and start over
+  bool retry_failed = true;            // on resume, run subtasks that failed for good again
 
   // A task list (--task-file): kernel is "commands", range [0, N), one subtask per line.
   std::string task_file;
-  std::vector<TaskLine> tasks;     // the file's commands, read once by rank 0
-  std::string output_dir;          // per-attempt stdout/stderr files of command tasks
+  std::vector<TaskLine> tasks;       // the file's commands, read once by rank 0
+  std::string output_dir;            // per-attempt stdout/stderr files of command tasks
   std::uint32_t cores_per_task = 1;  // pool threads per command; OMP_NUM_THREADS
 
   Partition partition() const { return Partition(range, subtasks); }

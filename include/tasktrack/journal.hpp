@@ -62,8 +62,8 @@ struct JournalRun {
   std::uint16_t thread = 0;
   std::uint32_t attempt = 0;
   std::int32_t rank = 0;
-  double start_unix = 0;  // the first subtask's start
-  double end_unix = 0;    // the last subtask's end
+  double start_unix = 0;             // the first subtask's start
+  double end_unix = 0;               // the last subtask's end
   std::vector<std::int64_t> values;  // one per subtask
   std::vector<std::uint64_t> keys;   // one per subtask, or empty when all keys are 0
   friend bool operator==(const JournalRun&, const JournalRun&) = default;

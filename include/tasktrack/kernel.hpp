@@ -27,10 +27,10 @@ enum class ParamType { integer, real, string, choice };
 struct ParamSpec {
   std::string name;
   ParamType type = ParamType::integer;
-  std::string default_value;         // text, parsed like a user's value
+  std::string default_value;  // text, parsed like a user's value
   std::string description;
   std::vector<std::string> choices = {};  // for ParamType::choice
-  double min = -1e300;               // inclusive bounds for integer and real
+  double min = -1e300;                    // inclusive bounds for integer and real
   double max = 1e300;
 };
 

@@ -61,8 +61,8 @@ struct Summary {
   double coordinator_cpu_seconds = 0;
   double start_latency_p50 = 0;  // seconds from dispatch to an attempt's start (log buckets)
   double start_latency_p99 = 0;
-  double load_imbalance = 1;     // max / mean busy seconds across workers
-  double tail_seconds = 0;       // from the last dispatch to the end
+  double load_imbalance = 1;  // max / mean busy seconds across workers
+  double tail_seconds = 0;    // from the last dispatch to the end
   std::vector<RankSummary> per_rank;
   std::vector<FailureSummary> failures;  // subtasks that failed for good, by id
   std::vector<SlowSubtask> slowest;      // longest attempts that completed, longest first

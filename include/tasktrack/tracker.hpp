@@ -81,7 +81,7 @@ class Tracker {
  private:
   void check_id_range(SubtaskId id) const;  // a known id
   void check_id(SubtaskId id) const;        // a known id that was handed out
-  void release(SubtaskId id);  // drops the subtask from its rank's outstanding count
+  void release(SubtaskId id);               // drops the subtask from its rank's outstanding count
 
   std::uint32_t max_retries_;
   std::vector<SubtaskState> states_;
@@ -93,8 +93,8 @@ class Tracker {
     int avoid_rank;  // -1: any rank
   };
   std::deque<Retry> retry_queue_;
-  SubtaskId next_fresh_ = 0;        // no subtask below it is fresh
-  std::uint32_t fresh_left_ = 0;    // pending subtasks never handed out
+  SubtaskId next_fresh_ = 0;      // no subtask below it is fresh
+  std::uint32_t fresh_left_ = 0;  // pending subtasks never handed out
   std::uint32_t reassigned_ = 0;
   std::uint32_t done_ = 0;
   std::uint32_t failed_ = 0;

@@ -30,32 +30,38 @@ std::string write_temp_file(const std::string& name, const std::string& text) {
 }
 
 std::vector<BadInput> bad_inputs() {
-  const std::string malformed = write_temp_file("malformed.toml", "kernel = \"primes\"\nrange = [\n");
+  const std::string malformed =
+      write_temp_file("malformed.toml", "kernel = \"primes\"\nrange = [\n");
   const std::string unknown_key =
       write_temp_file("unknown.toml", "kernel = \"primes\"\nrange = \"0:100\"\ncolour = 3\n");
   return {
       {"unknown kernel", {"run", "--kernel", "nope", "--range", "0:10"}, "nope"},
       {"unknown flag", {"run", "--kernel", "primes", "--range", "0:10", "--bogus"}, "--bogus"},
       {"unknown subcommand", {"frobnicate"}, "frobnicate"},
-      {"unknown parameter", {"run", "--kernel", "pi", "--range", "0:10", "--param", "foo=1"},
+      {"unknown parameter",
+       {"run", "--kernel", "pi", "--range", "0:10", "--param", "foo=1"},
        "foo"},
-      {"bad parameter value", {"run", "--kernel", "pi", "--range", "0:10", "--param", "seed=x"},
+      {"bad parameter value",
+       {"run", "--kernel", "pi", "--range", "0:10", "--param", "seed=x"},
        "seed"},
       {"malformed range", {"run", "--kernel", "primes", "--range", "0-10"}, "0-10"},
       {"reversed range", {"run", "--kernel", "primes", "--range", "10:5"}, "10:5"},
       {"empty range", {"run", "--kernel", "primes", "--range", "5:5"}, "5:5"},
-      {"zero subtasks", {"run", "--kernel", "primes", "--range", "0:10", "--subtasks", "0"},
+      {"zero subtasks",
+       {"run", "--kernel", "primes", "--range", "0:10", "--subtasks", "0"},
        "subtasks"},
       {"more subtasks than elements",
        {"run", "--kernel", "primes", "--range", "0:10", "--subtasks", "11"},
        "subtasks"},
-      {"threads below one", {"run", "--kernel", "primes", "--range", "0:10", "--threads", "0"},
+      {"threads below one",
+       {"run", "--kernel", "primes", "--range", "0:10", "--threads", "0"},
        "threads"},
       {"missing job file", {"run", "/nonexistent/job.toml"}, "/nonexistent/job.toml"},
       {"malformed job file", {"run", malformed}, malformed},
       {"unknown job file key", {"run", unknown_key}, "colour"},
       {"missing kernel", {"run", "--range", "0:10"}, "kernel"},
-      {"bad schedule", {"run", "--kernel", "primes", "--range", "0:10", "--schedule", "lazy"},
+      {"bad schedule",
+       {"run", "--kernel", "primes", "--range", "0:10", "--schedule", "lazy"},
        "lazy"},
   };
 }

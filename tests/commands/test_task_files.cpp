@@ -91,8 +91,7 @@ TEST_F(TaskFiles, SuccessesFailuresAndSignalsAreReportedWithTheirLineNumbers) {
   ASSERT_EQ(failures.size(), 2u);
   EXPECT_EQ(failures[0]["subtask"], 1);
   EXPECT_EQ(failures[0]["reason"], "exit_code");
-  EXPECT_NE(failures[0]["detail"].get<std::string>().find("line 4: exit code 3"),
-            std::string::npos)
+  EXPECT_NE(failures[0]["detail"].get<std::string>().find("line 4: exit code 3"), std::string::npos)
       << failures[0]["detail"];
   EXPECT_EQ(failures[1]["reason"], "signal");
   EXPECT_NE(failures[1]["detail"].get<std::string>().find("line 5"), std::string::npos);
@@ -100,10 +99,10 @@ TEST_F(TaskFiles, SuccessesFailuresAndSignalsAreReportedWithTheirLineNumbers) {
 }
 
 TEST_F(TaskFiles, OutputFilesHoldEachAttemptsStdoutAndStderrAndTheEnvironment) {
-  const std::string tasks = write(
-      "tasks.txt",
-      "echo \"subtask=$TASKTRACK_SUBTASK attempt=$TASKTRACK_ATTEMPT omp=$OMP_NUM_THREADS\"\n"
-      "echo to-stderr >&2; echo job=$TASKTRACK_JOB rank-set=${TASKTRACK_RANK:+yes}\n");
+  const std::string tasks =
+      write("tasks.txt",
+            "echo \"subtask=$TASKTRACK_SUBTASK attempt=$TASKTRACK_ATTEMPT omp=$OMP_NUM_THREADS\"\n"
+            "echo to-stderr >&2; echo job=$TASKTRACK_JOB rank-set=${TASKTRACK_RANK:+yes}\n");
   const Run r = run({"--task-file", tasks, "--output-dir", path("out")});
   ASSERT_EQ(r.process.exit_code, 0) << r.process.err;
   EXPECT_EQ(read(path("out/subtask-0.attempt-0.out")), "subtask=0 attempt=0 omp=1\n");
@@ -128,8 +127,7 @@ TEST_F(TaskFiles, FailureRecordsCarryTheTailOfStderr) {
 
 TEST_F(TaskFiles, ATimeoutKillsTheWholeProcessGroup) {
   const std::string marker = "tasktrack-orphan-check-" + std::to_string(::getpid());
-  const std::string tasks =
-      write("tasks.txt", "sleep 100 & sleep 100; : " + marker + "\ntrue\n");
+  const std::string tasks = write("tasks.txt", "sleep 100 & sleep 100; : " + marker + "\ntrue\n");
   const Run r =
       run({"--task-file", tasks, "--timeout", "1s", "--retries", "0", "--output-dir", path("o")});
   ASSERT_FALSE(r.process.timed_out);
@@ -145,11 +143,11 @@ TEST_F(TaskFiles, ATimeoutKillsTheWholeProcessGroup) {
 TEST_F(TaskFiles, QuotesPipesRedirectionsUtf8AndAHugeLineRunAsWritten) {
   const std::string big(100 * 1024, 'x');
   const std::string tasks =
-      write("tasks.txt",
-            "printf '%s\\n' \"héllo wörld\" 'single \"quoted\"' | tr a-z A-Z > " + path("pipe.txt") +
-                "\n"
-                "echo " +
-                big + " | wc -c > " + path("big.txt") + "\n");
+      write("tasks.txt", "printf '%s\\n' \"héllo wörld\" 'single \"quoted\"' | tr a-z A-Z > " +
+                             path("pipe.txt") +
+                             "\n"
+                             "echo " +
+                             big + " | wc -c > " + path("big.txt") + "\n");
   const Run r = run({"--task-file", tasks, "--output-dir", path("out")});
   ASSERT_EQ(r.process.exit_code, 0) << r.process.err;
   EXPECT_EQ(read(path("pipe.txt")), "HéLLO WöRLD\nSINGLE \"QUOTED\"\n");
@@ -175,8 +173,8 @@ TEST_F(TaskFiles, AppendedAndEditedLinesAreTheOnlyWorkOnResume) {
   std::string text;
   for (int i = 0; i < 10; ++i) text += "echo " + std::to_string(i) + " >> " + log + "\n";
   const std::string tasks = write("tasks.txt", text);
-  const std::vector<std::string> args{"--task-file", tasks, "--journal", path("tasks.journal"),
-                                      "--output-dir", path("out")};
+  const std::vector<std::string> args{"--task-file",         tasks,          "--journal",
+                                      path("tasks.journal"), "--output-dir", path("out")};
   Run r = run(args);
   ASSERT_EQ(r.process.exit_code, 0) << r.process.err;
   EXPECT_EQ(r.summary["subtasks"]["resumed"], 0);

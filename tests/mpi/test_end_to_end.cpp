@@ -7,8 +7,8 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
-#include <set>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <string>
 
 #include "run_process.hpp"
@@ -60,10 +60,10 @@ JobRun run_job(const Job& job, const std::vector<std::string>& extra) {
   const auto summary_path = scratch_dir() / ("summary-" + std::to_string(std::rand()) + ".json");
   std::vector<std::string> argv;
   if (processes > 0) argv = testing::mpirun_prefix(processes);
-  argv.insert(argv.end(), {TASKTRACK_BINARY, "run", "--kernel", job.kernel, "--range",
-                           std::to_string(job.range.lo) + ":" + std::to_string(job.range.hi),
-                           "--subtasks", std::to_string(job.subtasks), "--summary-json",
-                           summary_path.string(), "--quiet"});
+  argv.insert(argv.end(),
+              {TASKTRACK_BINARY, "run", "--kernel", job.kernel, "--range",
+               std::to_string(job.range.lo) + ":" + std::to_string(job.range.hi), "--subtasks",
+               std::to_string(job.subtasks), "--summary-json", summary_path.string(), "--quiet"});
   for (const auto& [name, value] : job.params) {
     argv.insert(argv.end(), {"--param", name + "=" + value});
   }
@@ -104,7 +104,9 @@ std::vector<Job> jobs() {
   return {
       {"primes", {0, 100000}, 97, {}},
       {"pi", {0, 2000000}, 64, {{"seed", "7"}}},
-      {"mandelbrot", {0, 120}, 40,
+      {"mandelbrot",
+       {0, 120},
+       40,
        {{"width", "160"}, {"height", "120"}, {"max_iter", "200"}, {"output", image}}},
       {"sleep", {0, 60}, 30, {{"distribution", "exponential"}, {"mean", "0.002"}}},
       {"noop", {0, 100000}, 1000, {}},
@@ -239,9 +241,9 @@ TEST(EndToEnd, ProgressLinesGoToStderrWhenItIsNotATerminal) {
   const Job job{"sleep", {0, 40}, 40, {{"mean", "0.02"}}};
   std::vector<std::string> argv;
   if (processes > 0) argv = testing::mpirun_prefix(processes);
-  argv.insert(argv.end(), {TASKTRACK_BINARY, "run", "--kernel", "sleep", "--range", "0:40",
-                           "--subtasks", "40", "--param", "mean=0.02", "--threads", "1",
-                           "--progress-interval", "0.1s"});
+  argv.insert(argv.end(),
+              {TASKTRACK_BINARY, "run", "--kernel", "sleep", "--range", "0:40", "--subtasks", "40",
+               "--param", "mean=0.02", "--threads", "1", "--progress-interval", "0.1s"});
   const auto result = run_process(argv, 90);
   EXPECT_EQ(result.exit_code, 0) << result.err;
   std::size_t progress_lines = 0;
@@ -249,8 +251,7 @@ TEST(EndToEnd, ProgressLinesGoToStderrWhenItIsNotATerminal) {
     if (line.rfind("tasktrack: progress ", 0) == 0) ++progress_lines;
   }
   EXPECT_GE(progress_lines, 1u) << result.err;
-  EXPECT_NE(result.out.find("sleep: 0.8 s slept by 40 subtasks"), std::string::npos)
-      << result.out;
+  EXPECT_NE(result.out.find("sleep: 0.8 s slept by 40 subtasks"), std::string::npos) << result.out;
 }
 
 }  // namespace

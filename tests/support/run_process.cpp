@@ -60,8 +60,8 @@ ProcessResult run_process(const std::vector<std::string>& argv, double timeout_s
   if (spawned != 0) throw std::runtime_error("cannot start " + argv[0]);
 
   ProcessResult result;
-  const auto deadline = std::chrono::steady_clock::now() +
-                        std::chrono::duration<double>(timeout_seconds);
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::duration<double>(timeout_seconds);
   int status = 0;
   while (true) {
     const pid_t done = ::waitpid(pid, &status, WNOHANG);

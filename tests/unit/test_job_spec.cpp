@@ -140,8 +140,8 @@ TEST(CommandLine, RunHelpListsEveryFlagWithItsDefault) {
     }
     EXPECT_GT(line.size(), 40u) << "no description for " << flag << " in:\n" << help;
   }
-  for (const std::string fragment : {"default: 2s", "default: 30s", "default: 10s", "default: 5",
-                                     "at most 100", "trace)"}) {
+  for (const std::string fragment :
+       {"default: 2s", "default: 30s", "default: 10s", "default: 5", "at most 100", "trace)"}) {
     EXPECT_NE(help.find(fragment), std::string::npos) << fragment << " not in:\n" << help;
   }
 }
