@@ -231,13 +231,6 @@ TEST_F(TaskFiles, BadKernelLinesAreBadInput) {
 
 int main(int argc, char** argv) {
   ::testing::InitGoogleTest(&argc, argv);
-  for (int i = 1; i < argc; ++i) {
-    const std::string arg = argv[i];
-    if (arg.rfind("--np=", 0) == 0) tasktrack::processes = std::stoi(arg.substr(5));
-  }
-  if (::geteuid() == 0) {
-    ::setenv("OMPI_ALLOW_RUN_AS_ROOT", "1", 1);
-    ::setenv("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1", 1);
-  }
+  tasktrack::processes = tasktrack::testing::prepare_mpi_test(argc, argv);
   return RUN_ALL_TESTS();
 }

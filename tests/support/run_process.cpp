@@ -91,6 +91,19 @@ std::vector<std::string> non_empty_lines(const std::string& text) {
   return lines;
 }
 
+int prepare_mpi_test(int argc, char** argv) {
+  if (::geteuid() == 0) {
+    ::setenv("OMPI_ALLOW_RUN_AS_ROOT", "1", 1);
+    ::setenv("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1", 1);
+  }
+  int processes = 0;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg.rfind("--np=", 0) == 0) processes = std::stoi(arg.substr(5));
+  }
+  return processes;
+}
+
 std::vector<std::string> mpirun_prefix(int processes) {
   std::vector<std::string> prefix{TASKTRACK_MPIEXEC, "-q", "--oversubscribe"};
   if (::geteuid() == 0) prefix.push_back("--allow-run-as-root");

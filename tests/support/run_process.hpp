@@ -21,6 +21,10 @@ ProcessResult run_process(const std::vector<std::string>& argv, double timeout_s
 // Lines of `text` that are not empty.
 std::vector<std::string> non_empty_lines(const std::string& text);
 
+// For the main() of a test program that runs mpirun: lets Open MPI run as root (CI runs as
+// root) and returns the process count given as --np=N (0 when absent: no mpirun).
+int prepare_mpi_test(int argc, char** argv);
+
 // The mpirun command line for `processes` ranks on this machine (-q: mpirun adds no text of
 // its own to a non-zero exit; --oversubscribe: more ranks than cores).
 std::vector<std::string> mpirun_prefix(int processes);
