@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -23,10 +24,11 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
-#include <set>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "run_process.hpp"
@@ -66,8 +68,8 @@ class ScratchDir {
     for (char& c : name) {
       if (c == '/') c = '_';
     }
-    path_ = fs::temp_directory_path() /
-            ("tasktrack-fault-" + std::to_string(::getpid()) + "-" + name);
+    path_ =
+        fs::temp_directory_path() / ("tasktrack-fault-" + std::to_string(::getpid()) + "-" + name);
     fs::remove_all(path_);
     fs::create_directories(path_);
   }
@@ -160,10 +162,10 @@ class Spawned {
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
     posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_addopen(&actions, 1, out_path_.c_str(),
-                                     O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    posix_spawn_file_actions_addopen(&actions, 2, err_path_.c_str(),
-                                     O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    posix_spawn_file_actions_addopen(&actions, 1, out_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
+                                     0644);
+    posix_spawn_file_actions_addopen(&actions, 2, err_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
+                                     0644);
     posix_spawnattr_t attributes;
     posix_spawnattr_init(&attributes);
     posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETPGROUP);
@@ -262,7 +264,9 @@ std::string launch_name(const Launch& launch) {
   return launch.ranks == 0 ? "one_process" : "mpirun_np" + std::to_string(launch.ranks);
 }
 
-void PrintTo(const Launch& launch, std::ostream* out) { *out << launch_name(launch); }
+void PrintTo(const Launch& launch, std::ostream* out) {
+  *out << launch_name(launch);
+}
 
 struct Job {
   std::string kernel;
@@ -273,8 +277,9 @@ struct Job {
 
   // `tasktrack_fault run ...` for this job, without the launcher.
   std::vector<std::string> run_args() const {
-    std::vector<std::string> args{TASKTRACK_FAULT_BINARY, "run", "--kernel", kernel, "--range",
-                                  range, "--subtasks", std::to_string(subtasks)};
+    std::vector<std::string> args{
+        TASKTRACK_FAULT_BINARY,  "run", "--kernel", kernel, "--range", range, "--subtasks",
+        std::to_string(subtasks)};
     for (const std::string& param : params) args.insert(args.end(), {"--param", param});
     args.insert(args.end(), flags.begin(), flags.end());
     return args;
@@ -316,9 +321,9 @@ Finished run_job(const ScratchDir& dir, const Launch& launch, const Job& job,
   static int runs = 0;
   const std::string summary_path = dir.file("summary-" + std::to_string(++runs) + ".json");
   fs::remove(summary_path);
-  Finished finished{testing::run_process(command(launch, job.with({"--summary-json", summary_path})),
-                                         timeout),
-                    nullptr};
+  Finished finished{
+      testing::run_process(command(launch, job.with({"--summary-json", summary_path})), timeout),
+      nullptr};
   finished.summary = read_summary(summary_path);
   return finished;
 }
@@ -371,12 +376,13 @@ int count_lost(const json& summary) {
   return lost;
 }
 
-// Finished attempts in a journal: subtask -> how many `done` records it has.
+// Finished attempts in a journal: subtask -> how many times it is recorded done (single
+// records and run records alike).
 std::map<SubtaskId, int> done_records(const std::string& journal) {
   std::map<SubtaskId, int> done;
-  for (const JournalAttempt& attempt : read_journal(journal).attempts) {
+  for_each_attempt(read_journal(journal), [&](const JournalAttempt& attempt) {
     if (attempt.state == SubtaskState::done) ++done[attempt.subtask];
-  }
+  });
   return done;
 }
 
@@ -401,17 +407,28 @@ bool wait_for_journal(const std::string& journal, std::size_t count, Clock::time
   });
 }
 
-#define ASSERT_RAN(run)                                          \
-  do {                                                           \
-    ASSERT_FALSE((run).process.timed_out) << describe(run);      \
-    ASSERT_TRUE((run).summary.is_object()) << describe(run);     \
+// After a resume, each subtask is done in the journal exactly once: nothing recorded
+// before an interruption ran again, and nothing is missing.
+void expect_each_subtask_journaled_done_once(const std::string& journal, int total) {
+  const auto done = done_records(journal);
+  EXPECT_EQ(done.size(), static_cast<std::size_t>(total));
+  for (const auto& [subtask, records] : done) {
+    EXPECT_EQ(records, 1) << "subtask " << subtask << " is done " << records
+                          << " times in the journal";
+  }
+}
+
+#define ASSERT_RAN(run)                                      \
+  do {                                                       \
+    ASSERT_FALSE((run).process.timed_out) << describe(run);  \
+    ASSERT_TRUE((run).summary.is_object()) << describe(run); \
   } while (false)
 
 // The summary of a job that completed with every subtask done.
 void expect_completed(const Finished& run, int total) {
   const json& s = run.summary;
   EXPECT_EQ(run.process.exit_code, 0) << describe(run);
-  EXPECT_EQ(s.at("status"), "completed");
+  EXPECT_EQ(s.at("status"), json("completed"));
   EXPECT_EQ(s.at("exit_code"), 0);
   EXPECT_EQ(s.at("subtasks").at("total"), total);
   EXPECT_EQ(s.at("subtasks").at("done"), total);
@@ -448,7 +465,7 @@ TEST_P(Retries, FlakySubtasksSucceedOnTheirRetry) {
 void expect_failing_every_10(const Finished& run, int attempts) {
   const json& s = run.summary;
   EXPECT_EQ(run.process.exit_code, 1) << describe(run);
-  EXPECT_EQ(s.at("status"), "completed_with_failures");
+  EXPECT_EQ(s.at("status"), json("completed_with_failures"));
   EXPECT_EQ(s.at("exit_code"), 1);
   EXPECT_EQ(s.at("subtasks").at("done"), 90);
   EXPECT_EQ(s.at("subtasks").at("failed"), 10);
@@ -461,7 +478,7 @@ void expect_failing_every_10(const Finished& run, int attempts) {
   for (const json& failure : s.at("failures")) {
     EXPECT_EQ(failure.at("subtask"), expected);
     EXPECT_EQ(failure.at("attempts"), attempts);
-    EXPECT_EQ(failure.at("reason"), "exception");
+    EXPECT_EQ(failure.at("reason"), json("exception"));
     EXPECT_EQ(failure.at("detail"), "injected failure on subtask " + std::to_string(expected));
     expected += 10;
   }
@@ -502,13 +519,13 @@ TEST_P(MaxFailures, StopsDispatchingAfterThatManyFailedForGood) {
                 "0:200",
                 200,
                 {"every=2"},
-                {"--max-failures", "3", "--schedule", "dynamic", "--chunk", "1", "--threads",
-                 "1", "--quiet"}};
+                {"--max-failures", "3", "--schedule", "dynamic", "--chunk", "1", "--threads", "1",
+                 "--quarantine-after", "0", "--quiet"}};
   const Finished run = run_job(dir, GetParam(), job);
   ASSERT_RAN(run);
   const json& s = run.summary;
   EXPECT_EQ(run.process.exit_code, 1) << describe(run);
-  EXPECT_EQ(s.at("status"), "completed_with_failures");
+  EXPECT_EQ(s.at("status"), json("completed_with_failures"));
   EXPECT_EQ(s.at("exit_code"), 1);
   EXPECT_GE(s.at("subtasks").at("failed").get<int>(), 3);
   EXPECT_GT(s.at("subtasks").at("not_run").get<int>(), 0);
@@ -589,19 +606,94 @@ INSTANTIATE_TEST_SUITE_P(Launches, Timeouts, ::testing::Values(Launch{0}, Launch
 // ---- lost workers ------------------------------------------------------------------------
 
 const Launch recovering_np3{3, true};
-const std::vector<std::string> health_flags{"--threads", "1", "--worker-timeout", "3s",
-                                            "--heartbeat", "0.5s"};
+const std::vector<std::string> health_flags{"--threads", "1",           "--worker-timeout",
+                                            "3s",        "--heartbeat", "0.5s"};
+
+// After a rank died (SIGKILL) under mpirun --enable-recovery, Open MPI 4.1's MPI_Finalize
+// can wait forever on the survivors (measured before a74b960: 1 run in 6 idle, most under
+// load). Since a74b960 no rank calls MPI_Finalize once a worker was lost, and a hang after
+// the summary fails these tests. Should it have to be tolerated again (a platform where the
+// way out does not work), set this to true: the tests then check the summary and report a
+// hang without failing, and EverySurvivorExitsAfterARankDied alone fails on it.
+constexpr bool finalize_hang_after_a_dead_rank_is_known = false;
+
+// How long a job's processes get to exit once its summary is written.
+constexpr double exit_after_summary_seconds = 20;
+
+// A job launched with `Spawned` in which ranks die or are stopped: waits (bounded) for its
+// summary, then for its exit. `hung` when the summary came but the processes did not end.
+struct Watched {
+  std::optional<int> exit_code;
+  bool hung = false;
+  json summary;
+  std::string out;
+  std::string err;
+};
+
+Watched watch(Spawned& process, const std::string& summary_path, double timeout) {
+  Watched watched;
+  const auto deadline = in_seconds(timeout);
+  wait_until(deadline, [&] { return process.poll() || fs::exists(summary_path); });
+  if (!process.poll() && fs::exists(summary_path)) {
+    watched.exit_code = process.wait(in_seconds(exit_after_summary_seconds));
+  } else {
+    watched.exit_code = process.wait(deadline);
+  }
+  watched.summary = read_summary(summary_path);
+  watched.hung = !watched.exit_code && watched.summary.is_object();
+  if (!watched.exit_code) process.kill_everything();
+  watched.out = process.out();
+  watched.err = process.err();
+  return watched;
+}
+
+std::string describe(const Watched& run) {
+  return "exit " + (run.exit_code ? std::to_string(*run.exit_code) : std::string("none")) +
+         (run.hung ? " (hung after its summary)" : "") + "\n--- stdout\n" + run.out +
+         "--- stderr\n" + run.err;
+}
+
+// Fails unless the job ended; a hang after the summary is reported and tolerated while it
+// is the known bug.
+::testing::AssertionResult ended(const Watched& run, bool a_rank_died = true) {
+  if (run.exit_code) return ::testing::AssertionSuccess();
+  if (run.hung && a_rank_died && finalize_hang_after_a_dead_rank_is_known) {
+    std::cout << "KNOWN ISSUE: the job wrote its summary but did not exit within "
+              << exit_after_summary_seconds << " s (MPI_Finalize after a rank died)\n";
+    ::testing::Test::RecordProperty("hung_in_finalize", "true");
+    return ::testing::AssertionSuccess();
+  }
+  return ::testing::AssertionFailure() << describe(run);
+}
+
+Watched run_losing_ranks(const ScratchDir& dir, const Job& job, double timeout = 90) {
+  const std::string summary_path = dir.file("summary.json");
+  Spawned process(command(recovering_np3, job.with({"--summary-json", summary_path})), dir, "job");
+  return watch(process, summary_path, timeout);
+}
 
 // Rank 1 SIGKILLs itself on subtask 50 (static schedule: rank 1 owns 0..149, rank 2
 // 150..299). Its subtasks go to rank 2 without using up a retry; the result is unchanged.
+// Under --enable-recovery mpirun exits 0 whatever rank 0 returns (Open MPI 4.1), so the
+// summary's exit_code is the one that says how the job went.
+Job crash_rank_1_job() {
+  return Job{"crash", "0:300", 300, {"id=50", "rank=1", "mean=0.02"}, health_flags}.with(
+      {"--schedule", "static"});
+}
+
 TEST(LostWorker, ARankThatDiesCostsItsSubtasksAReassignment) {
   ScratchDir dir;
-  const Job job = Job{"crash", "0:300", 300, {"id=50", "rank=1", "mean=0.02"}, health_flags}.with(
-      {"--schedule", "static"});
-  const Finished run = run_job(dir, recovering_np3, job);
-  ASSERT_RAN(run);
-  expect_completed(run, 300);
+  const Job job = crash_rank_1_job();
+  const Watched run = run_losing_ranks(dir, job);
+  ASSERT_TRUE(ended(run));
+  ASSERT_TRUE(run.summary.is_object()) << describe(run);
+  EXPECT_EQ(run.exit_code.value_or(0), 0) << describe(run);  // none: the known hang
   const json& s = run.summary;
+  EXPECT_EQ(s.at("status"), json("completed"));
+  EXPECT_EQ(s.at("exit_code"), 0);
+  EXPECT_EQ(s.at("subtasks").at("done"), 300);
+  EXPECT_EQ(s.at("subtasks").at("failed"), 0);
+  EXPECT_EQ(s.at("subtasks").at("not_run"), 0);
   EXPECT_EQ(count_lost(s), 1);
   EXPECT_TRUE(rank_entry(s, 1).at("lost").get<bool>());
   EXPECT_FALSE(rank_entry(s, 2).at("lost").get<bool>());
@@ -610,28 +702,48 @@ TEST(LostWorker, ARankThatDiesCostsItsSubtasksAReassignment) {
   EXPECT_EQ(per_rank_sum(s, "done"), 300u);
   EXPECT_EQ(s.at("result"), uninterrupted_result(job));
   EXPECT_EQ(s.at("result"), json({{"elements", 300}}));
-  EXPECT_TRUE(contains(run.process.err, "rank 1")) << run.process.err;
-  EXPECT_TRUE(contains(run.process.err, "lost")) << run.process.err;
+  EXPECT_TRUE(contains(run.err, "rank 1 (")) << run.err;
+  EXPECT_TRUE(contains(run.err, "lost")) << run.err;
 }
 
-// A subtask whose first attempt kills any worker that runs it: each rank it reaches dies
-// and it goes to the next one without using up a retry. Whatever the engine decides, the
-// job must end (no hang), and account for every subtask.
-TEST(LostWorker, ASubtaskThatKillsEveryWorkerDoesNotHangTheJob) {
+// The finalize hang above, on its own: the same job three times, each must end.
+TEST(LostWorker, EverySurvivorExitsAfterARankDied) {
+  for (int round = 1; round <= 3; ++round) {
+    SCOPED_TRACE("round " + std::to_string(round));
+    ScratchDir dir;
+    const Watched run = run_losing_ranks(dir, crash_rank_1_job());
+    EXPECT_TRUE(run.exit_code.has_value()) << describe(run);
+  }
+}
+
+// A subtask whose first attempt kills any worker that runs it (a poison pill): each rank it
+// reaches dies, and it goes on to the next one without using up a retry (design.md: a lost
+// worker costs its subtasks a retry "and nothing more"). Here both workers die; what they
+// held and what is left fails with worker_lost. The job must still end and account for
+// every subtask.
+TEST(LostWorker, ASubtaskThatKillsEveryWorkerEndsTheJobWithoutHanging) {
   ScratchDir dir;
   const Job job{"crash", "0:100", 100, {"id=10", "mean=0.01"}, health_flags};
-  const Finished run = run_job(dir, recovering_np3, job, 90);
-  ASSERT_RAN(run);
+  const Watched run = run_losing_ranks(dir, job);
+  ASSERT_TRUE(ended(run));
+  ASSERT_TRUE(run.summary.is_object()) << describe(run);
   const json& s = run.summary;
-  RecordProperty("exit_code", run.process.exit_code);
-  RecordProperty("lost_ranks", count_lost(s));
-  std::cout << "poison subtask: exit " << run.process.exit_code << ", " << s.at("subtasks")
-            << ", lost ranks " << count_lost(s) << "\n"
-            << run.process.err;
-  EXPECT_EQ(s.at("subtasks").at("done").get<int>() + s.at("subtasks").at("failed").get<int>() +
-                s.at("subtasks").at("not_run").get<int>(),
-            100);
-  EXPECT_GE(count_lost(s), 1);
+  std::cout << "poison subtask: mpirun exit "
+            << (run.exit_code ? std::to_string(*run.exit_code) : std::string("none"))
+            << ", summary exit " << s.at("exit_code") << ", " << s.at("subtasks") << "\n";
+  EXPECT_EQ(s.at("exit_code"), 1);
+  EXPECT_EQ(s.at("status"), json("completed_with_failures"));
+  EXPECT_EQ(count_lost(s), 2);
+  EXPECT_EQ(s.at("subtasks").at("not_run"), 0);
+  EXPECT_EQ(s.at("subtasks").at("retried"), 0);
+  EXPECT_EQ(s.at("subtasks").at("done").get<int>() + s.at("subtasks").at("failed").get<int>(), 100);
+  bool poison_failed = false;
+  for (const json& failure : s.at("failures")) {
+    EXPECT_EQ(failure.at("reason"), json("worker_lost")) << failure;
+    poison_failed = poison_failed || failure.at("subtask") == 10;
+  }
+  EXPECT_TRUE(poison_failed) << s.at("failures");
+  EXPECT_EQ(s.at("result").at("elements"), s.at("subtasks").at("done"));
 }
 
 // A worker SIGSTOPped mid-job falls silent; rank 0 declares it lost after --worker-timeout
@@ -644,17 +756,22 @@ class StoppedWorker {
              400,
              {"distribution=exponential", "mean=0.02"},
              {"--threads", "1", "--worker-timeout", "2s", "--heartbeat", "0.5s",
-              "--progress-interval", "1h"}},
+              "--progress-interval", "1h", "--journal", dir.file("job.journal")}},
+        journal_path_(dir.file("job.journal")),
         summary_path_(dir.file("summary.json")),
         job_process_(command(recovering_np3, job_.with({"--summary-json", summary_path_})), dir,
                      "job") {}
 
-  // SIGSTOPs rank 1 about a second into the job; true when it was then declared lost.
+  // SIGSTOPs rank 1 once the job is under way (20 subtasks journaled, about half a second
+  // in: stopped before MPI start-up completes, it would hold rank 0 in its first collective);
+  // true when it was then declared lost.
   ::testing::AssertionResult stop_rank_1_until_lost() {
     const auto ranks = job_process_.rank_pids(3, in_seconds(30));
     if (ranks.size() != 3) return ::testing::AssertionFailure() << "ranks never all started";
     rank_1_ = ranks.at(1);
-    std::this_thread::sleep_for(std::chrono::seconds(1));
+    if (!wait_for_journal(journal_path_, 20, in_seconds(60))) {
+      return ::testing::AssertionFailure() << "no progress in the journal\n" << job_process_.err();
+    }
     ::kill(rank_1_, SIGSTOP);
     if (!job_process_.wait_for_stderr("rank 1 (", in_seconds(30)) ||
         !job_process_.wait_for_stderr("lost", in_seconds(1))) {
@@ -665,27 +782,15 @@ class StoppedWorker {
 
   void continue_rank_1() const { ::kill(rank_1_, SIGCONT); }
 
-  // Waits for the end; the summary, or an assertion failure describing what happened.
-  json finish(int& exit_code) {
-    const auto code = job_process_.wait(in_seconds(90));
-    if (!code) {
-      ADD_FAILURE() << "the job did not end\n" << job_process_.err();
-      return nullptr;
-    }
-    exit_code = *code;
-    const json summary = read_summary(summary_path_);
-    if (!summary.is_object()) {
-      ADD_FAILURE() << "no summary; exit " << *code << "\n" << job_process_.out()
-                    << job_process_.err();
-    }
-    return summary;
-  }
+  // Waits (bounded) for the summary and the end.
+  Watched finish() { return watch(job_process_, summary_path_, 90); }
 
   const Job& job() const { return job_; }
-  std::string err() const { return job_process_.err(); }
+  const std::string& journal() const { return journal_path_; }
 
  private:
   Job job_;
+  std::string journal_path_;
   std::string summary_path_;
   Spawned job_process_;
   pid_t rank_1_ = 0;
@@ -697,11 +802,12 @@ TEST(LostWorker, AStoppedWorkerIsLostAndItsLateReportsAreDropped) {
   ASSERT_TRUE(stopped.stop_rank_1_until_lost());
   std::this_thread::sleep_for(std::chrono::seconds(2));
   stopped.continue_rank_1();
-  int exit_code = -1;
-  const json s = stopped.finish(exit_code);
-  ASSERT_TRUE(s.is_object());
-  EXPECT_EQ(exit_code, 0) << stopped.err();
-  EXPECT_EQ(s.at("status"), "completed");
+  const Watched run = stopped.finish();
+  ASSERT_TRUE(ended(run, /*a_rank_died=*/false));  // every rank lives to finalize
+  ASSERT_TRUE(run.summary.is_object()) << describe(run);
+  EXPECT_EQ(run.exit_code.value_or(-1), 0) << describe(run);
+  const json& s = run.summary;
+  EXPECT_EQ(s.at("status"), json("completed"));
   EXPECT_EQ(s.at("subtasks").at("done"), 400);
   EXPECT_EQ(s.at("subtasks").at("failed"), 0);
   EXPECT_TRUE(rank_entry(s, 1).at("lost").get<bool>());
@@ -712,27 +818,29 @@ TEST(LostWorker, AStoppedWorkerIsLostAndItsLateReportsAreDropped) {
   std::cout << "SIGSTOP then SIGCONT: " << s.at("subtasks") << "\n";
   EXPECT_EQ(per_rank_sum(s, "done"), 400u);
   EXPECT_EQ(s.at("result"), uninterrupted_result(stopped.job()));
+  expect_each_subtask_journaled_done_once(stopped.journal(), 400);  // duplicates dropped
   // Continued before the end, it answered Stop: rank 0 had no reason to kill it.
-  EXPECT_FALSE(contains(stopped.err(), "ending it with SIGKILL")) << stopped.err();
+  EXPECT_FALSE(contains(run.err, "ending it with SIGKILL")) << run.err;
 }
 
 TEST(LostWorker, AWorkerStoppedForGoodIsEndedByRankZero) {
   ScratchDir dir;
   StoppedWorker stopped(dir);
   ASSERT_TRUE(stopped.stop_rank_1_until_lost());
-  int exit_code = -1;
-  const json s = stopped.finish(exit_code);
-  ASSERT_TRUE(s.is_object());
-  EXPECT_EQ(exit_code, 0) << stopped.err();
-  EXPECT_EQ(s.at("status"), "completed");
+  const Watched run = stopped.finish();
+  ASSERT_TRUE(ended(run));  // rank 0 SIGKILLs rank 1, then nobody may wait for it
+  ASSERT_TRUE(run.summary.is_object()) << describe(run);
+  EXPECT_EQ(run.exit_code.value_or(0), 0) << describe(run);  // none: the known hang
+  const json& s = run.summary;
+  EXPECT_EQ(s.at("status"), json("completed"));
   EXPECT_EQ(s.at("subtasks").at("done"), 400);
   EXPECT_TRUE(rank_entry(s, 1).at("lost").get<bool>());
   EXPECT_EQ(count_lost(s), 1);
   EXPECT_EQ(per_rank_sum(s, "done"), 400u);
   EXPECT_EQ(s.at("result"), uninterrupted_result(stopped.job()));
-  EXPECT_TRUE(contains(stopped.err(), "rank 1 (pid ")) << stopped.err();
-  EXPECT_TRUE(contains(stopped.err(), "never answered Stop; ending it with SIGKILL"))
-      << stopped.err();
+  expect_each_subtask_journaled_done_once(stopped.journal(), 400);
+  EXPECT_TRUE(contains(run.err, "rank 1 (pid ")) << run.err;
+  EXPECT_TRUE(contains(run.err, "never answered Stop; ending it with SIGKILL")) << run.err;
 }
 
 // ---- quarantine --------------------------------------------------------------------------
@@ -777,7 +885,7 @@ TEST(Quarantine, DISABLED_SubtasksThatFailEverywhereDoNotBenchHealthyWorkers) {
   for (const json& rank : s.at("per_rank")) EXPECT_FALSE(rank.at("quarantined").get<bool>());
   EXPECT_EQ(s.at("subtasks").at("done"), 80);
   EXPECT_EQ(s.at("subtasks").at("failed"), 20);
-  for (const json& failure : s.at("failures")) EXPECT_EQ(failure.at("reason"), "exception");
+  for (const json& failure : s.at("failures")) EXPECT_EQ(failure.at("reason"), json("exception"));
   EXPECT_EQ(s.at("result"), json({{"elements", 800}}));
 }
 
@@ -789,17 +897,6 @@ Job journaled_sleep_job(const ScratchDir& dir, int subtasks) {
              subtasks,
              {"distribution=exponential", "mean=0.02"},
              {"--threads", "1", "--journal", dir.file("job.journal"), "--quiet"}};
-}
-
-// After a resume, each subtask is done in the journal exactly once: nothing recorded
-// before an interruption ran again, and nothing is missing.
-void expect_each_subtask_journaled_done_once(const std::string& journal, int total) {
-  const auto done = done_records(journal);
-  EXPECT_EQ(done.size(), static_cast<std::size_t>(total));
-  for (const auto& [subtask, records] : done) {
-    EXPECT_EQ(records, 1) << "subtask " << subtask << " is done " << records
-                          << " times in the journal";
-  }
 }
 
 // The resumed run of an interrupted job: completes, resumes exactly what the journal held,
@@ -857,9 +954,11 @@ TEST(Journal, ATruncatedLastRecordIsCutWithAWarningAndItsSubtaskRunsAgain) {
   ScratchDir dir;
   const DamagedJournal damaged = finished_journal(dir);
   fs::resize_file(damaged.path, fs::file_size(damaged.path) - 5);
-  ASSERT_EQ(done_records(damaged.path).size(), 199u);
+  // The last record is gone: one subtask, or a run of several (run records).
+  const std::size_t left = done_records(damaged.path).size();
+  ASSERT_LT(left, 200u);
   const Finished run = run_job(dir, Launch{}, damaged.job);
-  expect_resumed(run, damaged.job, 199);
+  expect_resumed(run, damaged.job, left);
   EXPECT_TRUE(contains(run.process.err, "tasktrack: warning: ")) << run.process.err;
   EXPECT_TRUE(contains(run.process.err, "torn record")) << run.process.err;
   expect_each_subtask_journaled_done_once(damaged.path, 200);
@@ -877,9 +976,10 @@ TEST(Journal, ACorruptLastRecordIsCutWithAWarningAndItsSubtaskRunsAgain) {
     file.seekp(at);
     file.put(static_cast<char>(byte ^ 0x5a));
   }
-  ASSERT_EQ(done_records(damaged.path).size(), 199u);
+  const std::size_t left = done_records(damaged.path).size();
+  ASSERT_LT(left, 200u);
   const Finished run = run_job(dir, Launch{3}, damaged.job);  // resumed under mpirun
-  expect_resumed(run, damaged.job, 199);
+  expect_resumed(run, damaged.job, left);
   EXPECT_TRUE(contains(run.process.err, "tasktrack: warning: ")) << run.process.err;
   EXPECT_TRUE(contains(run.process.err, "checksum mismatch")) << run.process.err;
   expect_each_subtask_journaled_done_once(damaged.path, 200);
@@ -922,8 +1022,8 @@ class SignalledJob {
  public:
   SignalledJob(const ScratchDir& dir, const Launch& launch, const Job& job)
       : summary_path_(dir.file("interrupted.json")),
-        process_(command(launch, job.with({"--summary-json", summary_path_})), dir,
-                 "interrupted") {}
+        process_(command(launch, job.with({"--summary-json", summary_path_})), dir, "interrupted") {
+  }
 
   ::testing::AssertionResult wait_for_progress(const std::string& journal) {
     if (!wait_for_journal(journal, 20, in_seconds(60))) {
@@ -952,14 +1052,14 @@ TEST(Signals, Sigusr1ToMpirunDrainsWithinTheGraceAndExits3) {
   signalled.process().signal(SIGUSR1);
   // grace (2 s) + 5 s, doubled for a loaded two-core machine.
   const auto code = signalled.process().wait(in_seconds(14));
-  ASSERT_TRUE(code.has_value()) << "still running 14 s after SIGUSR1\n" << signalled.process().err();
+  ASSERT_TRUE(code.has_value()) << "still running 14 s after SIGUSR1\n"
+                                << signalled.process().err();
   EXPECT_EQ(*code, 3) << signalled.process().err();
   const json s = signalled.summary();
   ASSERT_TRUE(s.is_object()) << signalled.process().out() << signalled.process().err();
-  EXPECT_EQ(s.at("status"), "interrupted");
+  EXPECT_EQ(s.at("status"), json("interrupted"));
   EXPECT_EQ(s.at("exit_code"), 3);
-  EXPECT_TRUE(contains(s.at("stop_reason").get<std::string>(), "signal 10"))
-      << s.at("stop_reason");
+  EXPECT_TRUE(contains(s.at("stop_reason").get<std::string>(), "signal 10")) << s.at("stop_reason");
   EXPECT_GT(s.at("subtasks").at("done").get<int>(), 0);
   EXPECT_LT(s.at("subtasks").at("done").get<int>(), 500);
   EXPECT_TRUE(contains(signalled.process().out(), "interrupted")) << signalled.process().out();
@@ -1017,10 +1117,9 @@ TEST(Signals, SigtermToAOneProcessRunExits3WithASummaryAndResumes) {
       << signalled.process().out();
   const json s = signalled.summary();
   ASSERT_TRUE(s.is_object()) << signalled.process().err();
-  EXPECT_EQ(s.at("status"), "interrupted");
+  EXPECT_EQ(s.at("status"), json("interrupted"));
   EXPECT_EQ(s.at("exit_code"), 3);
-  EXPECT_TRUE(contains(s.at("stop_reason").get<std::string>(), "signal 15"))
-      << s.at("stop_reason");
+  EXPECT_TRUE(contains(s.at("stop_reason").get<std::string>(), "signal 15")) << s.at("stop_reason");
   const std::size_t before = done_records(journal).size();
   EXPECT_EQ(before, s.at("subtasks").at("done").get<std::size_t>());
 
