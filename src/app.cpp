@@ -56,17 +56,24 @@ bool launched_as_mpi_rank() {
          std::getenv("PMI_RANK") != nullptr;
 }
 
-
 void print_kernels(const KernelRegistry& registry) {
   for (const KernelInfo* kernel : registry.all()) {
     fmt::print("{:<12} {}\n", kernel->name, kernel->description);
     for (const ParamSpec& param : kernel->params) {
       std::string kind;
       switch (param.type) {
-        case ParamType::integer: kind = "integer"; break;
-        case ParamType::real: kind = "real"; break;
-        case ParamType::string: kind = "text"; break;
-        case ParamType::choice: kind = fmt::format("{}", fmt::join(param.choices, "|")); break;
+        case ParamType::integer:
+          kind = "integer";
+          break;
+        case ParamType::real:
+          kind = "real";
+          break;
+        case ParamType::string:
+          kind = "text";
+          break;
+        case ParamType::choice:
+          kind = fmt::format("{}", fmt::join(param.choices, "|"));
+          break;
       }
       fmt::print("  --param {}=<{}>  (default {}) {}\n", param.name, kind, param.default_value,
                  param.description);
@@ -81,8 +88,7 @@ std::string job_id(const JobSpec& job) {
   return fingerprint_digest(job_fingerprint(job));
 }
 
-std::unique_ptr<Kernel> make_kernel(const KernelRegistry& registry, const JobSpec& job,
-                                    int rank) {
+std::unique_ptr<Kernel> make_kernel(const KernelRegistry& registry, const JobSpec& job, int rank) {
   if (!job.task_file.empty()) {
     return std::make_unique<CommandListKernel>(job, registry, rank, job_id(job));
   }
@@ -191,18 +197,20 @@ int report(const Summary& summary) {
 // stop token: unwinding would destroy what they still use.
 void exit_if_threads_left_behind(unsigned left_behind, int exit_code) {
   if (left_behind == 0) return;
-  print_warning(fmt::format("{} pool thread{} still inside a kernel that ignored its stop "
-                            "token; ending the process without waiting for {}",
-                            left_behind, left_behind == 1 ? " is" : "s are",
-                            left_behind == 1 ? "it" : "them"));
+  print_warning(fmt::format(
+      "{} pool thread{} still inside a kernel that ignored its stop "
+      "token; ending the process without waiting for {}",
+      left_behind, left_behind == 1 ? " is" : "s are", left_behind == 1 ? "it" : "them"));
   std::fflush(nullptr);
   ::_exit(exit_code);
 }
 
 int run_in_process(const JobSpec& job, const Kernel& kernel, JobClock clock,
                    JournalSetup& journal) {
-  const unsigned threads = pool_threads(job, job.threads > 0 ? job.threads : default_thread_count(1));
-  InProcessTransport transport(kernel, job.partition(), threads, job.timeout, this_host_name(), clock);
+  const unsigned threads =
+      pool_threads(job, job.threads > 0 ? job.threads : default_thread_count(1));
+  InProcessTransport transport(kernel, job.partition(), threads, job.timeout, this_host_name(),
+                               clock);
   Progress progress = make_progress(job);
   Coordinator coordinator(job, kernel, transport, 1, clock, progress, journal.sinks());
   const Summary summary = coordinator.run();
@@ -223,8 +231,7 @@ struct Decision {
 };
 
 // Parses the command line and acts on everything but `run`. Prints for rank 0 only.
-Decision decide(const std::vector<std::string>& args, const KernelRegistry& registry,
-                bool print) {
+Decision decide(const std::vector<std::string>& args, const KernelRegistry& registry, bool print) {
   Decision decision;
   try {
     Command command = parse_command_line(args, registry);

@@ -327,13 +327,18 @@ void Coordinator::record_failure(WorkerState& worker, const StatusRecord& record
     journal_attempt(worker.info.rank, record, payload);
   }
   // A bad node fails whatever it gets: after K failed attempts in a row on K different
-  // subtasks it gets no more work.
+  // subtasks it gets no more work. A retry that fails again says more about the subtask
+  // than the node (retries go out ahead of fresh work, so a healthy worker may get several
+  // in a row), so only first attempts count; and the last active worker is never benched.
   auto& streak = worker.failure_streak;
-  if (std::find(streak.begin(), streak.end(), record.subtask) == streak.end()) {
+  if (record.attempt == 0 &&
+      std::find(streak.begin(), streak.end(), record.subtask) == streak.end()) {
     streak.push_back(record.subtask);
   }
+  const auto active = std::count_if(workers_.begin(), workers_.end(),
+                                    [](const auto& w) { return w.health == Health::active; });
   if (job_.quarantine_after > 0 && streak.size() >= job_.quarantine_after &&
-      worker.health == Health::active && workers_.size() > 1) {
+      worker.health == Health::active && active > 1) {
     worker.health = Health::quarantined;
     r.quarantined = true;
     if (!job_.quiet) {

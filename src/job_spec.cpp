@@ -234,9 +234,12 @@ const std::map<std::string_view, SettingMember> text_keys = {
     {"output-dir", &Settings::output_dir},
     {"trace", &Settings::trace}};
 const std::map<std::string_view, SettingMember> count_keys = {
-    {"subtasks", &Settings::subtasks},         {"chunk", &Settings::chunk},
-    {"threads", &Settings::threads},           {"retries", &Settings::retries},
-    {"max-failures", &Settings::max_failures}, {"quarantine-after", &Settings::quarantine_after},
+    {"subtasks", &Settings::subtasks},
+    {"chunk", &Settings::chunk},
+    {"threads", &Settings::threads},
+    {"retries", &Settings::retries},
+    {"max-failures", &Settings::max_failures},
+    {"quarantine-after", &Settings::quarantine_after},
     {"cores-per-task", &Settings::cores_per_task}};
 // Keys whose value is a TOML boolean.
 const std::map<std::string_view, SettingMember> boolean_keys = {
@@ -378,8 +381,7 @@ void add_fault_tolerance(const Settings& settings, JobSpec& job) {
 }
 
 void add_task_list(const Settings& settings, JobSpec& job);
-void add_kernel_and_range(const Settings& settings, const KernelRegistry& registry,
-                          JobSpec& job);
+void add_kernel_and_range(const Settings& settings, const KernelRegistry& registry, JobSpec& job);
 void add_run_options(const Settings& settings, JobSpec& job);
 
 // Checks every setting and builds the JobSpec. Kernel, range and subtasks first: later
@@ -408,8 +410,9 @@ void add_task_list(const Settings& settings, JobSpec& job) {
     }
   }
   if (!settings.params.empty()) {
-    throw UsageError("--param does not go with a task file: give a kernel line's parameters "
-                     "on the line, as in '@primes 0:1000 name=value'");
+    throw UsageError(
+        "--param does not go with a task file: give a kernel line's parameters "
+        "on the line, as in '@primes 0:1000 name=value'");
   }
   if (settings.task_file->text.empty()) fail(settings.task_file->where, "must not be empty");
   job.task_file = settings.task_file->text;
@@ -428,8 +431,7 @@ void add_task_list(const Settings& settings, JobSpec& job) {
 }
 
 // A kernel over a range.
-void add_kernel_and_range(const Settings& settings, const KernelRegistry& registry,
-                          JobSpec& job) {
+void add_kernel_and_range(const Settings& settings, const KernelRegistry& registry, JobSpec& job) {
   for (const auto* other : {&settings.output_dir, &settings.cores_per_task}) {
     if (*other) fail((*other)->where, "applies to a task file only (--task-file FILE)");
   }

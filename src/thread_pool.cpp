@@ -188,14 +188,22 @@ void ThreadPool::run_thread(Slot& slot, std::uint16_t index) {
   IdRun run;
   while (take_run(run)) {
     const std::uint64_t drops_at_take = drops_.load(std::memory_order_acquire);
-    for (std::uint32_t i = 0; i < run.count; ++i) {
+    // The run's rest is published in the slot, and each subtask is claimed from it: the
+    // watchdog can take the rest back at once when this thread gets stuck in a kernel.
+    const std::uint64_t end = std::uint64_t{run.first} + run.count;
+    slot.run_end.store(end, std::memory_order_relaxed);
+    slot.run_attempt.store(run.attempt, std::memory_order_relaxed);
+    slot.run_next.store(run.first, std::memory_order_release);
+    while (true) {
       if (stopping_.load(std::memory_order_relaxed)) break;
       if (drops_.load(std::memory_order_relaxed) != drops_at_take) break;
-      std::optional<OutboxEntry> entry = run_one(slot, index, run.first + i, run.attempt);
+      std::uint64_t next = slot.run_next.load(std::memory_order_acquire);
+      if (next >= end || !slot.run_next.compare_exchange_strong(next, next + 1)) break;
+      std::optional<OutboxEntry> entry =
+          run_one(slot, index, static_cast<SubtaskId>(next), run.attempt);
       if (slot.abandoned.load(std::memory_order_acquire)) {
-        // A replacement thread took this one's place while the kernel overran: hand the
-        // rest of the run back and leave.
-        requeue_front(IdRun{run.first + i + 1, run.count - i - 1, run.attempt});
+        // A replacement thread took this one's place (and the rest of its run) while the
+        // kernel overran: leave.
         outbox_.push(finished);
         thread_done(slot);
         return;
@@ -273,7 +281,8 @@ void ThreadPool::expire_overdue(std::vector<OutboxEntry>& out) {
       slot.attempt_stop.request_stop();
     }
     // The kernel may return at once (it checks its token) or never: either way this
-    // thread's place goes to a replacement, unless too many are stuck already.
+    // thread's place, and the rest of its run, go to a replacement, unless too many are
+    // stuck already.
     const auto live = static_cast<unsigned>(std::count_if(
         slots_.begin(), slots_.end(), [](const Slot& s) { return !s.exited.load(); }));
     if (live < 2 * thread_count_) {
@@ -281,6 +290,12 @@ void ThreadPool::expire_overdue(std::vector<OutboxEntry>& out) {
         std::lock_guard lock(mutex_);
         --running_;
         slot.abandoned.store(true, std::memory_order_release);
+      }
+      const std::uint64_t end = slot.run_end.load(std::memory_order_relaxed);
+      const std::uint64_t next = slot.run_next.exchange(end, std::memory_order_acq_rel);
+      if (next < end) {
+        requeue_front(IdRun{static_cast<SubtaskId>(next), static_cast<std::uint32_t>(end - next),
+                            slot.run_attempt.load(std::memory_order_relaxed)});
       }
       start_thread();
     }

@@ -80,6 +80,10 @@ class ThreadPool {
     std::atomic<std::uint32_t> attempt{0};
     std::atomic<double> start{0};
     std::atomic<bool> abandoned{false};  // its attempt timed out; a replacement runs
+    // The thread's current run: subtasks [run_next, run_end) are not started yet.
+    std::atomic<std::uint64_t> run_next{0};
+    std::atomic<std::uint64_t> run_end{0};
+    std::atomic<std::uint32_t> run_attempt{0};
     std::atomic<bool> exited{false};
     std::mutex stop_mutex;  // guards attempt_stop
     std::stop_source attempt_stop{std::nostopstate};

@@ -585,13 +585,11 @@ TEST_P(Timeouts, AKernelThatHonoursItsStopTokenIsTimedOutAndRetried) {
   EXPECT_FALSE(contains(run.process.err, "ignored its stop token")) << run.process.err;
 }
 
-// KNOWN BUG (reported with issue 3; reproduces every time): a pool thread takes a run of
-// several queued subtasks at once; when the kernel ignores its stop token, the timed-out
-// attempt is reported and a replacement thread starts, but the rest of the stuck thread's
-// run is handed back only when the kernel returns (30 s here). Happens whenever a pool
-// holds more than 2 x threads queued subtasks: the one-process run's default (guided)
-// batches, or a worker's static share. Run with --gtest_also_run_disabled_tests.
-TEST(Timeouts, DISABLED_SubtasksQueuedBehindADeafKernelAreNotHeldUntilItReturns) {
+// A pool thread takes a run of several queued subtasks at once; when its kernel ignores the
+// stop token, the watchdog hands the rest of that run to the replacement thread at once,
+// not when the stuck kernel returns (30 s here). Matters whenever a pool holds more than
+// 2 x threads queued subtasks: the one-process run's guided batches, a static share.
+TEST(Timeouts, SubtasksQueuedBehindADeafKernelAreNotHeldUntilItReturns) {
   for (const auto& [launch, schedule] :
        std::vector<std::pair<Launch, std::string>>{{Launch{0}, "guided"}, {Launch{3}, "static"}}) {
     SCOPED_TRACE(launch_name(launch) + ", schedule " + schedule);
@@ -871,11 +869,10 @@ TEST(Quarantine, ANodeThatFailsEverythingIsBenchedAndItsSubtasksRunElsewhere) {
 
 // Subtasks that fail on every node say nothing about the node that runs them. Yet their
 // retries go out ahead of fresh work, so a healthy worker receives several of them in a
-// row, fails them, and is benched; once both workers are, the healthy subtasks still
-// pending "fail" with worker_lost and the result is wrong. KNOWN BUG (reported with
-// issue 3; reproduces every time): disabled until the quarantine rule is fixed. Run it with
-// --gtest_also_run_disabled_tests.
-TEST(Quarantine, DISABLED_SubtasksThatFailEverywhereDoNotBenchHealthyWorkers) {
+// row; if that benched it, once both workers were, the healthy subtasks still pending would
+// "fail" with worker_lost and the result would be wrong. Only first attempts count toward
+// quarantine, and the last active worker is never benched.
+TEST(Quarantine, SubtasksThatFailEverywhereDoNotBenchHealthyWorkers) {
   ScratchDir dir;
   const Job job{"failing", "0:1000", 100, {"every=5"}, {"--retries", "2", "--quiet"}};
   const Finished run = run_job(dir, Launch{3}, job);
