@@ -123,6 +123,9 @@ submit() {
   submit_pid=$!
   background_pids+=("$submit_pid")
 }
+# job_known NAME : true once the job called NAME has an id (a function, so that wait_for
+# asks again each time instead of testing one expansion made before the job was submitted)
+job_known() { test -n "$(job_id "$1")"; }
 # job_id NAME : the id of the job called NAME (from squeue while it exists, else from sbatch)
 job_id() {
   local id
@@ -193,7 +196,7 @@ for script in tasktrack.sbatch tasktrack-srun.sbatch; do
   echo "== $script: preemption (scancel --batch --signal=USR1 mid-run) and requeue"
   t=$(now_seconds)
   submit "$name" "$script" "$sleep_job --summary-json $work/$name.json"
-  wait_for 30 test -n "$(job_id "$name")"
+  wait_for 30 job_known "$name"
   id=$(job_id "$name")
   out=$work/$name-$id.out
   journal=$work/$name-$id.journal
