@@ -21,6 +21,7 @@
 #include <sstream>
 #include <unordered_map>
 
+#include "fnv1a.hpp"
 #include "tasktrack/error.hpp"
 
 namespace tasktrack {
@@ -401,14 +402,7 @@ std::string job_fingerprint(const JobSpec& job) {
 }
 
 std::string fingerprint_digest(const std::string& fingerprint) {
-  std::uint64_t hash = 14695981039346656037ull;  // FNV-1a 64
-  for (const char c : fingerprint) {
-    hash ^= static_cast<unsigned char>(c);
-    hash *= 1099511628211ull;
-  }
-  char text[17];
-  std::snprintf(text, sizeof text, "%016llx", static_cast<unsigned long long>(hash));
-  return text;
+  return hex16(fnv1a64(fingerprint));
 }
 
 // ---- reading ----------------------------------------------------------------------------

@@ -5,6 +5,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "fnv1a.hpp"
 #include "tasktrack/error.hpp"
 #include "tasktrack/job_spec.hpp"
 
@@ -70,12 +71,7 @@ std::optional<KernelLine> parse_kernel_line(const TaskLine& line) {
 }
 
 std::uint64_t task_line_hash(const std::string& text) {
-  std::uint64_t hash = 0xcbf29ce484222325ULL;
-  for (const unsigned char c : text) {
-    hash ^= c;
-    hash *= 0x100000001b3ULL;
-  }
-  return hash;
+  return fnv1a64(text);
 }
 
 }  // namespace tasktrack

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "fnv1a.hpp"
 #include "kernels/builtin_kernels.hpp"
 #include "kernels/png_image.hpp"
 
@@ -51,14 +52,7 @@ std::uint8_t shade(std::int64_t iter, std::int64_t max_iter) {
 
 // FNV-1a, 64 bits, as 16 lowercase hex digits: a cheap fingerprint to compare images.
 std::string fnv1a_hex(const std::vector<std::uint8_t>& bytes) {
-  std::uint64_t hash = 0xcbf29ce484222325ULL;
-  for (const std::uint8_t byte : bytes) {
-    hash ^= byte;
-    hash *= 0x100000001b3ULL;
-  }
-  char text[17];
-  std::snprintf(text, sizeof text, "%016llx", static_cast<unsigned long long>(hash));
-  return text;
+  return hex16(fnv1a64({reinterpret_cast<const char*>(bytes.data()), bytes.size()}));
 }
 
 std::string rows_text(Range rows) {

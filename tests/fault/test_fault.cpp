@@ -1130,10 +1130,6 @@ TEST(Signals, SigtermToAOneProcessRunExits3WithASummaryAndResumes) {
 
 int main(int argc, char** argv) {
   ::testing::InitGoogleTest(&argc, argv);
-  if (::geteuid() == 0) {
-    // Open MPI refuses root without these; CI runs as root.
-    ::setenv("OMPI_ALLOW_RUN_AS_ROOT", "1", 1);
-    ::setenv("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1", 1);
-  }
+  tasktrack::testing::prepare_mpi_test(argc, argv);
   return RUN_ALL_TESTS();
 }
