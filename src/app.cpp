@@ -130,7 +130,8 @@ JournalSetup open_journal(const JobSpec& job) {
   std::error_code missing;
   if (std::filesystem::file_size(job.journal, missing) > 0 && !missing) {
     JournalContents contents = read_journal(job.journal);
-    if (!contents.fingerprint.empty() && contents.fingerprint != fingerprint) {
+    if (!contents.fingerprint.empty() &&
+        !same_job(contents.fingerprint, fingerprint, job.journal)) {
       throw UsageError(fmt::format(
           "journal '{}' belongs to another job (fingerprint {}, {}); this job's fingerprint is "
           "{} ({}); use --fresh to start over or another --journal path",

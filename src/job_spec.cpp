@@ -15,6 +15,7 @@
 #include <filesystem>
 #include <limits>
 #include <optional>
+#include <set>
 #include <stdexcept>
 #include <string_view>
 #include <system_error>
@@ -241,6 +242,21 @@ const std::map<std::string_view, SettingMember> count_keys = {
     {"max-failures", &Settings::max_failures},
     {"quarantine-after", &Settings::quarantine_after},
     {"cores-per-task", &Settings::cores_per_task}};
+// Text keys that name files: a relative path in a job file means relative to the job
+// file's folder, so a job file works from wherever it is run (a batch script's folder, the
+// submit folder), as a Makefile's or a CMakeLists' paths do. Flags stay relative to the
+// current folder, as a shell user expects.
+const std::set<std::string_view> path_keys = {"summary-json", "journal", "task-file", "output-dir",
+                                              "trace"};
+
+// `value` as seen from the current folder, when it is written relative to `job_file`'s.
+std::string relative_to_job_file(const std::string& value, const std::string& job_file) {
+  const std::filesystem::path path(value);
+  const std::filesystem::path folder = std::filesystem::path(job_file).parent_path();
+  if (value.empty() || path.is_absolute() || folder.empty()) return value;
+  return (folder / path).lexically_normal().string();
+}
+
 // Keys whose value is a TOML boolean.
 const std::map<std::string_view, SettingMember> boolean_keys = {
     {"quiet", &Settings::quiet},
@@ -300,7 +316,9 @@ Settings read_job_file(const std::string& path) {
       }
     } else if (const auto text_key = text_keys.find(name); text_key != text_keys.end()) {
       expect(node.is_string(), "a string");
-      settings.*text_key->second = Setting{node.as_string()->get(), where};
+      std::string value = node.as_string()->get();
+      if (path_keys.count(name) != 0) value = relative_to_job_file(value, path);
+      settings.*text_key->second = Setting{std::move(value), where};
     } else if (const auto count_key = count_keys.find(name); count_key != count_keys.end()) {
       expect(node.is_integer(), "an integer");
       settings.*count_key->second = Setting{std::to_string(node.as_integer()->get()), where};

@@ -14,9 +14,11 @@
 #include <cstdio>
 #include <cstring>
 #include <ctime>
+#include <filesystem>
 #include <iomanip>
 #include <limits>
 #include <map>
+#include <optional>
 #include <ostream>
 #include <sstream>
 #include <unordered_map>
@@ -386,19 +388,52 @@ void sync_directory_of(const std::string& path) {
 
 // ---- fingerprint ------------------------------------------------------------------------
 
+namespace {
+// `path` absolute, with links, `.` and `..` resolved as far as it exists.
+std::string real_path(const std::string& path) {
+  std::error_code error;
+  std::filesystem::path resolved = std::filesystem::weakly_canonical(path, error);
+  if (error) resolved = std::filesystem::absolute(path, error).lexically_normal();
+  return error ? path : resolved.string();
+}
+}  // namespace
+
 std::string job_fingerprint(const JobSpec& job) {
   // nlohmann::json objects keep their keys sorted, and dump() without indent is compact:
   // the text is canonical, so equal jobs give equal bytes.
   // A task list is identified by its file, not its content: lines appended to it are new
   // work for the same job, and each record's key says which line text it finished.
-  const nlohmann::json fingerprint =
-      job.task_file.empty()
-          ? nlohmann::json{{"kernel", job.kernel},
-                           {"params", job.params},
-                           {"range", {job.range.lo, job.range.hi}},
-                           {"subtasks", job.subtasks}}
-          : nlohmann::json{{"task_file", job.task_file}, {"cores_per_task", job.cores_per_task}};
+  const nlohmann::json fingerprint = job.task_file.empty()
+                                         ? nlohmann::json{{"kernel", job.kernel},
+                                                          {"params", job.params},
+                                                          {"range", {job.range.lo, job.range.hi}},
+                                                          {"subtasks", job.subtasks}}
+                                         : nlohmann::json{{"task_file", real_path(job.task_file)}};
   return fingerprint.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+bool same_job(const std::string& recorded, const std::string& current,
+              const std::string& journal_path) {
+  if (recorded == current) return true;
+  const auto task_file_of = [](const std::string& fingerprint) -> std::optional<std::string> {
+    const nlohmann::json parsed = nlohmann::json::parse(fingerprint, nullptr, false);
+    if (!parsed.is_object() || parsed.contains("kernel")) return std::nullopt;
+    const auto found = parsed.find("task_file");
+    if (found == parsed.end() || !found->is_string()) return std::nullopt;
+    return found->get<std::string>();
+  };
+  const auto recorded_file = task_file_of(recorded);
+  const auto current_file = task_file_of(current);
+  if (!recorded_file || !current_file) return false;
+  std::vector<std::filesystem::path> candidates{*recorded_file};
+  if (std::filesystem::path(*recorded_file).is_relative()) {
+    candidates.push_back(std::filesystem::path(journal_path).parent_path() / *recorded_file);
+  }
+  for (const auto& candidate : candidates) {
+    std::error_code error;
+    if (std::filesystem::equivalent(candidate, *current_file, error) && !error) return true;
+  }
+  return false;
 }
 
 std::string fingerprint_digest(const std::string& fingerprint) {

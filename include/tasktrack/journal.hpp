@@ -31,10 +31,21 @@ namespace tasktrack {
 
 inline constexpr std::uint32_t journal_format_version = 1;
 
-// What identifies a job for resuming: kernel, params, range, subtasks (canonical JSON of
-// exactly these, so flags like --threads or --schedule may change between runs); for a
-// task list, its file's path and --cores-per-task.
+// What identifies a job for resuming: what defines its work, spelled canonically. For a
+// kernel: kernel, params, range, subtasks. For a task list: the task file's real path
+// (absolute, links resolved), so `tasks.txt`, `./tasks.txt` and `$PWD/tasks.txt` are one
+// job; the lines themselves are matched record by record by their hashes. Options that do
+// not change the work (--threads, --schedule, --timeout, --cores-per-task, output options)
+// are not part of it and may change between runs. Canonical JSON: equal jobs, equal bytes.
 std::string job_fingerprint(const JobSpec& job);
+
+// True when a journal whose header holds `recorded` may be resumed by a job whose
+// fingerprint is `current`: the same text, or a task-list fingerprint written by an
+// earlier version (a path as typed, relative to the folder it ran in, and
+// cores_per_task) whose path names the same file as `current`'s. A relative recorded path
+// is tried against the current folder and against `journal_path`'s folder.
+bool same_job(const std::string& recorded, const std::string& current,
+              const std::string& journal_path);
 // A short, printable digest of a fingerprint for messages ("3f9c0a1b2d4e5f60").
 std::string fingerprint_digest(const std::string& fingerprint);
 

@@ -46,9 +46,14 @@ class TaskFiles : public ::testing::Test {
     json summary;
   };
 
-  Run run(const std::vector<std::string>& args) const {
+  // Runs tasktrack with `args` (plus --summary-json and --quiet); from `cwd` when given.
+  Run run(const std::vector<std::string>& args, const std::string& cwd = "") const {
     std::vector<std::string> argv;
-    if (processes > 0) argv = testing::mpirun_prefix(processes);
+    if (!cwd.empty()) argv = {"/bin/sh", "-c", "cd \"$0\" && exec \"$@\"", cwd};
+    if (processes > 0) {
+      const auto prefix = testing::mpirun_prefix(processes);
+      argv.insert(argv.end(), prefix.begin(), prefix.end());
+    }
     argv.push_back(TASKTRACK_BINARY);
     argv.push_back("run");
     argv.insert(argv.end(), args.begin(), args.end());
@@ -197,6 +202,42 @@ TEST_F(TaskFiles, AppendedAndEditedLinesAreTheOnlyWorkOnResume) {
   EXPECT_EQ(ran.count("11"), 1u);
   for (int i : {0, 1, 3, 9}) EXPECT_EQ(ran.count(std::to_string(i)), 1u) << i;
   EXPECT_NE(r.process.out.find("9 resumed"), std::string::npos) << r.process.out;
+}
+
+// The journal belongs to the task file, not to how its path was typed, and options that do
+// not change the work may change between runs.
+TEST_F(TaskFiles, ResumeIgnoresHowThePathIsSpelledAndOptionsThatKeepTheWork) {
+  const std::string log = path("ran.log");
+  std::string text;
+  for (int i = 0; i < 6; ++i) text += "echo " + std::to_string(i) + " >> " + log + "\n";
+  write("exit.tasks", text);
+  const std::string journal = path("exit.journal");
+  Run r = run({"--task-file", "exit.tasks", "--journal", journal}, dir_.string());
+  ASSERT_EQ(r.process.exit_code, 0) << r.process.err;
+  EXPECT_EQ(r.summary["subtasks"]["resumed"], 0);
+
+  const std::vector<std::vector<std::string>> respelled = {
+      {"--task-file", "./exit.tasks", "--cores-per-task", "2"},
+      {"--task-file", path("exit.tasks"), "--timeout", "1m", "--threads", "1"},
+      {"--task-file", "../" + dir_.filename().string() + "/exit.tasks", "--output-dir", "o2"},
+  };
+  for (std::vector<std::string> args : respelled) {
+    args.insert(args.end(), {"--journal", journal});
+    r = run(args, dir_.string());
+    ASSERT_EQ(r.process.exit_code, 0) << args[1] << ": " << r.process.err;
+    EXPECT_EQ(r.summary["subtasks"]["resumed"], 6) << args[1];
+  }
+  std::istringstream lines(read(log));
+  std::multiset<std::string> ran;
+  for (std::string line; std::getline(lines, line);) ran.insert(line);
+  EXPECT_EQ(ran.size(), 6u);
+  for (int i = 0; i < 6; ++i) EXPECT_EQ(ran.count(std::to_string(i)), 1u) << i;
+
+  // Another file's journal is still refused.
+  write("other.tasks", text);
+  r = run({"--task-file", "other.tasks", "--journal", journal}, dir_.string());
+  EXPECT_EQ(r.process.exit_code, 2);
+  EXPECT_NE(r.process.err.find("belongs to another job"), std::string::npos) << r.process.err;
 }
 
 TEST_F(TaskFiles, KernelLinesMixWithCommands) {

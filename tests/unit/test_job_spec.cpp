@@ -489,7 +489,7 @@ mode = "b"
   EXPECT_EQ(job.chunk, 2u);
   EXPECT_EQ(job.threads, 3u);
   EXPECT_EQ(job.retries, 5u);
-  EXPECT_EQ(job.summary_json, "s.json");
+  EXPECT_EQ(job.summary_json, (directory_ / "s.json").string());  // beside the job file
   EXPECT_TRUE(job.quiet);
   EXPECT_DOUBLE_EQ(job.progress_interval, 1.5);
   const std::map<std::string, std::string> params = {
@@ -521,7 +521,7 @@ no-retry-failed = true
   EXPECT_DOUBLE_EQ(job.worker_timeout, 20.0);
   EXPECT_EQ(job.quarantine_after, 0u);
   EXPECT_DOUBLE_EQ(job.grace, 60.0);
-  EXPECT_EQ(job.journal, "runs/ft.journal");
+  EXPECT_EQ(job.journal, (directory_ / "runs/ft.journal").string());
   EXPECT_TRUE(job.fresh);
   EXPECT_FALSE(job.retry_failed);
 
@@ -552,6 +552,31 @@ no-retry-failed = true
   const JobSpec plain = parse({"run", no_journal}).job;
   EXPECT_FALSE(plain.fresh);
   EXPECT_TRUE(plain.retry_failed);
+}
+
+// A job file's paths mean what they say wherever the job is started from (a batch script
+// runs in the submit folder, not beside the job file); flags stay relative to the current
+// folder, as in any shell command.
+TEST_F(JobFile, PathsResolveAgainstTheJobFilesFolder) {
+  fs::create_directories(directory_ / "jobs");
+  write("jobs/tasks.txt", "true\n");
+  const std::string path = write("jobs/list.toml", R"(
+task-file = "tasks.txt"
+output-dir = "../logs"
+journal = "state/list.journal"
+summary-json = "/tmp/absolute-stays.json"
+trace = "list.trace"
+)");
+  const JobSpec job = parse({"run", path}).job;
+  EXPECT_EQ(job.task_file, (directory_ / "jobs/tasks.txt").string());
+  EXPECT_EQ(job.output_dir, (directory_ / "logs").string());
+  EXPECT_EQ(job.journal, (directory_ / "jobs/state/list.journal").string());
+  EXPECT_EQ(job.summary_json, "/tmp/absolute-stays.json");
+  EXPECT_EQ(job.trace, (directory_ / "jobs/list.trace").string());
+  ASSERT_EQ(job.tasks.size(), 1u);  // the file was found from here, wherever "here" is
+
+  const JobSpec flagged = parse({"run", path, "--journal", "mine.journal"}).job;
+  EXPECT_EQ(flagged.journal, "mine.journal");
 }
 
 TEST_F(JobFile, RangeAsStringAndDefaults) {

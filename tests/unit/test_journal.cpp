@@ -421,6 +421,70 @@ TEST(JournalFingerprint, DependsOnKernelParamsRangeAndSubtasksOnly) {
   EXPECT_NE(fingerprint_digest(job_fingerprint(other)), fingerprint_digest(fingerprint));
 }
 
+// A task list is one job however its path is spelled, and whatever options that do not
+// change the work (cores per task, timeouts, output) say.
+TEST_F(JournalTest, TaskListFingerprintIsTheFilesRealPathOnly) {
+  const std::string tasks = (directory_ / "exit.tasks").string();
+  std::ofstream(tasks) << "true\n";
+  fs::create_directories(directory_ / "sub");
+  fs::create_symlink(tasks, directory_ / "link.tasks");
+  JobSpec job;
+  job.kernel = "commands";
+  job.task_file = tasks;
+  const std::string fingerprint = job_fingerprint(job);
+  for (const std::string& spelling :
+       {(directory_ / "./exit.tasks").string(), (directory_ / "sub/../exit.tasks").string(),
+        (directory_ / "link.tasks").string()}) {
+    JobSpec respelled = job;
+    respelled.task_file = spelling;
+    respelled.cores_per_task = 4;
+    respelled.timeout = 60;
+    respelled.output_dir = "elsewhere";
+    EXPECT_EQ(job_fingerprint(respelled), fingerprint) << spelling;
+  }
+  const auto cwd = fs::current_path();
+  fs::current_path(directory_);
+  JobSpec relative = job;
+  relative.task_file = "exit.tasks";
+  EXPECT_EQ(job_fingerprint(relative), fingerprint);
+  fs::current_path(cwd);
+
+  JobSpec other = job;
+  other.task_file = (directory_ / "other.tasks").string();
+  EXPECT_NE(job_fingerprint(other), fingerprint);
+  EXPECT_FALSE(same_job(job_fingerprint(other), fingerprint, path_));
+}
+
+// Journals written before the fingerprint became canonical hold the path as typed and
+// cores_per_task; they still resume when that path names the same file.
+TEST_F(JournalTest, EarlierTaskListFingerprintsStillMatchTheSameFile) {
+  const std::string tasks = (directory_ / "exit.tasks").string();
+  std::ofstream(tasks) << "true\n";
+  std::ofstream(directory_ / "other.tasks") << "true\n";
+  JobSpec job;
+  job.kernel = "commands";
+  job.task_file = tasks;
+  const std::string current = job_fingerprint(job);
+
+  // Relative to the journal's folder (the job ran there), or to the current folder.
+  EXPECT_TRUE(same_job(R"({"cores_per_task":1,"task_file":"exit.tasks"})", current, path_));
+  EXPECT_TRUE(same_job(R"({"cores_per_task":2,"task_file":"./exit.tasks"})", current, path_));
+  const auto cwd = fs::current_path();
+  fs::current_path(directory_.parent_path());
+  const std::string from_parent =
+      nlohmann::json{{"cores_per_task", 1},
+                     {"task_file", (directory_.filename() / "exit.tasks").string()}}
+          .dump();
+  EXPECT_TRUE(same_job(from_parent, current, "/nonexistent/j.journal"));
+  fs::current_path(cwd);
+
+  EXPECT_FALSE(same_job(R"({"cores_per_task":1,"task_file":"other.tasks"})", current, path_));
+  EXPECT_FALSE(same_job(R"({"cores_per_task":1,"task_file":"missing.tasks"})", current, path_));
+  EXPECT_FALSE(same_job(job_fingerprint(small_job()), current, path_));
+  EXPECT_FALSE(same_job("not json", current, path_));
+  EXPECT_TRUE(same_job(job_fingerprint(small_job()), job_fingerprint(small_job()), path_));
+}
+
 TEST_F(JournalTest, MoveAsideNeverDeletes) {
   EXPECT_EQ(move_journal_aside(path_), "");  // nothing there
 
