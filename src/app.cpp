@@ -170,7 +170,8 @@ unsigned pool_threads(const JobSpec& job, unsigned threads) {
 }
 
 Progress make_progress(const JobSpec& job) {
-  return Progress(job.subtasks, job.quiet, Progress::stderr_is_terminal(), job.progress_interval);
+  const ProgressStyle style = job.quiet ? ProgressStyle::none : Progress::resolve(job.progress);
+  return Progress(job.subtasks, style, job.progress_interval);
 }
 
 // Prints the summary (and writes the JSON) before anything else can go wrong: the job's

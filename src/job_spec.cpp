@@ -36,7 +36,7 @@ struct Setting {
 // Everything the user asked for, before validation. A flag replaces the job file's value.
 struct Settings {
   std::optional<Setting> kernel, range, subtasks, schedule, chunk, threads, retries, summary_json,
-      quiet, progress_interval, trace;
+      quiet, progress, progress_interval, trace;
   // Fault tolerance.
   std::optional<Setting> timeout, max_failures, heartbeat, worker_timeout, quarantine_after, grace,
       journal, fresh, no_retry_failed;
@@ -50,7 +50,7 @@ struct Settings {
 // clang-format off
 constexpr std::string_view job_file_keys[] = {
     "kernel", "range", "subtasks", "params", "schedule", "chunk", "threads", "retries",
-    "summary-json", "quiet", "progress-interval", "timeout", "max-failures", "heartbeat",
+    "summary-json", "quiet", "progress", "progress-interval", "timeout", "max-failures", "heartbeat",
     "worker-timeout", "quarantine-after", "grace", "journal", "fresh", "no-retry-failed",
     "task-file", "output-dir", "cores-per-task", "trace"};
 // clang-format on
@@ -227,13 +227,10 @@ std::string param_text(const toml::node& node, const std::string& where) {
 // Job-file keys whose value is a TOML string, or a TOML integer, and the setting each fills.
 using SettingMember = std::optional<Setting> Settings::*;
 const std::map<std::string_view, SettingMember> text_keys = {
-    {"kernel", &Settings::kernel},
-    {"schedule", &Settings::schedule},
-    {"summary-json", &Settings::summary_json},
-    {"journal", &Settings::journal},
-    {"task-file", &Settings::task_file},
-    {"output-dir", &Settings::output_dir},
-    {"trace", &Settings::trace}};
+    {"kernel", &Settings::kernel},         {"schedule", &Settings::schedule},
+    {"progress", &Settings::progress},     {"summary-json", &Settings::summary_json},
+    {"journal", &Settings::journal},       {"task-file", &Settings::task_file},
+    {"output-dir", &Settings::output_dir}, {"trace", &Settings::trace}};
 const std::map<std::string_view, SettingMember> count_keys = {
     {"subtasks", &Settings::subtasks},
     {"chunk", &Settings::chunk},
@@ -506,6 +503,14 @@ void add_run_options(const Settings& settings, JobSpec& job) {
     job.trace = settings.trace->text;
   }
   if (settings.quiet) job.quiet = settings.quiet->text == "true";
+  if (settings.progress) {
+    const auto style = progress_style_from_string(settings.progress->text);
+    if (!style) {
+      fail(settings.progress->where, "unknown progress style '" + settings.progress->text +
+                                         "' (use auto, bar, lines or none)");
+    }
+    job.progress = *style;
+  }
   // Zero would print progress in a busy loop.
   if (settings.progress_interval) {
     job.progress_interval = parse_positive_seconds(*settings.progress_interval);
@@ -551,7 +556,7 @@ Command parse_unchecked(const std::vector<std::string>& args, const KernelRegist
       "report", "Write a self-contained HTML report of a job from its journal alone");
   run->footer(
       "A job file holds the same keys as the flags (kernel, range, subtasks, schedule, chunk,\n"
-      "threads, retries, summary-json, quiet, progress-interval, timeout, max-failures,\n"
+      "threads, retries, summary-json, quiet, progress, progress-interval, timeout, max-failures,\n"
       "heartbeat, worker-timeout, quarantine-after, grace, journal, fresh, no-retry-failed,\n"
       "task-file, output-dir, cores-per-task, trace)\n"
       "and a [params] table; flags override it. Durations: 250ms, 30s, 5m, 1h, or seconds.\n"
@@ -570,9 +575,9 @@ Command parse_unchecked(const std::vector<std::string>& args, const KernelRegist
                    "Journal file written by `tasktrack run --journal FILE`")
       ->type_name("FILE")
       ->required();
-  report->add_option("--html", report_html, "Write the report to FILE, one HTML page")
-      ->type_name("FILE")
-      ->required();
+  CLI::Option* report_html_option =
+      report->add_option("--html", report_html, "Write the report to FILE (default: JOURNAL.html)")
+          ->type_name("FILE");
 
   // Every value is taken as text and checked by make_job, so that a flag and a job-file
   // key get the same strict checks and messages.
@@ -604,8 +609,11 @@ Command parse_unchecked(const std::vector<std::string>& args, const KernelRegist
   add("trace", "FILE",
       "Write a Chrome trace (Perfetto, chrome://tracing): a track per worker thread");
   CLI::Option* quiet_option = run->add_flag("--quiet", quiet, "No progress on stderr");
+  add("progress", "auto|bar|lines|none",
+      "Progress on stderr: an updating bar, a line every --progress-interval, or nothing "
+      "(default: auto, a bar on a terminal, also under mpirun, lines otherwise)");
   add("progress-interval", "DURATION",
-      "Time between progress lines when stderr is not a terminal, e.g. 30s (default: 10s)");
+      "Time between progress lines, the first after 1 s, e.g. 30s (default: 10s)");
   add("timeout", "DURATION",
       "Fail an attempt that runs longer than this, e.g. 5m (default: no limit)");
   add("max-failures", "N",
@@ -646,7 +654,7 @@ Command parse_unchecked(const std::vector<std::string>& args, const KernelRegist
     }
     if (report->parsed()) {
       throw UsageError(std::string("report: ") + error.what() +
-                       ": as in `tasktrack report JOURNAL --html FILE`");
+                       ": as in `tasktrack report JOURNAL [--html FILE]`");
     }
     throw UsageError(error.what());
   } catch (const CLI::ParseError& error) {
@@ -668,9 +676,11 @@ Command parse_unchecked(const std::vector<std::string>& args, const KernelRegist
     return command;
   }
   if (report->parsed()) {
-    if (report_journal.empty() || report_html.empty()) {
-      throw UsageError("report: JOURNAL and --html FILE must not be empty");
+    if (report_journal.empty()) throw UsageError("report: JOURNAL must not be empty");
+    if (report_html_option->count() > 0 && report_html.empty()) {
+      throw UsageError("report: --html FILE must not be empty");
     }
+    if (report_html.empty()) report_html = report_journal + ".html";  // beside the journal
     Command command;
     command.kind = Command::Kind::report;
     command.journal = report_journal;
@@ -692,6 +702,7 @@ Command parse_unchecked(const std::vector<std::string>& args, const KernelRegist
   flag("retries", settings.retries);
   flag("summary-json", settings.summary_json);
   flag("trace", settings.trace);
+  flag("progress", settings.progress);
   flag("progress-interval", settings.progress_interval);
   flag("timeout", settings.timeout);
   flag("max-failures", settings.max_failures);
@@ -802,6 +813,7 @@ void to_json(nlohmann::json& out, const JobSpec& job) {
       {"summary_json", job.summary_json},
       {"trace", job.trace},
       {"quiet", job.quiet},
+      {"progress", to_string(job.progress)},
       {"progress_interval", job.progress_interval},
       {"job_file", job.job_file},
       {"timeout", job.timeout},
@@ -840,6 +852,11 @@ void from_json(const nlohmann::json& in, JobSpec& job) {
   in.at("summary_json").get_to(job.summary_json);
   in.at("trace").get_to(job.trace);
   in.at("quiet").get_to(job.quiet);
+  const auto progress = progress_style_from_string(in.at("progress").get<std::string>());
+  if (!progress) {
+    throw std::invalid_argument("job JSON: unknown progress style " + in.at("progress").dump());
+  }
+  job.progress = *progress;
   in.at("progress_interval").get_to(job.progress_interval);
   in.at("job_file").get_to(job.job_file);
   in.at("timeout").get_to(job.timeout);

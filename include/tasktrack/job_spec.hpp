@@ -10,6 +10,7 @@
 
 #include "tasktrack/kernel.hpp"
 #include "tasktrack/partition.hpp"
+#include "tasktrack/progress.hpp"
 #include "tasktrack/schedule.hpp"
 #include "tasktrack/task_list.hpp"
 
@@ -21,13 +22,14 @@ struct JobSpec {
   std::uint32_t subtasks = 0;                 // resolved: given, or Partition::default_count
   std::map<std::string, std::string> params;  // validated, defaults filled in
   Schedule schedule = Schedule::guided;
-  std::uint32_t chunk = 0;          // batch size for dynamic (floor for guided); 0 = default
-  std::uint32_t threads = 0;        // per worker; 0 = SLURM_CPUS_PER_TASK, else node cores
-                                    // shared among the worker ranks on the node
-  std::uint32_t retries = 2;        // extra attempts for a failed subtask
-  std::string summary_json;         // path for the JSON summary; empty = none
-  std::string trace;                // path for a Chrome trace-event file; empty = none
-  bool quiet = false;               // no progress on stderr
+  std::uint32_t chunk = 0;    // batch size for dynamic (floor for guided); 0 = default
+  std::uint32_t threads = 0;  // per worker; 0 = SLURM_CPUS_PER_TASK, else node cores
+                              // shared among the worker ranks on the node
+  std::uint32_t retries = 2;  // extra attempts for a failed subtask
+  std::string summary_json;   // path for the JSON summary; empty = none
+  std::string trace;          // path for a Chrome trace-event file; empty = none
+  bool quiet = false;         // no progress and no notices on stderr
+  ProgressStyle progress = ProgressStyle::automatic;  // --progress bar|lines|none
   double progress_interval = 10.0;  // seconds between progress lines when not on a TTY
   std::string job_file;             // the TOML file it came from, if any
 
@@ -68,7 +70,8 @@ struct Command {
 // Parses `tasktrack <subcommand> ...` (args exclude the program name):
 //   run [JOB_FILE] [--kernel K] [--range LO:HI] [--subtasks N] [--param NAME=VALUE]...
 //       [--schedule static|dynamic|guided] [--chunk N] [--threads T] [--retries N]
-//       [--summary-json FILE] [--quiet] [--progress-interval DURATION]
+//       [--summary-json FILE] [--quiet] [--progress auto|bar|lines|none]
+//       [--progress-interval DURATION]
 //       [--timeout DURATION] [--max-failures N] [--heartbeat DURATION]
 //       [--worker-timeout DURATION] [--quarantine-after K] [--grace DURATION]
 //       [--journal FILE] [--fresh] [--no-retry-failed]

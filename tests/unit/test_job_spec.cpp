@@ -109,26 +109,13 @@ TEST(CommandLine, RunHelpShowsRunOptions) {
 
 TEST(CommandLine, RunHelpListsEveryFlagWithItsDefault) {
   const std::string help = parse({"run", "--help"}).help_text;
-  for (const std::string flag : {"--kernel",
-                                 "--range",
-                                 "--subtasks",
-                                 "--param",
-                                 "--schedule",
-                                 "--chunk",
-                                 "--threads",
-                                 "--retries",
-                                 "--summary-json",
-                                 "--quiet",
-                                 "--progress-interval",
-                                 "--timeout",
-                                 "--max-failures",
-                                 "--heartbeat",
-                                 "--worker-timeout",
-                                 "--quarantine-after",
-                                 "--grace",
-                                 "--journal",
-                                 "--fresh",
-                                 "--no-retry-failed"}) {
+  for (const std::string flag :
+       {"--kernel",           "--range",        "--subtasks",  "--param",
+        "--schedule",         "--chunk",        "--threads",   "--retries",
+        "--summary-json",     "--quiet",        "--progress",  "--progress-interval",
+        "--timeout",          "--max-failures", "--heartbeat", "--worker-timeout",
+        "--quarantine-after", "--grace",        "--journal",   "--fresh",
+        "--no-retry-failed"}) {
     // Each flag on a line of its own, its description on that line or, for a long flag,
     // on the next one.
     const auto at = help.find("  " + flag + " ");
@@ -164,6 +151,17 @@ TEST(CommandLine, StatusErrors) {
   expect_usage_error({"status", ""}, {"status", "JOURNAL", "empty"});
   expect_usage_error({"status", "a.journal", "b.journal"}, {"b.journal"});
   expect_usage_error({"status", "a.journal", "--kernel", "count"}, {"--kernel"});
+}
+
+TEST(CommandLine, ReportWritesBesideTheJournalUnlessToldWhere) {
+  Command command = parse({"report", "run/job.journal"});
+  EXPECT_EQ(command.kind, Command::Kind::report);
+  EXPECT_EQ(command.journal, "run/job.journal");
+  EXPECT_EQ(command.html, "run/job.journal.html");
+  command = parse({"report", "run/job.journal", "--html", "page.html"});
+  EXPECT_EQ(command.html, "page.html");
+  expect_usage_error({"report"}, {"report", "JOURNAL", "required"});
+  expect_usage_error({"report", ""}, {"report", "JOURNAL", "empty"});
 }
 
 TEST(CommandLine, ParseErrorsAreOneLine) {
@@ -254,6 +252,16 @@ TEST(CommandLine, FaultToleranceFlagsOneAtATime) {
   EXPECT_TRUE(journal.retry_failed);
   EXPECT_TRUE(parse(run_count({"--journal", "j.log", "--fresh"})).job.fresh);
   EXPECT_FALSE(parse(run_count({"--journal", "j.log", "--no-retry-failed"})).job.retry_failed);
+}
+
+TEST(CommandLine, ProgressStyles) {
+  EXPECT_EQ(parse(run_count({})).job.progress, ProgressStyle::automatic);
+  EXPECT_EQ(parse(run_count({"--progress", "bar"})).job.progress, ProgressStyle::bar);
+  EXPECT_EQ(parse(run_count({"--progress", "lines"})).job.progress, ProgressStyle::lines);
+  EXPECT_EQ(parse(run_count({"--progress", "none"})).job.progress, ProgressStyle::none);
+  EXPECT_EQ(parse(run_count({"--progress", "auto"})).job.progress, ProgressStyle::automatic);
+  expect_usage_error(run_count({"--progress", "fancy"}),
+                     {"--progress", "unknown progress style 'fancy'", "bar, lines or none"});
 }
 
 TEST(CommandLine, BooleanFlagsTakeAnExplicitValue) {
@@ -766,6 +774,7 @@ void expect_same(const JobSpec& a, const JobSpec& b) {
   EXPECT_EQ(a.retries, b.retries);
   EXPECT_EQ(a.summary_json, b.summary_json);
   EXPECT_EQ(a.quiet, b.quiet);
+  EXPECT_EQ(a.progress, b.progress);
   EXPECT_EQ(a.progress_interval, b.progress_interval);
   EXPECT_EQ(a.job_file, b.job_file);
   EXPECT_EQ(a.timeout, b.timeout);
@@ -791,6 +800,7 @@ TEST(JobSpecJson, RoundTripsEveryField) {
   job.retries = 0;
   job.summary_json = "summary.json";
   job.quiet = true;
+  job.progress = ProgressStyle::bar;
   job.progress_interval = 0.1;
   job.job_file = "jobs/mandelbrot.toml";
   // Not the defaults, so that a field left out of to_json or from_json shows.
