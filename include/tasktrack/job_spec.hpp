@@ -76,7 +76,7 @@ struct Command {
 //       [--worker-timeout DURATION] [--quarantine-after K] [--grace DURATION]
 //       [--journal FILE] [--fresh] [--no-retry-failed]
 //   status JOURNAL
-//   report JOURNAL --html FILE
+//   report JOURNAL [--html FILE]   (default: JOURNAL.html)
 //   kernels
 //   --help / -h, or no arguments: Kind::help
 // A job file holds the same keys as the flags (kernel, range, subtasks, schedule, chunk,
