@@ -798,7 +798,10 @@ TEST(LostWorker, AStoppedWorkerIsLostAndItsLateReportsAreDropped) {
   ScratchDir dir;
   StoppedWorker stopped(dir);
   ASSERT_TRUE(stopped.stop_rank_1_until_lost());
-  std::this_thread::sleep_for(std::chrono::seconds(2));
+  // Rank 2 takes over the reassigned work before rank 1 comes back, so that rank 1's late
+  // reports cover subtasks already done elsewhere.
+  const std::size_t at_loss = done_records(stopped.journal()).size();
+  ASSERT_TRUE(wait_for_journal(stopped.journal(), at_loss + 20, in_seconds(60)));
   stopped.continue_rank_1();
   const Watched run = stopped.finish();
   ASSERT_TRUE(ended(run, /*a_rank_died=*/false));  // every rank lives to finalize
@@ -811,7 +814,8 @@ TEST(LostWorker, AStoppedWorkerIsLostAndItsLateReportsAreDropped) {
   EXPECT_TRUE(rank_entry(s, 1).at("lost").get<bool>());
   EXPECT_FALSE(rank_entry(s, 2).at("lost").get<bool>());
   EXPECT_GE(s.at("subtasks").at("reassigned").get<int>(), 1);
-  EXPECT_GE(s.at("subtasks").at("duplicates").get<int>(), 0);
+  // It was stopped inside a subtask: it finishes and reports it, late.
+  EXPECT_GE(s.at("subtasks").at("duplicates").get<int>(), 1);
   RecordProperty("duplicates", s.at("subtasks").at("duplicates").get<int>());
   std::cout << "SIGSTOP then SIGCONT: " << s.at("subtasks") << "\n";
   EXPECT_EQ(per_rank_sum(s, "done"), 400u);
@@ -916,7 +920,6 @@ TEST(Journal, AJobWhoseMpirunWasKilledResumesWithoutRedoingFinishedWork) {
   {
     Spawned first(command(Launch{3}, job), dir, "killed");
     ASSERT_TRUE(wait_for_journal(journal, 20, in_seconds(60))) << first.err();
-    std::this_thread::sleep_for(std::chrono::milliseconds(300));
     ASSERT_FALSE(first.poll().has_value()) << "the job ended before it could be killed";
     first.kill_everything();
     ASSERT_EQ(first.wait(in_seconds(20)), 128 + SIGKILL);

@@ -404,30 +404,28 @@ TEST(StopToken, ARequestedStopMakesKernelsThrow) {
   EXPECT_EQ(stopped_message(*make_kernel("primes"), {0, 2000}, {}), "");
 }
 
+// Without the stop these would run for an hour and for many minutes: the unit tests' CTest
+// TIMEOUT (120 s) is the bound, so no wall-clock assertion is needed here.
 TEST(StopToken, AStopInterruptsALongSleepPromptly) {
-  const auto sleep = make_kernel("sleep", {{"mean", "30"}});
+  const auto sleep = make_kernel("sleep", {{"mean", "3600"}});
   std::stop_source source;
-  const auto start = std::chrono::steady_clock::now();
   std::jthread stopper([&] {
     std::this_thread::sleep_for(std::chrono::milliseconds(30));
     source.request_stop();
   });
   EXPECT_EQ(stopped_message(*sleep, {0, 1}, source.get_token()), "stopped");
-  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(2));
 }
 
 TEST(StopToken, AStopInterruptsPrimesMidRange) {
   // Numbers near 10^12 cost ~10^6 divisions each, so this range would run for many seconds.
   const auto primes = make_kernel("primes");
   std::stop_source source;
-  const auto start = std::chrono::steady_clock::now();
   std::jthread stopper([&] {
     std::this_thread::sleep_for(std::chrono::milliseconds(30));
     source.request_stop();
   });
   EXPECT_EQ(stopped_message(*primes, {1'000'000'000'000, 1'000'010'000'000}, source.get_token()),
             "stopped");
-  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
 }
 
 }  // namespace
