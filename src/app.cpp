@@ -20,6 +20,7 @@
 #include "tasktrack/in_process_transport.hpp"
 #include "tasktrack/job_spec.hpp"
 #include "tasktrack/journal.hpp"
+#include "tasktrack/journal_status.hpp"
 #include "tasktrack/local_process.hpp"
 #include "tasktrack/mpi_transport.hpp"
 #include "tasktrack/report.hpp"
@@ -27,6 +28,7 @@
 #include "tasktrack/summary.hpp"
 #include "tasktrack/thread_pool.hpp"
 #include "tasktrack/trace.hpp"
+#include "tasktrack/version.hpp"
 #include "tasktrack/worker.hpp"
 
 namespace tasktrack {
@@ -78,6 +80,15 @@ void print_kernels(const KernelRegistry& registry) {
       fmt::print("  --param {}=<{}>  (default {}) {}\n", param.name, kind, param.default_value,
                  param.description);
     }
+  }
+}
+
+void print_status(const std::string& journal, bool json) {
+  const JournalStatus status = journal_status(journal);
+  if (json) {
+    std::cout << status_to_json(status).dump() << "\n";
+  } else {
+    print_status_text(status, std::cout);
   }
 }
 
@@ -245,7 +256,10 @@ Decision decide(const std::vector<std::string>& args, const KernelRegistry& regi
         if (print) print_kernels(registry);
         return decision;
       case Command::Kind::status:
-        if (print) decision.exit_code = print_journal_status(command.journal, std::cout);
+        if (print) print_status(command.journal, command.json);
+        return decision;
+      case Command::Kind::version:
+        if (print) std::cout << version_text();
         return decision;
       case Command::Kind::report:
         if (print) decision.exit_code = run_report_command(command.journal, command.html);

@@ -568,6 +568,14 @@ Command parse_unchecked(const std::vector<std::string>& args, const KernelRegist
                    "Journal file written by `tasktrack run --journal FILE`")
       ->type_name("FILE")
       ->required();
+  bool status_json = false;
+  status->add_flag("--json", status_json,
+                   "Print one JSON object; its \"state\" is done, failed, work_left, empty or "
+                   "unknown");
+  CLI::App* version =
+      app.add_subcommand("version", "Print the version and the MPI it was built with");
+  bool version_flag = false;
+  app.add_flag("--version", version_flag, "Print the version and the MPI it was built with");
   std::string report_journal;
   std::string report_html;
   report
@@ -661,6 +669,11 @@ Command parse_unchecked(const std::vector<std::string>& args, const KernelRegist
     throw UsageError(error.what());
   }
 
+  if (version_flag || version->parsed()) {
+    Command command;
+    command.kind = Command::Kind::version;
+    return command;
+  }
   if (kernels->parsed()) {
     Command command;
     command.kind = Command::Kind::kernels;
@@ -673,6 +686,7 @@ Command parse_unchecked(const std::vector<std::string>& args, const KernelRegist
     Command command;
     command.kind = Command::Kind::status;
     command.journal = status_journal;
+    command.json = status_json;
     return command;
   }
   if (report->parsed()) {

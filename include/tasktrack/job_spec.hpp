@@ -60,9 +60,10 @@ void from_json(const nlohmann::json& in, JobSpec& job);
 
 // What the command line asks for.
 struct Command {
-  enum class Kind { run, kernels, status, report, help } kind = Kind::help;
+  enum class Kind { run, kernels, status, report, version, help } kind = Kind::help;
   JobSpec job;            // for Kind::run
   std::string journal;    // for Kind::status and Kind::report
+  bool json = false;      // for Kind::status: one JSON object instead of text
   std::string html;       // for Kind::report: the page to write
   std::string help_text;  // for Kind::help
 };
@@ -75,7 +76,8 @@ struct Command {
 //       [--timeout DURATION] [--max-failures N] [--heartbeat DURATION]
 //       [--worker-timeout DURATION] [--quarantine-after K] [--grace DURATION]
 //       [--journal FILE] [--fresh] [--no-retry-failed]
-//   status JOURNAL
+//   status JOURNAL [--json]
+//   version, --version
 //   report JOURNAL [--html FILE]   (default: JOURNAL.html)
 //   kernels
 //   --help / -h, or no arguments: Kind::help

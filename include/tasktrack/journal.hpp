@@ -157,9 +157,4 @@ class JournalWriter {
 // the new name; returns "" when `path` does not exist. Throws SystemError if renaming fails.
 std::string move_journal_aside(const std::string& path);
 
-// `tasktrack status JOURNAL`: prints, from the journal alone, the job, done / failed /
-// total, the time of the last record, per-rank counts and the failures. Works while the job
-// runs (it reads what has been committed) and after it died. Returns an exit code.
-int print_journal_status(const std::string& path, std::ostream& out);
-
 }  // namespace tasktrack

@@ -1,6 +1,7 @@
 // The journal: format round trips, torn and corrupt tails, group commit, fingerprints,
 // moving aside, and `tasktrack status`.
 #include "tasktrack/journal.hpp"
+#include "tasktrack/journal_status.hpp"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -16,6 +17,7 @@
 #include <vector>
 
 #include "tasktrack/error.hpp"
+#include "tasktrack/task_list.hpp"
 
 namespace tasktrack {
 namespace {
@@ -522,7 +524,7 @@ TEST_F(JournalTest, StatusCountsLastRecordsPerRankAndListsStandingFailures) {
     writer.append(done_attempt(3, 1, {}));
   }
   std::ostringstream out;
-  EXPECT_EQ(print_journal_status(path_, out), 0);
+  print_status_text(journal_status(path_), out);
   const std::string text = out.str();
   SCOPED_TRACE(text);
 
@@ -542,6 +544,99 @@ TEST_F(JournalTest, StatusCountsLastRecordsPerRankAndListsStandingFailures) {
   EXPECT_EQ(text.find("warning"), std::string::npos);
 }
 
+TEST_F(JournalTest, StatusJsonSaysWhereAKernelJobStands) {
+  JobSpec job = small_job();
+  job.subtasks = 3;
+  {
+    JournalWriter writer(path_, job_fingerprint(job));
+    writer.append_session({{"workers", {{{"rank", 1}, {"host", "node-a"}}}}});
+    writer.append(done_attempt(0, 1, {}));
+    writer.append(failed_attempt(1, 1, 2, FailureReason::exit_code, "exit code 3\nmore"));
+  }
+  nlohmann::json status = nlohmann::json::parse(status_to_json(journal_status(path_)).dump());
+  EXPECT_EQ(status["state"], "work_left");
+  EXPECT_EQ(status["total"], 3);
+  EXPECT_EQ(status["done"], 1);
+  EXPECT_EQ(status["failed"], 1);
+  EXPECT_EQ(status["left"], 1);
+  EXPECT_EQ(status["sessions"], 1);
+  EXPECT_EQ(status["job"]["kernel"], "primes");
+  EXPECT_EQ(status["job"]["range"], "0:1000");
+  EXPECT_TRUE(status["job"]["task_file"].is_null());
+  EXPECT_EQ(status["per_rank"][0]["host"], "node-a");
+  EXPECT_EQ(status["failures"][0]["subtask"], 1);
+  EXPECT_EQ(status["failures"][0]["attempts"], 3);
+  EXPECT_EQ(status["failures"][0]["reason"], "exit_code");
+  EXPECT_EQ(status["failures"][0]["detail"], "exit code 3");
+  EXPECT_TRUE(status["last_record_unix"].is_number());
+
+  {
+    JournalWriter writer(path_, job_fingerprint(job), read_journal(path_).valid_bytes);
+    writer.append(done_attempt(2, 1, {}));
+  }
+  EXPECT_EQ(status_to_json(journal_status(path_))["state"], "failed");
+  {
+    JournalWriter writer(path_, job_fingerprint(job), read_journal(path_).valid_bytes);
+    writer.append(done_attempt(1, 1, {}));
+  }
+  status = status_to_json(journal_status(path_));
+  EXPECT_EQ(status["state"], "done");
+  EXPECT_EQ(status["left"], 0);
+  EXPECT_TRUE(status["failures"].empty());
+}
+
+TEST_F(JournalTest, StatusJsonOfAnEmptyJournalSaysNothingStarted) {
+  { std::ofstream touch(path_); }
+  const nlohmann::json status = status_to_json(journal_status(path_));
+  EXPECT_EQ(status["state"], "empty");
+  EXPECT_TRUE(status["job"].is_null());
+  EXPECT_TRUE(status["total"].is_null());
+}
+
+// A task list's total comes from its file; a record counts only while its line is the same.
+TEST_F(JournalTest, StatusOfATaskListCountsItsFilesLines) {
+  const std::string tasks = (directory_ / "list.tasks").string();
+  std::ofstream(tasks) << "echo a\n# a comment\necho b\necho c\n";
+  JobSpec job;
+  job.kernel = "commands";
+  job.task_file = tasks;
+  const auto line_done = [](SubtaskId id, const std::string& text) {
+    JournalAttempt attempt = done_attempt(id, 1, {});
+    attempt.key = task_line_hash(text);
+    return attempt;
+  };
+  {
+    JournalWriter writer(path_, job_fingerprint(job));
+    writer.append(line_done(0, "echo a"));
+    writer.append(line_done(1, "echo b"));
+    writer.append(line_done(2, "echo an old line"));  // the line was edited since
+  }
+  JournalStatus status = journal_status(path_);
+  EXPECT_EQ(status.total, 3u);
+  EXPECT_EQ(status.done, 2u);
+  EXPECT_EQ(status.left(), 1u);
+  EXPECT_EQ(status.state(), JournalStatus::State::work_left);
+  std::ostringstream text;
+  print_status_text(status, text);
+  EXPECT_NE(text.str().find("2 done, 0 failed, 1 left, of 3"), std::string::npos) << text.str();
+  EXPECT_EQ(status_to_json(status)["job"]["task_file"], fs::canonical(tasks).string());
+  EXPECT_EQ(status_to_json(status)["job"]["kernel"], "commands");
+
+  {
+    JournalWriter writer(path_, job_fingerprint(job), read_journal(path_).valid_bytes);
+    writer.append(line_done(2, "echo c"));
+  }
+  EXPECT_EQ(journal_status(path_).state(), JournalStatus::State::done);
+
+  // Without its task file the total is unknown, and says why.
+  fs::remove(tasks);
+  status = journal_status(path_);
+  EXPECT_EQ(status.state(), JournalStatus::State::unknown);
+  ASSERT_TRUE(status.task_file_problem.has_value());
+  EXPECT_NE(status.task_file_problem->find("list.tasks"), std::string::npos);
+  EXPECT_TRUE(status_to_json(status)["left"].is_null());
+}
+
 TEST_F(JournalTest, StatusListsAtMostTwentyFailuresAndReportsACutTail) {
   {
     JournalWriter writer(path_, fingerprint_);
@@ -554,7 +649,7 @@ TEST_F(JournalTest, StatusListsAtMostTwentyFailuresAndReportsACutTail) {
   write_file(path_, bytes);
 
   std::ostringstream out;
-  EXPECT_EQ(print_journal_status(path_, out), 0);
+  print_status_text(journal_status(path_), out);
   const std::string text = out.str();
   SCOPED_TRACE(text);
   EXPECT_NE(text.find("warning: journal '" + path_ + "': cut off"), std::string::npos);
