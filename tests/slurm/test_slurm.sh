@@ -4,12 +4,17 @@
 #   1. jobs/tasktrack.sbatch (mpirun) and jobs/tasktrack-srun.sbatch (srun --mpi=pmix) run a
 #      small primes job under `sbatch --wait`: exit code 0, the known result, "completed", the
 #      Slurm job id and restart 0, one row per worker with this host's name;
-#   2. bad input through either script: sbatch --wait returns 2;
+#      the scripts' own layout, one worker owning all the node's CPUs with rank 0 beside it
+#      (no slot of its own): the job starts and its one worker has every CPU as a thread;
+#   2. bad input through either script: sbatch --wait returns 2; a TASKTRACK that does not
+#      run: exit 2 at once, with one line saying so (not a hang until the time limit);
 #   3. preemption, for each script: a ~15 s job gets `scancel --batch --signal=USR1` mid-run;
 #      it must print an "interrupted" summary, requeue itself (scontrol shows Restarts=1),
 #      resume from its journal and complete: the same result as an uninterrupted run, every
 #      subtask accounted once (resumed + this run's done == total; the journal: all done,
-#      none failed), and sbatch --wait returns 0.
+#      none failed), and sbatch --wait returns 0;
+#   4. a task list (commands that record what ran) through jobs/tasktrack.sbatch, preempted
+#      once: requeued, completed with exit 0, and every line ran exactly once.
 # Exit 0 all passed, 1 a check failed, 77 skipped (not root, or Slurm/munge/jq not installed).
 # TASKTRACK_SLURM_KEEP=1 keeps the cluster's state and the work folder for a look afterwards.
 set -uo pipefail
@@ -110,13 +115,16 @@ host=$(hostname)
 cd "$work" || exit 1 # the submit folder: output files and journals land here
 
 # submit NAME SCRIPT JOB [SBATCH OPTIONS...] : sbatch --wait in the background; its stdout and
-# stderr go to NAME.sbatch, its exit code to NAME.rc; sets submit_pid
+# stderr go to NAME.sbatch, its exit code to NAME.rc; sets submit_pid. By default 2 worker
+# ranks of 1 CPU (rank 0 comes on top); OPTIONS override that; TASKTRACK_PROGRAM, when set,
+# replaces the program.
 submit() {
   local name=$1 script=$2 job=$3
   shift 3
   (
-    sbatch --wait --job-name="$name" --ntasks=3 --cpus-per-task=1 "$@" \
-      --export="ALL,TASKTRACK=$tasktrack,TASKTRACK_JOB=$job" "$source_dir/jobs/$script" \
+    sbatch --wait --job-name="$name" --ntasks-per-node=2 --cpus-per-task=1 "$@" \
+      --export="ALL,TASKTRACK=${TASKTRACK_PROGRAM:-$tasktrack},TASKTRACK_JOB=$job" \
+      "$source_dir/jobs/$script" \
       >"$work/$name.sbatch" 2>&1
     echo $? >"$work/$name.rc"
   ) &
@@ -164,6 +172,22 @@ for script in tasktrack.sbatch tasktrack-srun.sbatch; do
      and (.per_rank | length == 2 and all(.host == $host))' "$json"
 done
 
+# ---- 1b. the scripts' layout: a worker owns all of the node's CPUs, rank 0 needs no slot ----
+node_cpus=$(scontrol show node -o | grep -o 'CPUTot=[0-9]*' | head -1 | cut -d= -f2)
+for script in tasktrack.sbatch tasktrack-srun.sbatch; do
+  name=layout-${script%.sbatch}
+  echo "== $script: --nodes=1 --ntasks-per-node=1 --cpus-per-task=$node_cpus (the whole node)"
+  submit "$name" "$script" "--kernel primes --range 0:200000 --subtasks 50" \
+    --nodes=1 --ntasks-per-node=1 --cpus-per-task="$node_cpus" --time=5
+  wait "$submit_pid"
+  rc=$(cat "$work/$name.rc")
+  out=$work/$name-$(job_id "$name").out
+  show_file "$out"
+  check "$script: the whole-node job ran and returns 0 (got $rc)" test "$rc" = 0
+  check "$script: 1 coordinator beside 1 worker with all $node_cpus CPUs as threads" \
+    grep -q "^  ranks      2 (1 worker x $node_cpus threads)" "$out"
+done
+
 # ---- 2. exit codes: bad input ends the job with 2 --------------------------------------------
 for script in tasktrack.sbatch tasktrack-srun.sbatch; do
   name=bad-${script%.sbatch}
@@ -176,6 +200,17 @@ for script in tasktrack.sbatch tasktrack-srun.sbatch; do
   check "$script: bad input: one error line names the problem" \
     grep -q "tasktrack: error: --kernel: unknown kernel 'no-such-kernel'" "$out"
   grep -q 'requeueing' "$out" && fail "$script: bad input must not requeue"
+
+  name=missing-${script%.sbatch}
+  echo "== $script: TASKTRACK names no program"
+  TASKTRACK_PROGRAM=$work/no-such-tasktrack submit "$name" "$script" "jobs/default.toml" --time=5
+  wait "$submit_pid"
+  rc=$(cat "$work/$name.rc")
+  out=$work/$name-$(job_id "$name").out
+  show_file "$out"
+  check "$script: missing program: sbatch --wait returns 2 (got $rc)" test "$rc" = 2
+  check "$script: missing program: one line names it" \
+    grep -q "error: TASKTRACK=$work/no-such-tasktrack is not a runnable tasktrack program" "$out"
 done
 
 # ---- 3. preemption: USR1 mid-run, requeue, resume, complete ----------------------------------
@@ -251,6 +286,43 @@ for script in tasktrack.sbatch tasktrack-srun.sbatch; do
     test "$(jq -c .result "$json" 2>/dev/null)" = "$(jq -c .result "$work/reference.json" 2>/dev/null)" \
     -a -n "$(jq -c .result "$json" 2>/dev/null)"
 done
+
+# ---- 4. a task list, preempted once: every line runs exactly once ---------------------------
+name="tasks-preempt"
+tasks=$work/ran.tasks
+ran=$work/ran.log
+: >"$ran"
+for i in $(seq 1 30); do echo "sleep 0.3 && echo line-$i >> $ran"; done >"$tasks"
+echo "== tasktrack.sbatch: a task list of 30 commands, preempted once"
+t=$(now_seconds)
+submit "$name" tasktrack.sbatch "--task-file $tasks --threads 1 --output-dir $work/tasks-out"
+wait_for 30 job_known "$name"
+id=$(job_id "$name")
+out=$work/$name-$id.out
+journal=$work/$name-$id.journal
+some_ran() { [[ $(journal_line "$journal") =~ ^([0-9]+)\ done ]] && ((BASH_REMATCH[1] >= 6)); }
+if wait_for 60 some_ran; then
+  echo "at $(seconds_since "$t") s the journal says: $(journal_line "$journal"); signalling job $id"
+  scancel --batch --signal=USR1 "$id"
+else
+  fail "task list: job $id did not get going: $(journal_line "$journal")"
+fi
+wait "$submit_pid"
+rc=$(cat "$work/$name.rc")
+echo "sbatch --wait returned $rc after $(seconds_since "$t") s"
+show_file "$out"
+check "task list: sbatch --wait returns 0 after the requeued run (got $rc)" test "$rc" = 0
+check "task list: restart 0 was interrupted and requeued itself" \
+  grep -q "requeueing job $id; restart 1 resumes from the journal" "$out"
+check "task list: the script read the journal: done, 30 done, 0 failed, 0 left of 30" \
+  grep -q "journal: done, 30 done, 0 failed, 0 left of 30; exit code 0" "$out"
+check "task list: an interrupted run" grep -q '^  status     interrupted: ' "$out"
+check "task list: then a completed one" \
+  grep -q '^  status     completed: 30 done, 0 failed, 0 not run of 30' "$out"
+check "task list: 30 lines ran" test "$(wc -l <"$ran")" = 30
+check "task list: each line exactly once" test "$(sort "$ran" | uniq | wc -l)" = 30
+check "task list: line-1 .. line-30 each ran" \
+  test "$(sort "$ran")" = "$(for i in $(seq 1 30); do echo "line-$i"; done | sort)"
 
 echo "== Slurm test took $(seconds_since "$test_start") s"
 if ((failures > 0)); then
