@@ -222,8 +222,8 @@ int run_in_process(const JobSpec& job, const Kernel& kernel, JobClock clock,
                    JournalSetup& journal) {
   const unsigned threads =
       pool_threads(job, job.threads > 0 ? job.threads : default_thread_count(1));
-  InProcessTransport transport(kernel, job.partition(), threads, job.timeout, this_host_name(),
-                               clock);
+  InProcessTransport transport(kernel, job.partition(), threads, job.timeout,
+                               job.timeout_percent > 0, this_host_name(), clock);
   Progress progress = make_progress(job);
   Coordinator coordinator(job, kernel, transport, 1, clock, progress, journal.sinks());
   const Summary summary = coordinator.run();
@@ -350,7 +350,7 @@ int run_mpi(int argc, char** argv, const std::vector<std::string>& args,
     std::vector<std::string> hellos;
     boost::mpi::gather(world, hello, hellos, 0);
     if (!is_rank0) {
-      const WorkerOptions options{threads, job.timeout, job.heartbeat};
+      const WorkerOptions options{threads, job.timeout, job.heartbeat, job.timeout_percent > 0};
       const Worker::Ending ending = Worker(world, *kernel, job.partition(), options, clock).run();
       if (ending.skip_finalize) exit_without_finalize(exit_success);
       if (ending.threads_left_behind > 0) MPI_Finalize();  // before _exit: mpirun waits for it

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdlib>
 #include <map>
 #include <thread>
@@ -380,6 +381,8 @@ void Coordinator::handle_record(WorkerState& worker, const StatusRecord& record,
       if (tracker_.complete(record.subtask, rank, record.attempt) != Verdict::accepted) return;
       ++r.done;
       start_latency_.add(record.start_seconds - dispatched_at_[record.subtask]);
+      run_times_.add(seconds);
+      update_time_limit();
       reduction_->add(record.subtask, partition_.subtask(record.subtask), record.value, payload);
       journal_done(rank, record, payload);
       note_slow(record.subtask, rank, seconds);
@@ -392,6 +395,29 @@ void Coordinator::handle_record(WorkerState& worker, const StatusRecord& record,
     default:
       throw ProtocolError(fmt::format("status record for subtask {} from rank {} has state {}",
                                       record.subtask, rank, to_string(record.state)));
+  }
+}
+
+// --timeout P%: no limit until a few attempts have finished (GNU parallel waits for 3
+// too); then P% of the median run time of the finished attempts, never under a floor, so
+// that a job of very short tasks does not kill them over scheduling noise. Recomputed every
+// 16 finished attempts and sent only when it moved by a tenth or more: a message per worker
+// now and then, nothing per subtask.
+void Coordinator::update_time_limit() {
+  constexpr std::uint64_t min_attempts = 3;
+  constexpr double floor_seconds = 1.0;
+  const std::uint64_t finished = run_times_.count();
+  if (job_.timeout_percent <= 0 || finished < min_attempts) return;
+  if (sent_time_limit_ > 0 && finished % 16 != 0) return;
+  const double median = run_times_.quantile(0.5);
+  const double limit = std::max(floor_seconds, job_.timeout_percent / 100 * median);
+  if (sent_time_limit_ > 0 && std::abs(limit - sent_time_limit_) < 0.1 * sent_time_limit_) return;
+  sent_time_limit_ = limit;
+  const TimeLimit message{limit, job_.timeout_percent, median};
+  for (const WorkerState& worker : workers_) {
+    if (worker.health != Health::lost && !worker.dead) {
+      transport_.set_time_limit(worker.info.rank, message);
+    }
   }
 }
 

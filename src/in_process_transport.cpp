@@ -11,9 +11,10 @@ constexpr std::chrono::microseconds longest_idle_wait{5000};
 }  // namespace
 
 InProcessTransport::InProcessTransport(const Kernel& kernel, Partition partition, unsigned threads,
-                                       double timeout_seconds, std::string host, JobClock clock)
+                                       double timeout_seconds, bool timeout_may_change,
+                                       std::string host, JobClock clock)
     : workers_{WorkerInfo{0, std::move(host), threads, static_cast<long>(::getpid())}},
-      pool_(kernel, partition, threads, outbox_, clock, timeout_seconds) {}
+      pool_(kernel, partition, threads, outbox_, clock, timeout_seconds, timeout_may_change) {}
 
 void InProcessTransport::assign(int, std::span<const IdRun> runs) {
   pool_.enqueue(runs);
@@ -22,6 +23,10 @@ void InProcessTransport::assign(int, std::span<const IdRun> runs) {
 void InProcessTransport::drain(int) {
   pool_.drop_queued();
   draining_ = true;
+}
+
+void InProcessTransport::set_time_limit(int, const TimeLimit& limit) {
+  pool_.set_timeout(limit.seconds, describe(limit));
 }
 
 void InProcessTransport::stop(int, bool) {

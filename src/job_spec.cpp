@@ -119,6 +119,30 @@ std::uint32_t parse_positive_count(const Setting& setting) {
   return static_cast<std::uint32_t>(value);
 }
 
+// "200%", "12.5%": a percentage, as GNU parallel writes them.
+bool is_percent(const std::string& text) {
+  return !text.empty() && text.back() == '%';
+}
+
+// A timeout as a percentage of the median run time: 10000% (100 x) is already absurd.
+constexpr double max_timeout_percent = 10000;
+
+// "P%" with 0 < P <= max -> P.
+double parse_percent(const Setting& setting, double max) {
+  const std::string number = setting.text.substr(0, setting.text.size() - 1);
+  double value = 0;
+  const char* const end = number.data() + number.size();
+  const auto [ptr, error] = std::from_chars(number.data(), end, value);
+  if (number.empty() || error != std::errc{} || ptr != end || !std::isfinite(value)) {
+    fail(setting.where, "expected a percentage such as 200%, got '" + setting.text + "'");
+  }
+  if (value <= 0 || value > max) {
+    fail(setting.where, "'" + setting.text + "' is out of range: more than 0% and at most " +
+                            std::to_string(static_cast<long>(max)) + "%");
+  }
+  return value;
+}
+
 // A duration setting in seconds, at most max_duration_seconds.
 double parse_seconds(const Setting& setting) {
   const double seconds = with_context(setting.where, [&] { return parse_duration(setting.text); });
@@ -346,10 +370,18 @@ Settings read_job_file(const std::string& path) {
 // Checks the fault-tolerance settings into `job`: timeouts, heartbeats, quarantine, the
 // journal and how a resume treats it.
 void add_fault_tolerance(const Settings& settings, JobSpec& job) {
-  if (settings.timeout) {
+  if (settings.timeout && is_percent(settings.timeout->text)) {
+    job.timeout_percent = parse_percent(*settings.timeout, max_timeout_percent);
+  } else if (settings.timeout) {
     job.timeout = parse_positive_seconds(*settings.timeout, "leave it out for no timeout");
   }
-  if (settings.max_failures) {
+  if (settings.max_failures && is_percent(settings.max_failures->text)) {
+    // P% of the job's subtasks (known here: the range or the task file came first), at
+    // least one, as GNU parallel's --halt soon,fail=P%.
+    const double percent = parse_percent(*settings.max_failures, 100);
+    job.max_failures = static_cast<std::uint32_t>(
+        std::max(1.0, std::ceil(percent / 100 * static_cast<double>(job.subtasks) - 1e-9)));
+  } else if (settings.max_failures) {
     job.max_failures = parse_positive_count(*settings.max_failures);
   }
   if (settings.heartbeat) job.heartbeat = parse_positive_seconds(*settings.heartbeat);
@@ -612,7 +644,9 @@ Command parse_unchecked(const std::vector<std::string>& args, const KernelRegist
   add("schedule", "static|dynamic|guided", "How subtasks are handed out (default: guided)");
   add("chunk", "N", "Batch size for dynamic, smallest batch for guided");
   add("threads", "T", "Threads per worker (default: SLURM_CPUS_PER_TASK, else cores)");
-  add("retries", "N", "Extra attempts for a failed subtask, at most 100 (default: 2)");
+  add("retries", "N",
+      "Extra attempts for a failed subtask, at most 100: 2 means 3 attempts in all; GNU "
+      "parallel's --retries N is --retries N-1 here (default: 2)");
   add("summary-json", "FILE", "Write the summary as JSON to FILE");
   add("trace", "FILE",
       "Write a Chrome trace (Perfetto, chrome://tracing): a track per worker thread");
@@ -622,10 +656,12 @@ Command parse_unchecked(const std::vector<std::string>& args, const KernelRegist
       "(default: auto, a bar on a terminal, also under mpirun, lines otherwise)");
   add("progress-interval", "DURATION",
       "Time between progress lines, the first after 1 s, e.g. 30s (default: 10s)");
-  add("timeout", "DURATION",
-      "Fail an attempt that runs longer than this, e.g. 5m (default: no limit)");
-  add("max-failures", "N",
-      "Stop handing out subtasks once N have failed for good (default: never stop)");
+  add("timeout", "DURATION|P%",
+      "Fail an attempt that runs longer than this, e.g. 5m; or P% of the median run time of "
+      "the job's finished attempts, e.g. 200%, once 3 have finished (default: no limit)");
+  add("max-failures", "N|P%",
+      "Stop handing out subtasks once N (or P% of all) have failed for good; queued ones are "
+      "withdrawn, running ones finish (default: never stop)");
   add("heartbeat", "DURATION", "How often an idle worker tells rank 0 it is alive (default: 2s)");
   add("worker-timeout", "DURATION",
       "Declare a worker lost after this much silence; more than --heartbeat (default: 30s)");
@@ -831,6 +867,7 @@ void to_json(nlohmann::json& out, const JobSpec& job) {
       {"progress_interval", job.progress_interval},
       {"job_file", job.job_file},
       {"timeout", job.timeout},
+      {"timeout_percent", job.timeout_percent},
       {"max_failures", job.max_failures},
       {"heartbeat", job.heartbeat},
       {"worker_timeout", job.worker_timeout},
@@ -874,6 +911,7 @@ void from_json(const nlohmann::json& in, JobSpec& job) {
   in.at("progress_interval").get_to(job.progress_interval);
   in.at("job_file").get_to(job.job_file);
   in.at("timeout").get_to(job.timeout);
+  in.at("timeout_percent").get_to(job.timeout_percent);
   in.at("max_failures").get_to(job.max_failures);
   in.at("heartbeat").get_to(job.heartbeat);
   in.at("worker_timeout").get_to(job.worker_timeout);

@@ -94,6 +94,10 @@ void MpiTransport::drain(int rank) {
   send(rank, Tag::drain, {});
 }
 
+void MpiTransport::set_time_limit(int rank, const TimeLimit& limit) {
+  send(rank, Tag::time_limit, encode_time_limit(limit));
+}
+
 void MpiTransport::stop(int rank, bool skip_finalize) {
   send(rank, Tag::stop, encode_stop(skip_finalize ? stop_skip_finalize_flag : 0));
 }

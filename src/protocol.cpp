@@ -1,5 +1,7 @@
 #include "tasktrack/protocol.hpp"
 
+#include <fmt/format.h>
+
 #include <cstring>
 #include <string>
 
@@ -88,6 +90,29 @@ std::vector<std::byte> encode_stop(std::uint32_t flags) {
 
 std::uint32_t decode_stop(std::span<const std::byte> message) {
   return read_header(message, "stop").flags;
+}
+
+std::string describe(const TimeLimit& limit) {
+  return fmt::format("the {:.3g} s limit ({:g}% of the median run time, {:.3g} s)", limit.seconds,
+                     limit.percent, limit.median_seconds);
+}
+
+std::vector<std::byte> encode_time_limit(const TimeLimit& limit) {
+  const MessageHeader header{protocol_version, 1, 0, 0};
+  std::vector<std::byte> message(sizeof header + sizeof limit);
+  std::memcpy(message.data(), &header, sizeof header);
+  std::memcpy(message.data() + sizeof header, &limit, sizeof limit);
+  return message;
+}
+
+TimeLimit decode_time_limit(std::span<const std::byte> message) {
+  const MessageHeader header = read_header(message, "time limit");
+  if (header.count != 1 || message.size() != sizeof header + sizeof(TimeLimit)) {
+    throw ProtocolError("time limit: " + std::to_string(message.size()) + " bytes");
+  }
+  TimeLimit limit;
+  std::memcpy(&limit, message.data() + sizeof header, sizeof limit);
+  return limit;
 }
 
 StatusBatchReader::StatusBatchReader(std::span<const std::byte> message)

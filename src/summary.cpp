@@ -60,9 +60,12 @@ void print_summary(std::ostream& out, const Summary& s) {
                      s.threads_per_worker == 1 ? "" : "s");
   out << fmt::format("  status     {}: {} done, {} failed, {} not run of {}\n", s.status_text(),
                      s.done, s.failed, s.not_run, s.total);
+  // --retries counts extra attempts (GNU parallel's counts all of them): say both.
   out << fmt::format(
-      "  attempts   {} retried, {} timed out, {} reassigned, {} resumed, {} duplicates\n",
-      s.retried, s.timed_out, s.reassigned, s.resumed, s.duplicates);
+      "  attempts   {} retried, {} timed out, {} reassigned, {} resumed, {} duplicates; "
+      "up to {} attempt{} each (--retries {})\n",
+      s.retried, s.timed_out, s.reassigned, s.resumed, s.duplicates, job.retries + 1,
+      job.retries == 0 ? "" : "s", job.retries);
   if (!s.stop_reason.empty()) out << fmt::format("  stopped    {}\n", s.stop_reason);
   out << fmt::format("  result     {}\n", s.result_line);
   const double rate = s.wall_seconds > 0 ? (s.done - s.resumed) / s.wall_seconds : 0;

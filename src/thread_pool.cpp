@@ -44,12 +44,14 @@ bool claim(std::atomic<std::uint64_t>& claimed, std::uint64_t sequence) {
 }  // namespace
 
 ThreadPool::ThreadPool(const Kernel& kernel, Partition partition, unsigned threads, Outbox& outbox,
-                       JobClock clock, double timeout_seconds)
+                       JobClock clock, double timeout_seconds, bool timeout_may_change)
     : kernel_(kernel),
       partition_(partition),
       outbox_(outbox),
       clock_(clock),
+      deadlines_(timeout_seconds > 0 || timeout_may_change),
       timeout_(timeout_seconds),
+      timeout_text_(fmt::format("the {:g} s timeout", timeout_seconds)),
       thread_count_(std::max(threads, 1u)) {
   for (unsigned i = 0; i < thread_count_; ++i) start_thread();
 }
@@ -146,7 +148,7 @@ std::optional<OutboxEntry> ThreadPool::run_one(Slot& slot, std::uint16_t index, 
   // With a deadline each attempt gets its own stop source, so the watchdog can stop this
   // attempt alone; without one, the pool's shutdown token is all a kernel needs.
   std::stop_token stop = pool_stop_.get_token();
-  if (timeout_ > 0) {
+  if (deadlines_) {
     std::lock_guard lock(slot.stop_mutex);
     slot.attempt_stop = std::stop_source();
     if (stopping_) slot.attempt_stop.request_stop();
@@ -221,8 +223,12 @@ void ThreadPool::run_thread(Slot& slot, std::uint16_t index) {
       previous_end = entry->record.end_seconds;
       finished.push_back(std::move(*entry));
       if (finished.size() == 1) oldest = finished.front().record.end_seconds;
-      if (finished.size() >= bundle_records ||
-          finished.back().record.end_seconds - oldest >= bundle_seconds) {
+      // A bundle waits for the next subtask's end, which may be far off: a failure (rank 0
+      // acts on it: a retry elsewhere, --max-failures withdrawing queued work, quarantine)
+      // and a subtask that was slow itself go out at once.
+      const StatusRecord& last = finished.back().record;
+      if (finished.size() >= bundle_records || last.end_seconds - oldest >= bundle_seconds ||
+          last.state == SubtaskState::failed || last.end_seconds - start >= bundle_seconds) {
         outbox_.push(finished);
       }
     }
@@ -260,6 +266,11 @@ void ThreadPool::collect_newly_running(std::vector<StatusRecord>& out) {
   }
 }
 
+void ThreadPool::set_timeout(double seconds, std::string description) {
+  timeout_ = deadlines_ ? seconds : 0;
+  timeout_text_ = std::move(description);
+}
+
 void ThreadPool::expire_overdue(std::vector<OutboxEntry>& out) {
   if (timeout_ <= 0) return;
   const double now = clock_.now();
@@ -284,7 +295,7 @@ void ThreadPool::expire_overdue(std::vector<OutboxEntry>& out) {
     record.thread = static_cast<std::uint16_t>(i);
     record.end_seconds = now;
     entry.payload = detail_bytes(
-        fmt::format("attempt ran past the {:g} s timeout; its kernel was asked to stop", timeout_));
+        fmt::format("attempt ran past {}; its kernel was asked to stop", timeout_text_));
     out.push_back(std::move(entry));
     {
       std::lock_guard lock(slot.stop_mutex);

@@ -46,7 +46,8 @@ Worker::Worker(boost::mpi::communicator world, const Kernel& kernel, Partition p
 
 Worker::Ending Worker::run() {
   Outbox outbox;
-  ThreadPool pool(kernel_, partition_, options_.threads, outbox, clock_, options_.timeout_seconds);
+  ThreadPool pool(kernel_, partition_, options_.threads, outbox, clock_, options_.timeout_seconds,
+                  options_.timeout_may_change);
   StatusBatcher batcher;
   std::deque<PendingSend> sends;
   std::vector<OutboxEntry> finished;
@@ -101,7 +102,10 @@ Worker::Ending Worker::run() {
         ending.skip_finalize = (decode_stop(message) & stop_skip_finalize_flag) != 0;
         break;
       }
-      if (tag == Tag::drain) {
+      if (tag == Tag::time_limit) {
+        const TimeLimit limit = decode_time_limit(message);
+        pool.set_timeout(limit.seconds, describe(limit));
+      } else if (tag == Tag::drain) {
         pool.drop_queued();
         draining = true;
       } else if (tag == Tag::assign && !draining) {

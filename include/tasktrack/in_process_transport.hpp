@@ -14,11 +14,13 @@ namespace tasktrack {
 class InProcessTransport final : public Transport {
  public:
   InProcessTransport(const Kernel& kernel, Partition partition, unsigned threads,
-                     double timeout_seconds, std::string host, JobClock clock);
+                     double timeout_seconds, bool timeout_may_change, std::string host,
+                     JobClock clock);
 
   const std::vector<WorkerInfo>& workers() const override { return workers_; }
   void assign(int rank, std::span<const IdRun> runs) override;
   void drain(int rank) override;
+  void set_time_limit(int rank, const TimeLimit& limit) override;
   void stop(int rank, bool skip_finalize) override;
   std::size_t poll(const StatusHandler& handle) override;
   void wait(std::chrono::microseconds timeout) override;

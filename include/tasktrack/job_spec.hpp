@@ -35,7 +35,9 @@ struct JobSpec {
 
   // Fault tolerance (all durations in seconds; 0 = off where noted).
   double timeout = 0;                  // per attempt; 0 = none
+  double timeout_percent = 0;          // --timeout P%: of the median run time; 0 = off
   std::uint32_t max_failures = 0;      // stop dispatching after this many failed for good; 0 = off
+                                       // (--max-failures P% is resolved against the total)
   double heartbeat = 2.0;              // a quiet worker's heartbeat period
   double worker_timeout = 30.0;        // silence after which rank 0 declares a worker lost
   std::uint32_t quarantine_after = 5;  // consecutive failed attempts that bench a worker; 0 = off

@@ -38,6 +38,7 @@ class MpiTransport final : public Transport {
   void stop(int rank, bool skip_finalize) override;
   std::size_t poll(const StatusHandler& handle) override;
   void wait(std::chrono::microseconds timeout) override;
+  void set_time_limit(int rank, const TimeLimit& limit) override;
   std::vector<int> take_broken() override;
 
  private:

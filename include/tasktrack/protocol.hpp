@@ -24,11 +24,12 @@ inline constexpr std::uint32_t protocol_version = 1;
 
 // Message tags. Fixed values: they are part of the protocol.
 enum class Tag : int {
-  assign = 1,  // rank 0 -> worker: Assign
-  stop = 2,    // rank 0 -> worker: StopMessage; finish up, send a final StatusBatch, leave
-  status = 3,  // worker -> rank 0: StatusBatch
-  drain = 4,   // rank 0 -> worker: empty; drop queued subtasks, finish the running ones,
-               // then send a StatusBatch flagged drained
+  assign = 1,      // rank 0 -> worker: Assign
+  stop = 2,        // rank 0 -> worker: StopMessage; finish up, send a final StatusBatch, leave
+  status = 3,      // worker -> rank 0: StatusBatch
+  drain = 4,       // rank 0 -> worker: empty; drop queued subtasks, finish the running ones,
+                   // then send a StatusBatch flagged drained
+  time_limit = 5,  // rank 0 -> worker: TimeLimit; the per-attempt limit from now on
 };
 
 // Rank 0 keeps exactly one receive posted per worker, with a buffer of this size. A batch
@@ -59,6 +60,19 @@ struct IdRun {
 inline constexpr std::uint32_t stop_skip_finalize_flag = 1;
 std::vector<std::byte> encode_stop(std::uint32_t flags);
 std::uint32_t decode_stop(std::span<const std::byte> message);  // flags; ProtocolError
+
+// TimeLimit: with --timeout P%, rank 0 sends the limit it computed from the median run
+// time of the job's finished attempts whenever it changes much. It applies at once to
+// running and queued attempts alike.
+struct TimeLimit {
+  double seconds = 0;         // the limit; 0 = none
+  double percent = 0;         // of the median
+  double median_seconds = 0;  // what it was computed from
+};
+// "the 2.4 s limit (200% of the median run time, 1.2 s)": how a failure's detail names it.
+std::string describe(const TimeLimit& limit);
+std::vector<std::byte> encode_time_limit(const TimeLimit& limit);
+TimeLimit decode_time_limit(std::span<const std::byte> message);  // ProtocolError
 
 // Header flags of a StatusBatch.
 inline constexpr std::uint32_t final_batch_flag = 1;    // the worker's last message

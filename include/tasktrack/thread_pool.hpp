@@ -37,9 +37,10 @@ namespace tasktrack {
 // own threads only run subtasks.
 class ThreadPool {
  public:
-  // `timeout_seconds` <= 0: attempts have no deadline.
+  // `timeout_seconds` <= 0: attempts have no deadline, unless `timeout_may_change`
+  // (--timeout P%): then set_timeout() gives them one later.
   ThreadPool(const Kernel& kernel, Partition partition, unsigned threads, Outbox& outbox,
-             JobClock clock, double timeout_seconds = 0);
+             JobClock clock, double timeout_seconds = 0, bool timeout_may_change = false);
   ~ThreadPool();  // stop()
 
   ThreadPool(const ThreadPool&) = delete;
@@ -53,6 +54,11 @@ class ThreadPool {
 
   // Appends a failed (timeout) entry for every attempt past its deadline; see above.
   void expire_overdue(std::vector<OutboxEntry>& out);
+
+  // A new per-attempt limit, for running and queued attempts alike (the pool must have been
+  // made with timeout_may_change, or with a timeout). `description` names it in failure
+  // details: "attempt ran past <description>". `seconds` <= 0: no limit.
+  void set_timeout(double seconds, std::string description);
 
   // Drops the queued subtasks, and the rest of the runs threads have taken (a drain);
   // running ones go on. Returns how many queued subtasks were dropped.
@@ -104,7 +110,9 @@ class ThreadPool {
   Partition partition_;
   Outbox& outbox_;
   JobClock clock_;
-  double timeout_;
+  const bool deadlines_;      // attempts get their own stop source, for the watchdog
+  double timeout_;            // the limit now; <= 0: none (controlling thread only)
+  std::string timeout_text_;  // "the 30 s timeout"
   const unsigned thread_count_;
 
   mutable std::mutex mutex_;

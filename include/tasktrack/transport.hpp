@@ -36,6 +36,8 @@ class Transport {
   virtual void assign(int rank, std::span<const IdRun> runs) = 0;
   // Asks the worker to drop its queued subtasks and report when nothing runs any more.
   virtual void drain(int rank) = 0;
+  // Sets the worker's per-attempt time limit (--timeout P%), for running attempts too.
+  virtual void set_time_limit(int rank, const TimeLimit& limit) = 0;
   // Tells the worker to finish; it answers with a batch flagged final. `skip_finalize`: a
   // rank was lost, so MPI_Finalize may never return; the worker leaves without it.
   virtual void stop(int rank, bool skip_finalize) = 0;

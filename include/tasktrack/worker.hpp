@@ -12,8 +12,9 @@ namespace tasktrack {
 
 struct WorkerOptions {
   unsigned threads = 1;
-  double timeout_seconds = 0;    // per attempt; 0 = none
-  double heartbeat_seconds = 2;  // send an empty batch when nothing else went out this long
+  double timeout_seconds = 0;       // per attempt; 0 = none
+  double heartbeat_seconds = 2;     // send an empty batch when nothing else went out this long
+  bool timeout_may_change = false;  // --timeout P%: rank 0 sends the limit (TimeLimit)
 };
 
 class Worker {

@@ -240,6 +240,63 @@ TEST_F(TaskFiles, ResumeIgnoresHowThePathIsSpelledAndOptionsThatKeepTheWork) {
   EXPECT_NE(r.process.err.find("belongs to another job"), std::string::npos) << r.process.err;
 }
 
+// Threads in the job: 2 workers x 1 under mpirun, 2 in one process.
+std::vector<std::string> two_threads() {
+  return {"--threads", processes > 0 ? "1" : "2"};
+}
+
+// --max-failures withdraws what is queued at once: past the failure, only commands already
+// running (one per thread at most) start, however much was handed out in advance.
+TEST_F(TaskFiles, MaxFailuresWithdrawsQueuedCommandsAtOnce) {
+  const std::string started = path("started.log");
+  std::string text = "exit 1\n";
+  for (int i = 2; i <= 20; ++i) {
+    text += "echo $TASKTRACK_SUBTASK >> " + started + "; sleep 0.5\n";
+  }
+  write("mf.tasks", text);
+  std::vector<std::string> args{"--task-file",    path("mf.tasks"),
+                                "--output-dir",   path("out"),
+                                "--max-failures", "5%",
+                                "--retries",      "0"};
+  for (const std::string& arg : two_threads()) args.push_back(arg);
+  const Run r = run(args);
+  ASSERT_EQ(r.process.exit_code, 1) << r.process.err;
+  EXPECT_EQ(r.summary["subtasks"]["failed"], 1);
+  EXPECT_NE(r.summary["stop_reason"].get<std::string>().find("(--max-failures 1)"),
+            std::string::npos)  // 5% of 20
+      << r.summary["stop_reason"];
+  const std::vector<std::string> ran = testing::non_empty_lines(read(started));
+  EXPECT_LE(ran.size(), 2u) << read(started);
+  EXPECT_EQ(r.summary["subtasks"]["done"], ran.size());
+  EXPECT_EQ(r.summary["subtasks"]["not_run"], 19 - ran.size());
+}
+
+// --timeout P%: a command far slower than the median of those that finished is stopped,
+// whether it started before the limit was known or after.
+TEST_F(TaskFiles, ARelativeTimeoutStopsTheOutlier) {
+  std::string text;
+  for (int i = 0; i < 6; ++i) text += "sleep 0.2\n";
+  text += "sleep 60\n";
+  for (int i = 0; i < 6; ++i) text += "sleep 0.2\n";
+  write("outlier.tasks", text);
+  std::vector<std::string> args{"--task-file",  path("outlier.tasks"),
+                                "--output-dir", path("out"),
+                                "--timeout",    "300%",
+                                "--retries",    "0"};
+  for (const std::string& arg : two_threads()) args.push_back(arg);
+  const Run r = run(args);
+  ASSERT_EQ(r.process.exit_code, 1) << r.process.err;
+  EXPECT_EQ(r.summary["subtasks"]["done"], 12);
+  EXPECT_EQ(r.summary["subtasks"]["timed_out"], 1);
+  ASSERT_EQ(r.summary["failures"].size(), 1u) << r.summary.dump();
+  const json& failure = r.summary["failures"][0];
+  EXPECT_EQ(failure["subtask"], 6);
+  EXPECT_EQ(failure["reason"], "timeout");
+  EXPECT_NE(failure["detail"].get<std::string>().find("300% of the median run time"),
+            std::string::npos)
+      << failure["detail"];
+}
+
 TEST_F(TaskFiles, KernelLinesMixWithCommands) {
   const std::string tasks = write("tasks.txt",
                                   "@primes 0:100000\n"

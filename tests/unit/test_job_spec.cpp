@@ -254,6 +254,25 @@ TEST(CommandLine, FaultToleranceFlagsOneAtATime) {
   EXPECT_FALSE(parse(run_count({"--journal", "j.log", "--no-retry-failed"})).job.retry_failed);
 }
 
+TEST(CommandLine, PercentagesAsGnuParallelWritesThem) {
+  JobSpec job = parse(run_count({"--timeout", "200%"})).job;
+  EXPECT_DOUBLE_EQ(job.timeout_percent, 200.0);
+  EXPECT_DOUBLE_EQ(job.timeout, 0.0);
+  job = parse(run_count({"--timeout", "12.5%"})).job;
+  EXPECT_DOUBLE_EQ(job.timeout_percent, 12.5);
+  // run_count's range has 100 elements in 100 subtasks by default; give 10.
+  EXPECT_EQ(parse(run_count({"--subtasks", "10", "--max-failures", "20%"})).job.max_failures, 2u);
+  EXPECT_EQ(parse(run_count({"--subtasks", "10", "--max-failures", "1%"})).job.max_failures, 1u);
+  EXPECT_EQ(parse(run_count({"--subtasks", "10", "--max-failures", "100%"})).job.max_failures, 10u);
+  EXPECT_EQ(parse(run_count({"--subtasks", "10", "--max-failures", "25%"})).job.max_failures, 3u);
+  expect_usage_error(run_count({"--timeout", "0%"}), {"--timeout", "'0%' is out of range"});
+  expect_usage_error(run_count({"--timeout", "abc%"}), {"--timeout", "a percentage such as 200%"});
+  expect_usage_error(run_count({"--timeout", "%"}), {"--timeout", "a percentage"});
+  expect_usage_error(run_count({"--timeout", "20000%"}), {"--timeout", "at most 10000%"});
+  expect_usage_error(run_count({"--max-failures", "150%"}), {"--max-failures", "at most 100%"});
+  expect_usage_error(run_count({"--max-failures", "-5%"}), {"--max-failures", "out of range"});
+}
+
 TEST(CommandLine, ProgressStyles) {
   EXPECT_EQ(parse(run_count({})).job.progress, ProgressStyle::automatic);
   EXPECT_EQ(parse(run_count({"--progress", "bar"})).job.progress, ProgressStyle::bar);
@@ -778,6 +797,7 @@ void expect_same(const JobSpec& a, const JobSpec& b) {
   EXPECT_EQ(a.progress_interval, b.progress_interval);
   EXPECT_EQ(a.job_file, b.job_file);
   EXPECT_EQ(a.timeout, b.timeout);
+  EXPECT_EQ(a.timeout_percent, b.timeout_percent);
   EXPECT_EQ(a.max_failures, b.max_failures);
   EXPECT_EQ(a.heartbeat, b.heartbeat);
   EXPECT_EQ(a.worker_timeout, b.worker_timeout);
@@ -805,6 +825,7 @@ TEST(JobSpecJson, RoundTripsEveryField) {
   job.job_file = "jobs/mandelbrot.toml";
   // Not the defaults, so that a field left out of to_json or from_json shows.
   job.timeout = 0.3;
+  job.timeout_percent = 250;
   job.max_failures = 7;
   job.heartbeat = 1.25;
   job.worker_timeout = 45.5;

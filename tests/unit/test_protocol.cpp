@@ -477,5 +477,17 @@ TEST(StatusBatcher, KeepsOrderAcrossSeveralAddsAndTakes) {
   expect_same_record(read[0].record, record_for(10), 0);
 }
 
+TEST(Protocol, TimeLimitRoundTripsAndRefusesBadSizes) {
+  const TimeLimit limit{2.5, 200, 1.25};
+  const auto message = encode_time_limit(limit);
+  const TimeLimit back = decode_time_limit(message);
+  EXPECT_EQ(back.seconds, 2.5);
+  EXPECT_EQ(back.percent, 200);
+  EXPECT_EQ(back.median_seconds, 1.25);
+  EXPECT_EQ(describe(back), "the 2.5 s limit (200% of the median run time, 1.25 s)");
+  EXPECT_THROW(decode_time_limit(std::span(message).first(message.size() - 1)), ProtocolError);
+  EXPECT_THROW(decode_time_limit(encode_stop(0)), ProtocolError);
+}
+
 }  // namespace
 }  // namespace tasktrack
