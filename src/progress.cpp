@@ -63,7 +63,8 @@ bool Progress::stderr_is_terminal() {
   // Open MPI's mpirun starts the ranks of its own host as its children.
   if (std::getenv("OMPI_COMM_WORLD_SIZE") == nullptr) return false;
   const std::string parent_stderr = "/proc/" + std::to_string(::getppid()) + "/fd/2";
-  const int fd = ::open(parent_stderr.c_str(), O_WRONLY | O_NOCTTY | O_CLOEXEC | O_NONBLOCK);
+  // Read-only and non-blocking: opening never waits (a FIFO) nor changes what it names.
+  const int fd = ::open(parent_stderr.c_str(), O_RDONLY | O_NOCTTY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) return false;
   const bool terminal = ::isatty(fd) == 1;
   ::close(fd);

@@ -411,6 +411,36 @@ TEST(ThreadPool, StopStartsNoFurtherSubtaskOfARunAlreadyTaken) {
   EXPECT_EQ(entries[0].record.subtask, 0u);
 }
 
+// --timeout P%: the pool starts without a limit; one set later applies to the attempt that
+// is already running, and the failure names the limit as it was described.
+TEST(ThreadPool, ALimitSetLaterStopsAnAttemptAlreadyRunning) {
+  const Partition partition({0, 2}, 2);
+  const auto behaviour = [](SubtaskId id) { return id == 0 ? Behaviour::block : Behaviour::value; };
+  TestKernel kernel(partition, behaviour);
+  Outbox outbox;
+  ThreadPool pool(kernel, partition, 1, outbox, JobClock{}, 0, /*timeout_may_change=*/true);
+  const std::vector<IdRun> runs = {IdRun{0, 1, 0}};
+  pool.enqueue(runs);
+  ASSERT_TRUE(eventually([&] { return kernel.blocked() == 1; }));
+  std::vector<OutboxEntry> expired;
+  pool.expire_overdue(expired);
+  EXPECT_TRUE(expired.empty()) << "no limit yet";
+
+  pool.set_timeout(0.01, "the test's limit");
+  ASSERT_TRUE(eventually([&] {
+    pool.expire_overdue(expired);
+    return !expired.empty();
+  }));
+  ASSERT_EQ(expired.size(), 1u);
+  EXPECT_EQ(expired[0].record.subtask, 0u);
+  EXPECT_EQ(expired[0].record.reason, FailureReason::timeout);
+  const std::string detail(reinterpret_cast<const char*>(expired[0].payload.data()),
+                           expired[0].payload.size());
+  EXPECT_EQ(detail, "attempt ran past the test's limit; its kernel was asked to stop");
+  pool.stop();
+  EXPECT_EQ(kernel.hang_guard_expired(), 0) << "the kernel never saw its stop token";
+}
+
 TEST(ThreadPool, DestructorStopsBlockedKernels) {
   constexpr std::uint32_t count = 8;
   const Partition partition({0, count}, count);
