@@ -261,25 +261,25 @@ void print_status_text(const JournalStatus& status, std::ostream& out) {
   }
 }
 
-nlohmann::json status_to_json(const JournalStatus& status) {
+nlohmann::ordered_json status_to_json(const JournalStatus& status) {
   const auto or_null = [](const auto& value, bool known) {
-    return known ? nlohmann::json(value) : nlohmann::json(nullptr);
+    return known ? nlohmann::ordered_json(value) : nlohmann::ordered_json(nullptr);
   };
-  nlohmann::json job = nullptr;
+  nlohmann::ordered_json job = nullptr;
   if (!status.fingerprint.empty()) {
     job = {{"kernel", status.kernel},
            {"range", or_null(status.range, status.task_file.empty())},
            {"task_file", or_null(status.task_file, !status.task_file.empty())},
            {"fingerprint", fingerprint_digest(status.fingerprint)}};
   }
-  nlohmann::json ranks = nlohmann::json::array();
+  nlohmann::ordered_json ranks = nlohmann::ordered_json::array();
   for (const auto& [rank, counts] : status.ranks) {
     ranks.push_back(
         {{"rank", rank}, {"host", counts.host}, {"done", counts.done}, {"failed", counts.failed}});
   }
   // The first failures only: a script wants the state and the counts, a person the list.
   constexpr std::size_t max_listed = 1000;
-  nlohmann::json failures = nlohmann::json::array();
+  nlohmann::ordered_json failures = nlohmann::ordered_json::array();
   for (const JournalAttempt& failure : status.failures) {
     if (failures.size() == max_listed) break;
     failures.push_back({{"subtask", failure.subtask},
@@ -288,20 +288,22 @@ nlohmann::json status_to_json(const JournalStatus& status) {
                         {"detail", first_line(failure.payload)}});
   }
   const bool known_total = status.total > 0;
-  return {{"journal", status.path},
-          {"state", to_string(status.state())},
-          {"job", job},
+  return {{"state", to_string(status.state())},
           {"total", or_null(status.total, known_total)},
           {"done", status.done},
           {"failed", status.failed},
           {"left", or_null(status.left(), known_total)},
           {"sessions", status.sessions},
           {"last_record_unix", or_null(status.last_end_unix, status.last_end_unix >= 0)},
+          {"journal", status.path},
+          {"job", job},
+          {"warning", status.warning ? nlohmann::ordered_json(*status.warning)
+                                     : nlohmann::ordered_json(nullptr)},
+          {"task_file_problem", status.task_file_problem
+                                    ? nlohmann::ordered_json(*status.task_file_problem)
+                                    : nlohmann::ordered_json(nullptr)},
           {"per_rank", ranks},
-          {"failures", failures},
-          {"warning", status.warning ? nlohmann::json(*status.warning) : nlohmann::json(nullptr)},
-          {"task_file_problem", status.task_file_problem ? nlohmann::json(*status.task_file_problem)
-                                                         : nlohmann::json(nullptr)}};
+          {"failures", failures}};
 }
 
 }  // namespace tasktrack

@@ -56,6 +56,9 @@ JournalStatus journal_status(const std::string& path);
 
 // The text `tasktrack status` prints, and the JSON of `--json` (one object, one line).
 void print_status_text(const JournalStatus& status, std::ostream& out);
-nlohmann::json status_to_json(const JournalStatus& status);
+// The JSON's keys come in a fixed order: state and the counts first, then the job, the
+// per-rank entries and the failures, so that a shell script's first match of "done" is the
+// total count.
+nlohmann::ordered_json status_to_json(const JournalStatus& status);
 
 }  // namespace tasktrack
