@@ -381,8 +381,7 @@ void Coordinator::handle_record(WorkerState& worker, const StatusRecord& record,
       if (tracker_.complete(record.subtask, rank, record.attempt) != Verdict::accepted) return;
       ++r.done;
       start_latency_.add(record.start_seconds - dispatched_at_[record.subtask]);
-      run_times_.add(seconds);
-      update_time_limit();
+      if (job_.timeout_percent > 0) update_time_limit(seconds);
       reduction_->add(record.subtask, partition_.subtask(record.subtask), record.value, payload);
       journal_done(rank, record, payload);
       note_slow(record.subtask, rank, seconds);
@@ -403,11 +402,12 @@ void Coordinator::handle_record(WorkerState& worker, const StatusRecord& record,
 // that a job of very short tasks does not kill them over scheduling noise. Recomputed every
 // 16 finished attempts and sent only when it moved by a tenth or more: a message per worker
 // now and then, nothing per subtask.
-void Coordinator::update_time_limit() {
+void Coordinator::update_time_limit(double seconds) {
   constexpr std::uint64_t min_attempts = 3;
   constexpr double floor_seconds = 1.0;
+  run_times_.add(seconds);
   const std::uint64_t finished = run_times_.count();
-  if (job_.timeout_percent <= 0 || finished < min_attempts) return;
+  if (finished < min_attempts) return;
   if (sent_time_limit_ > 0 && finished % 16 != 0) return;
   const double median = run_times_.quantile(0.5);
   const double limit = std::max(floor_seconds, job_.timeout_percent / 100 * median);

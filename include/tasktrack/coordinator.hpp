@@ -82,7 +82,8 @@ class Coordinator {
   bool drain_finished(double now) const;
   void fail_unrunnable();
   void note_slow(SubtaskId id, int rank, double seconds);
-  void update_time_limit();
+  // --timeout P%: notes a done attempt's run time; sends a new limit when it moved.
+  void update_time_limit(double seconds);
   WorkerState& worker_state(int rank);
   RankSummary& rank_summary(int rank);
   Summary build_summary(double wall_seconds, double cpu_seconds);
@@ -113,7 +114,7 @@ class Coordinator {
   double last_dispatch_ = 0;
   double started_ = 0;
   LogHistogram start_latency_;  // dispatch to start of each attempt
-  LogHistogram run_times_;      // run time of each attempt done
+  LogHistogram run_times_;      // --timeout P%: run time of each attempt done
   double sent_time_limit_ = 0;  // --timeout P%: the limit the workers have; 0 = none yet
   std::uint32_t timed_out_ = 0;
   std::uint32_t resumed_ = 0;

@@ -142,6 +142,14 @@ job_id() {
   echo "$id"
 }
 
+# finished NAME : waits for NAME's sbatch --wait; sets rc (its exit code) and out (the job's
+# output file)
+finished() {
+  wait "$submit_pid"
+  rc=$(cat "$work/$1.rc")
+  out=$work/$1-$(job_id "$1").out
+}
+
 # ---- 1. a small job through each script ------------------------------------------------------
 primes_job="--kernel primes --range 0:2000000 --subtasks 200 --threads 1"
 for script in tasktrack.sbatch tasktrack-srun.sbatch; do
@@ -179,9 +187,7 @@ for script in tasktrack.sbatch tasktrack-srun.sbatch; do
   echo "== $script: --nodes=1 --ntasks-per-node=1 --cpus-per-task=$node_cpus (the whole node)"
   submit "$name" "$script" "--kernel primes --range 0:200000 --subtasks 50" \
     --nodes=1 --ntasks-per-node=1 --cpus-per-task="$node_cpus" --time=5
-  wait "$submit_pid"
-  rc=$(cat "$work/$name.rc")
-  out=$work/$name-$(job_id "$name").out
+  finished "$name"
   show_file "$out"
   check "$script: the whole-node job ran and returns 0 (got $rc)" test "$rc" = 0
   check "$script: 1 coordinator beside 1 worker with all $node_cpus CPUs as threads" \
@@ -193,9 +199,7 @@ for script in tasktrack.sbatch tasktrack-srun.sbatch; do
   name=bad-${script%.sbatch}
   echo "== $script: bad input"
   submit "$name" "$script" "--kernel no-such-kernel --range 0:100"
-  wait "$submit_pid"
-  rc=$(cat "$work/$name.rc")
-  out=$work/$name-$(job_id "$name").out
+  finished "$name"
   check "$script: bad input: sbatch --wait returns 2 (got $rc)" test "$rc" = 2
   check "$script: bad input: one error line names the problem" \
     grep -q "tasktrack: error: --kernel: unknown kernel 'no-such-kernel'" "$out"
@@ -204,9 +208,7 @@ for script in tasktrack.sbatch tasktrack-srun.sbatch; do
   name=missing-${script%.sbatch}
   echo "== $script: TASKTRACK names no program"
   TASKTRACK_PROGRAM=$work/no-such-tasktrack submit "$name" "$script" "jobs/default.toml" --time=5
-  wait "$submit_pid"
-  rc=$(cat "$work/$name.rc")
-  out=$work/$name-$(job_id "$name").out
+  finished "$name"
   show_file "$out"
   check "$script: missing program: sbatch --wait returns 2 (got $rc)" test "$rc" = 2
   check "$script: missing program: one line names it" \
