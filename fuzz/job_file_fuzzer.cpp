@@ -8,8 +8,8 @@
 #include <cstdlib>
 #include <string>
 
+#include "cli/job_spec.hpp"
 #include "tasktrack/error.hpp"
-#include "tasktrack/job_spec.hpp"
 #include "tasktrack/kernel.hpp"
 
 namespace {

@@ -14,8 +14,8 @@
 
 #include <zlib.h>
 
+#include "journal/journal.hpp"
 #include "tasktrack/error.hpp"
-#include "tasktrack/journal.hpp"
 
 namespace {
 

@@ -4,7 +4,7 @@
 #include <cstdio>
 #include <string>
 
-#include "tasktrack/journal.hpp"
+#include "journal/journal.hpp"
 
 namespace {
 

@@ -16,9 +16,9 @@
 #include <string>
 #include <vector>
 
-#include "tasktrack/journal.hpp"
-#include "tasktrack/protocol.hpp"
-#include "tasktrack/tracker.hpp"
+#include "core/tracker.hpp"
+#include "journal/journal.hpp"
+#include "runtime/protocol.hpp"
 
 namespace {
 

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "fnv1a.hpp"
+#include "core/fnv1a.hpp"
 #include "kernels/builtin_kernels.hpp"
 #include "kernels/png_image.hpp"
 

@@ -31,9 +31,9 @@
 #include <utility>
 #include <vector>
 
+#include "cli/job_spec.hpp"
+#include "journal/journal.hpp"
 #include "run_process.hpp"
-#include "tasktrack/job_spec.hpp"
-#include "tasktrack/journal.hpp"
 #include "tasktrack/kernel.hpp"
 
 extern char** environ;

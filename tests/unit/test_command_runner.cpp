@@ -2,7 +2,7 @@
 // tail, the environment, stdin, quoting, long commands, and stop: SIGTERM then SIGKILL to
 // the whole process group, nothing of it left alive. Durations are never asserted, only
 // "returned before a generous deadline". Runs under ThreadSanitizer too.
-#include "tasktrack/command_runner.hpp"
+#include "commands/command_runner.hpp"
 
 #include <fcntl.h>
 #include <signal.h>

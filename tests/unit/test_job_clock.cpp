@@ -1,6 +1,6 @@
 // JobClock: job seconds that every rank can line up (a shared wall-clock epoch) but that
 // run on the steady clock, so that deadlines do not move when the wall clock is stepped.
-#include "tasktrack/job_clock.hpp"
+#include "core/job_clock.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,6 +1,6 @@
 // The input boundary (job_spec.hpp): command line and job files in, a valid JobSpec or one
 // clear UsageError line out.
-#include "tasktrack/job_spec.hpp"
+#include "cli/job_spec.hpp"
 
 #include <gtest/gtest.h>
 #include <stdlib.h>  // mkdtemp

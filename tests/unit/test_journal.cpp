@@ -1,7 +1,7 @@
 // The journal: format round trips, torn and corrupt tails, group commit, fingerprints,
 // moving aside, and `tasktrack status`.
-#include "tasktrack/journal.hpp"
-#include "tasktrack/journal_status.hpp"
+#include "journal/journal.hpp"
+#include "journal/journal_status.hpp"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -16,8 +16,8 @@
 #include <string>
 #include <vector>
 
+#include "commands/task_list.hpp"
 #include "tasktrack/error.hpp"
-#include "tasktrack/task_list.hpp"
 
 namespace tasktrack {
 namespace {

@@ -1,6 +1,6 @@
 // outbox.hpp: many producers, one consumer; nothing lost, each producer's order kept, and the
 // consumer's wait ends on a push or a wake().
-#include "tasktrack/outbox.hpp"
+#include "runtime/outbox.hpp"
 
 #include <gtest/gtest.h>
 

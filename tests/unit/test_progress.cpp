@@ -1,5 +1,5 @@
 // Progress: when lines and the bar are printed, and what they say.
-#include "tasktrack/progress.hpp"
+#include "report/progress.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,6 +1,6 @@
 // protocol.hpp and status_batcher.hpp: the wire format round-trips, refuses what it cannot
 // have produced, and batches status records into messages rank 0's receives can hold.
-#include "tasktrack/protocol.hpp"
+#include "runtime/protocol.hpp"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -14,8 +14,8 @@
 #include <string_view>
 #include <vector>
 
-#include "tasktrack/outbox.hpp"
-#include "tasktrack/status_batcher.hpp"
+#include "runtime/outbox.hpp"
+#include "runtime/status_batcher.hpp"
 
 namespace tasktrack {
 

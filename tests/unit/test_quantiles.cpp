@@ -1,6 +1,6 @@
 #include <gtest/gtest.h>
 
-#include "tasktrack/quantiles.hpp"
+#include "core/quantiles.hpp"
 
 namespace tasktrack {
 namespace {

@@ -1,6 +1,6 @@
 // The HTML report (report.hpp): a synthetic journal in, one self-contained, escaped,
 // well-nested page out; and the `report` subcommand's command line.
-#include "tasktrack/report.hpp"
+#include "report/report.hpp"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -17,9 +17,9 @@
 #include <utility>
 #include <vector>
 
+#include "cli/job_spec.hpp"
+#include "journal/journal.hpp"
 #include "tasktrack/error.hpp"
-#include "tasktrack/job_spec.hpp"
-#include "tasktrack/journal.hpp"
 #include "tasktrack/kernel.hpp"
 
 namespace tasktrack {

@@ -1,7 +1,7 @@
 // thread_pool.hpp: every enqueued subtask gives exactly one outbox entry; throwing kernels fail
 // their attempt; stop() ends blocked kernels and drops what has not started; running
 // subtasks are reported once. Race-free by design: it also runs under ThreadSanitizer.
-#include "tasktrack/thread_pool.hpp"
+#include "runtime/thread_pool.hpp"
 
 #include <gtest/gtest.h>
 

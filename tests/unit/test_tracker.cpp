@@ -1,6 +1,6 @@
 // tracker.hpp: every subtask's life as a pure state machine: legal transitions, retries,
 // rejected reports, duplicates, stale reports, first completion wins, dispatch order.
-#include "tasktrack/tracker.hpp"
+#include "core/tracker.hpp"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>

@@ -1,0 +1,410 @@
+#include "tasktrack/app.hpp"
+
+#include <fmt/format.h>
+#include <mpi.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <boost/mpi/collectives.hpp>
+#include <boost/mpi/communicator.hpp>
+#include <boost/mpi/environment.hpp>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <optional>
+
+#include "cli/job_spec.hpp"
+#include "cli/version.hpp"
+#include "commands/command_list_kernel.hpp"
+#include "journal/journal.hpp"
+#include "journal/journal_status.hpp"
+#include "report/report.hpp"
+#include "report/summary.hpp"
+#include "report/trace.hpp"
+#include "runtime/coordinator.hpp"
+#include "runtime/in_process_transport.hpp"
+#include "runtime/local_process.hpp"
+#include "runtime/mpi_transport.hpp"
+#include "runtime/signals.hpp"
+#include "runtime/thread_pool.hpp"
+#include "runtime/worker.hpp"
+#include "tasktrack/error.hpp"
+
+namespace tasktrack {
+
+namespace {
+
+using nlohmann::json;
+
+// How long rank 0 waits, after the summary, for healthy workers to say goodbye.
+constexpr std::chrono::milliseconds goodbye_deadline{10000};
+
+void print_error(const std::string& message) {
+  std::fflush(stdout);
+  fmt::print(stderr, "tasktrack: error: {}\n", message);
+  std::fflush(stderr);
+}
+
+void print_warning(const std::string& message) {
+  fmt::print(stderr, "tasktrack: warning: {}\n", message);
+  std::fflush(stderr);
+}
+
+// True when a launcher (mpirun, or srun --mpi=pmix) started this process as an MPI rank. A
+// plain `tasktrack run ...` then never initializes MPI: the one-process run needs none.
+bool launched_as_mpi_rank() {
+  return std::getenv("OMPI_COMM_WORLD_SIZE") != nullptr || std::getenv("PMIX_RANK") != nullptr ||
+         std::getenv("PMI_RANK") != nullptr;
+}
+
+void print_kernels(const KernelRegistry& registry) {
+  for (const KernelInfo* kernel : registry.all()) {
+    fmt::print("{:<12} {}\n", kernel->name, kernel->description);
+    for (const ParamSpec& param : kernel->params) {
+      std::string kind;
+      switch (param.type) {
+        case ParamType::integer:
+          kind = "integer";
+          break;
+        case ParamType::real:
+          kind = "real";
+          break;
+        case ParamType::string:
+          kind = "text";
+          break;
+        case ParamType::choice:
+          kind = fmt::format("{}", fmt::join(param.choices, "|"));
+          break;
+      }
+      fmt::print("  --param {}=<{}>  (default {}) {}\n", param.name, kind, param.default_value,
+                 param.description);
+    }
+  }
+}
+
+void print_status(const std::string& journal, bool json) {
+  const JournalStatus status = journal_status(journal);
+  if (json) {
+    std::cout << status_to_json(status).dump() << "\n";
+  } else {
+    print_status_text(status, std::cout);
+  }
+}
+
+// The job's id in command tasks' environment (TASKTRACK_JOB): the Slurm job id, else the
+// job's fingerprint digest, which stays the same across resumes.
+std::string job_id(const JobSpec& job) {
+  if (const char* slurm = std::getenv("SLURM_JOB_ID")) return slurm;
+  return fingerprint_digest(job_fingerprint(job));
+}
+
+std::unique_ptr<Kernel> make_kernel(const KernelRegistry& registry, const JobSpec& job, int rank) {
+  if (!job.task_file.empty()) {
+    return std::make_unique<CommandListKernel>(job, registry, rank, job_id(job));
+  }
+  const KernelInfo* info = registry.find(job.kernel);
+  if (info == nullptr) throw UsageError("unknown kernel '" + job.kernel + "'");
+  return info->make(ParamValues(job.params));
+}
+
+// Fails early, before any work, when the JSON summary could not be written at the end.
+void check_writable(const std::string& path) {
+  if (path.empty()) return;
+  std::ofstream probe(path, std::ios::app);
+  if (!probe) throw UsageError("cannot write --summary-json file '" + path + "'");
+}
+
+// What rank 0 writes besides the summary: the journal a run appends to (and what an
+// earlier run left in it), and the trace.
+struct JournalSetup {
+  std::optional<JournalContents> resume;
+  std::unique_ptr<JournalWriter> writer;
+  std::unique_ptr<TraceWriter> trace;
+
+  CoordinatorSinks sinks() {
+    return CoordinatorSinks{writer.get(), resume ? &*resume : nullptr, trace.get()};
+  }
+};
+
+// Opens the job's journal before anything starts: a journal of another job, an unreadable
+// header or an unwritable path is bad input (exit 2). A torn tail is cut with a warning.
+JournalSetup open_journal(const JobSpec& job) {
+  JournalSetup setup;
+  if (job.journal.empty()) return setup;
+  if (job.fresh) {
+    const std::string moved = move_journal_aside(job.journal);
+    if (!moved.empty()) print_warning("--fresh: moved the old journal to '" + moved + "'");
+  }
+  const std::string fingerprint = job_fingerprint(job);
+  std::uint64_t valid_bytes = 0;
+  std::error_code missing;
+  if (std::filesystem::file_size(job.journal, missing) > 0 && !missing) {
+    JournalContents contents = read_journal(job.journal);
+    if (!contents.fingerprint.empty() &&
+        !same_job(contents.fingerprint, fingerprint, job.journal)) {
+      throw UsageError(fmt::format(
+          "journal '{}' belongs to another job (fingerprint {}, {}); this job's fingerprint is "
+          "{} ({}); use --fresh to start over or another --journal path",
+          job.journal, fingerprint_digest(contents.fingerprint), contents.fingerprint,
+          fingerprint_digest(fingerprint), fingerprint));
+    }
+    if (contents.warning) print_warning(*contents.warning);
+    valid_bytes = contents.valid_bytes;
+    setup.resume = std::move(contents);
+  }
+  try {
+    setup.writer = std::make_unique<JournalWriter>(job.journal, fingerprint, valid_bytes);
+  } catch (const SystemError& error) {
+    throw UsageError(error.what());
+  }
+  return setup;
+}
+
+// Opens rank 0's outputs before anything starts: unwritable paths are bad input.
+JournalSetup open_outputs(const JobSpec& job) {
+  JournalSetup setup = open_journal(job);
+  if (!job.trace.empty()) {
+    try {
+      setup.trace = std::make_unique<TraceWriter>(job.trace);
+    } catch (const SystemError& error) {
+      throw UsageError(std::string("--trace: ") + error.what());
+    }
+  }
+  return setup;
+}
+
+// A task list's commands each use --cores-per-task cores: T threads run T / C at once.
+unsigned pool_threads(const JobSpec& job, unsigned threads) {
+  if (job.task_file.empty()) return threads;
+  return std::max(1u, threads / std::max(1u, job.cores_per_task));
+}
+
+Progress make_progress(const JobSpec& job) {
+  const ProgressStyle style = job.quiet ? ProgressStyle::none : Progress::resolve(job.progress);
+  return Progress(job.subtasks, style, job.progress_interval);
+}
+
+// Prints the summary (and writes the JSON) before anything else can go wrong: the job's
+// result is on record before workers are stopped and MPI is finalized.
+int report(const Summary& summary) {
+  print_summary(std::cout, summary);
+  std::cout.flush();
+  if (!summary.job.summary_json.empty()) {
+    std::ofstream out(summary.job.summary_json, std::ios::trunc);
+    out << summary_to_json(summary).dump(2) << "\n";
+    if (!out) throw system_error_from_errno("write " + summary.job.summary_json);
+  }
+  return summary.exit_code();
+}
+
+// Ends the process without MPI_Finalize, which after a rank died or was lost can wait for it
+// forever (Open MPI 4.1.4, measured here). Everything of ours is flushed and delivered by
+// then; mpirun --enable-recovery ends the job normally when the survivors exit.
+[[noreturn]] void exit_without_finalize(int exit_code) {
+  std::fflush(nullptr);
+  ::_exit(exit_code);
+}
+
+// Ends the process at once when pool threads are stuck inside kernels that ignored their
+// stop token: unwinding would destroy what they still use.
+void exit_if_threads_left_behind(unsigned left_behind, int exit_code) {
+  if (left_behind == 0) return;
+  print_warning(fmt::format(
+      "{} pool thread{} still inside a kernel that ignored its stop "
+      "token; ending the process without waiting for {}",
+      left_behind, left_behind == 1 ? " is" : "s are", left_behind == 1 ? "it" : "them"));
+  std::fflush(nullptr);
+  ::_exit(exit_code);
+}
+
+int run_in_process(const JobSpec& job, const Kernel& kernel, JobClock clock,
+                   JournalSetup& journal) {
+  const unsigned threads =
+      pool_threads(job, job.threads > 0 ? job.threads : default_thread_count(1));
+  InProcessTransport transport(kernel, job.partition(), threads, job.timeout,
+                               job.timeout_percent > 0, this_host_name(), clock);
+  Progress progress = make_progress(job);
+  Coordinator coordinator(job, kernel, transport, 1, clock, progress, journal.sinks());
+  const Summary summary = coordinator.run();
+  if (journal.trace) journal.trace->close();
+  const int exit_code = report(summary);
+  coordinator.stop_workers(goodbye_deadline);
+  journal.writer.reset();
+  exit_if_threads_left_behind(transport.threads_left_behind(), exit_code);
+  return exit_code;
+}
+
+// What rank 0 tells every rank after parsing: run this job, or exit with this code.
+struct Decision {
+  std::optional<JobSpec> job;
+  int exit_code = exit_success;
+  double epoch = 0;
+  JournalSetup journal;  // rank 0 only
+};
+
+// Parses the command line and acts on everything but `run`. Prints for rank 0 only.
+Decision decide(const std::vector<std::string>& args, const KernelRegistry& registry, bool print) {
+  Decision decision;
+  try {
+    Command command = parse_command_line(args, registry);
+    switch (command.kind) {
+      case Command::Kind::help:
+        if (print) std::cout << command.help_text;
+        return decision;
+      case Command::Kind::kernels:
+        if (print) print_kernels(registry);
+        return decision;
+      case Command::Kind::status:
+        if (print) print_status(command.journal, command.json);
+        return decision;
+      case Command::Kind::version:
+        if (print) std::cout << version_text();
+        return decision;
+      case Command::Kind::report:
+        if (print) decision.exit_code = run_report_command(command.journal, command.html);
+        return decision;
+      case Command::Kind::run:
+        make_kernel(registry, command.job, 0);  // a kernel may refuse its parameters
+        check_writable(command.job.summary_json);
+        decision.journal = open_outputs(command.job);
+        decision.job = std::move(command.job);
+        decision.epoch = JobClock{}.epoch_unix;
+        return decision;
+    }
+  } catch (const UsageError& error) {
+    if (print) print_error(error.what());
+    decision.exit_code = exit_usage;
+  }
+  return decision;
+}
+
+// Worker ranks sharing this node with this rank (rank 0 does not count: it sleeps).
+unsigned worker_ranks_on_node(const boost::mpi::communicator& world) {
+  MPI_Comm node;
+  MPI_Comm_split_type(world, MPI_COMM_TYPE_SHARED, world.rank(), MPI_INFO_NULL, &node);
+  int local_size = 0;
+  MPI_Comm_size(node, &local_size);
+  int is_rank0 = world.rank() == 0 ? 1 : 0;
+  int rank0_here = 0;
+  MPI_Allreduce(&is_rank0, &rank0_here, 1, MPI_INT, MPI_SUM, node);
+  MPI_Comm_free(&node);
+  return static_cast<unsigned>(std::max(1, local_size - rank0_here));
+}
+
+// A lost worker that never came back (stopped, hung in the kernel's host code) would hold
+// MPI_Finalize forever: rank 0 ends it with SIGKILL when it runs on this host. Under
+// mpirun --enable-recovery the job then finalizes normally. One on another host is left to
+// mpirun (documented in README).
+void end_silent_workers(const std::vector<WorkerInfo>& silent) {
+  const std::string here = this_host_name();
+  for (const WorkerInfo& worker : silent) {
+    if (worker.host == here && !local_process_running(worker.pid)) continue;  // died already
+    if (worker.host == here && worker.pid > 0 && worker.pid != ::getpid()) {
+      print_warning(fmt::format("rank {} (pid {}) never answered Stop; ending it with SIGKILL",
+                                worker.rank, worker.pid));
+      ::kill(static_cast<pid_t>(worker.pid), SIGKILL);
+    } else {
+      print_warning(fmt::format("rank {} on {} never answered Stop; mpirun waits for it",
+                                worker.rank, worker.host));
+    }
+  }
+}
+
+int run_mpi(int argc, char** argv, const std::vector<std::string>& args,
+            const KernelRegistry& registry) {
+  boost::mpi::environment environment(argc, argv, boost::mpi::threading::funneled, false);
+  boost::mpi::communicator world;
+  // Errors come back as codes (Boost.MPI throws them) instead of aborting the job, so one
+  // dead worker under --enable-recovery costs a retry, not the job.
+  MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
+  const bool is_rank0 = world.rank() == 0;
+  if (environment.thread_level() < boost::mpi::threading::funneled) {
+    if (is_rank0) print_error("the MPI library does not provide MPI_THREAD_FUNNELED");
+    return exit_usage;
+  }
+
+  // Rank 0 alone reads the command line, any job file and the journal, so a bad input is
+  // reported once and every rank leaves with the same code before anything starts.
+  std::string message;
+  Decision decision;
+  if (is_rank0) {
+    decision = decide(args, registry, true);
+    message = decision.job ? json{{"job", *decision.job}, {"epoch", decision.epoch}}.dump()
+                           : json{{"exit", decision.exit_code}}.dump();
+  }
+  boost::mpi::broadcast(world, message, 0);
+  const json decided = json::parse(message);
+  if (decided.contains("exit")) return decided.at("exit").get<int>();
+  const JobSpec job = decided.at("job").get<JobSpec>();
+  const JobClock clock{decided.at("epoch").get<double>()};
+
+  try {
+    const auto kernel = make_kernel(registry, job, world.rank());
+    if (world.size() == 1) return run_in_process(job, *kernel, clock, decision.journal);
+
+    const unsigned threads = pool_threads(
+        job, job.threads > 0 ? job.threads : default_thread_count(worker_ranks_on_node(world)));
+    const std::string hello =
+        json{{"host", this_host_name()}, {"threads", threads}, {"pid", ::getpid()}}.dump();
+    std::vector<std::string> hellos;
+    boost::mpi::gather(world, hello, hellos, 0);
+    if (!is_rank0) {
+      const WorkerOptions options{threads, job.timeout, job.heartbeat, job.timeout_percent > 0};
+      const Worker::Ending ending = Worker(world, *kernel, job.partition(), options, clock).run();
+      if (ending.skip_finalize) exit_without_finalize(exit_success);
+      if (ending.threads_left_behind > 0) MPI_Finalize();  // before _exit: mpirun waits for it
+      exit_if_threads_left_behind(ending.threads_left_behind, exit_success);
+      return exit_success;
+    }
+    std::vector<WorkerInfo> workers;
+    for (int rank = 1; rank < world.size(); ++rank) {
+      const json info = json::parse(hellos[rank]);
+      workers.push_back(WorkerInfo{rank, info.at("host").get<std::string>(),
+                                   info.at("threads").get<unsigned>(), info.at("pid").get<long>()});
+    }
+    Progress progress = make_progress(job);
+    int exit_code = exit_success;
+    bool skip_finalize = false;
+    {
+      MpiTransport transport(world, std::move(workers));
+      Coordinator coordinator(job, *kernel, transport, world.size(), clock, progress,
+                              decision.journal.sinks());
+      const Summary summary = coordinator.run();
+      if (decision.journal.trace) decision.journal.trace->close();
+      exit_code = report(summary);
+      decision.journal.writer.reset();
+      end_silent_workers(coordinator.stop_workers(goodbye_deadline));
+      skip_finalize = coordinator.must_skip_finalize();
+    }
+    if (skip_finalize) exit_without_finalize(exit_code);
+    return exit_code;
+  } catch (const std::exception& error) {
+    // Mid-job, other ranks may be waiting on this one: end the whole job, not just this rank.
+    print_error(fmt::format("rank {}: {}", world.rank(), error.what()));
+    environment.abort(exit_failed_subtasks);
+  }
+  return exit_failed_subtasks;
+}
+
+}  // namespace
+
+int run_main(int argc, char** argv, KernelRegistry& registry) {
+  const std::vector<std::string> args(argv + 1, argv + argc);
+  install_stop_signal_handlers();
+  try {
+    if (launched_as_mpi_rank()) return run_mpi(argc, argv, args, registry);
+    Decision decision = decide(args, registry, true);
+    if (!decision.job) return decision.exit_code;
+    const auto kernel = make_kernel(registry, *decision.job, 0);
+    return run_in_process(*decision.job, *kernel, JobClock{decision.epoch}, decision.journal);
+  } catch (const UsageError& error) {
+    print_error(error.what());
+    return exit_usage;
+  } catch (const std::exception& error) {
+    print_error(error.what());
+    return exit_failed_subtasks;
+  }
+}
+
+}  // namespace tasktrack

@@ -1,0 +1,136 @@
+#include "commands/command_list_kernel.hpp"
+
+#include <fmt/format.h>
+
+#include <filesystem>
+#include <map>
+
+#include "commands/command_runner.hpp"
+#include "tasktrack/error.hpp"
+
+namespace tasktrack {
+
+namespace {
+
+// Results of a task list: how many commands succeeded, and each kernel line's own result.
+class CommandListReduction final : public Reduction {
+ public:
+  explicit CommandListReduction(const CommandListKernel& kernel) : kernel_(kernel) {}
+
+  void add(SubtaskId id, Range, std::int64_t value, std::span<const std::byte> payload) override {
+    const CommandListKernel::Line& line = kernel_.lines().at(id);
+    if (!line.kernel) {
+      ++commands_;
+      return;
+    }
+    // A kernel line is one subtask: its result is complete as soon as it arrives.
+    const Partition whole(line.kernel_range, 1);
+    auto reduction = line.kernel->make_reduction(whole);
+    reduction->add(0, line.kernel_range, value, payload);
+    kernel_results_[line.task.line_number] = {line.kernel_name, reduction->finish(),
+                                              reduction->describe()};
+  }
+
+  nlohmann::json finish() override {
+    nlohmann::json lines = nlohmann::json::array();
+    for (const auto& [number, result] : kernel_results_) {
+      lines.push_back({{"line", number}, {"kernel", result.kernel}, {"result", result.json}});
+    }
+    return {{"commands_succeeded", commands_}, {"kernel_lines", lines}};
+  }
+
+  std::string describe() const override {
+    std::string text = fmt::format("{} command{} succeeded", commands_, commands_ == 1 ? "" : "s");
+    for (const auto& [number, result] : kernel_results_) {
+      text += fmt::format("; line {}: {}", number, result.line);
+    }
+    return text;
+  }
+
+ private:
+  struct KernelResult {
+    std::string kernel;
+    nlohmann::json json;
+    std::string line;
+  };
+  const CommandListKernel& kernel_;
+  std::uint64_t commands_ = 0;
+  std::map<std::uint32_t, KernelResult> kernel_results_;  // by line number
+};
+
+}  // namespace
+
+CommandListKernel::CommandListKernel(const JobSpec& job, const KernelRegistry& registry, int rank,
+                                     std::string job_id)
+    : task_file_(job.task_file),
+      output_dir_(job.output_dir),
+      cores_per_task_(job.cores_per_task),
+      rank_(rank),
+      job_id_(std::move(job_id)) {
+  lines_.reserve(job.tasks.size());
+  for (const TaskLine& task : job.tasks) {
+    Line line;
+    line.task = task;
+    line.hash = task_line_hash(task.text);
+    if (const auto kernel_line = parse_kernel_line(task)) {
+      const std::string where =
+          fmt::format("task file '{}', line {}", task_file_, task.line_number);
+      const KernelInfo* info = registry.find(kernel_line->kernel);
+      if (info == nullptr) {
+        throw UsageError(fmt::format("{}: unknown kernel '{}'", where, kernel_line->kernel));
+      }
+      try {
+        line.kernel = info->make(KernelRegistry::validate(*info, kernel_line->params));
+      } catch (const UsageError& error) {
+        throw UsageError(where + ": " + error.what());
+      }
+      line.kernel_name = kernel_line->kernel;
+      line.kernel_range = kernel_line->range;
+    }
+    lines_.push_back(std::move(line));
+  }
+  std::error_code error;
+  std::filesystem::create_directories(output_dir_, error);
+  if (error || !std::filesystem::is_directory(output_dir_)) {
+    throw UsageError(fmt::format("--output-dir '{}': {}", output_dir_,
+                                 error ? error.message() : "not a directory"));
+  }
+}
+
+std::uint64_t CommandListKernel::subtask_key(SubtaskId id) const {
+  return lines_.at(id).hash;
+}
+
+SubtaskResult CommandListKernel::run(const SubtaskContext& context) const {
+  const Line& line = lines_.at(context.id);
+  if (line.kernel) {
+    SubtaskContext whole = context;
+    whole.range = line.kernel_range;
+    return line.kernel->run(whole);
+  }
+  const std::string stem =
+      fmt::format("{}/subtask-{}.attempt-{}", output_dir_, context.id, context.attempt);
+  CommandSpec spec;
+  spec.command = line.task.text;
+  spec.stdout_path = stem + ".out";
+  spec.stderr_path = stem + ".err";
+  spec.extra_environment = {
+      {"TASKTRACK_SUBTASK", std::to_string(context.id)},
+      {"TASKTRACK_ATTEMPT", std::to_string(context.attempt)},
+      {"TASKTRACK_RANK", std::to_string(rank_)},
+      {"TASKTRACK_JOB", job_id_},
+      {"OMP_NUM_THREADS", std::to_string(cores_per_task_)},
+  };
+  const CommandOutcome outcome = run_command(spec, context.stop);
+  if (!outcome.succeeded) {
+    throw SubtaskFailure(outcome.reason,
+                         fmt::format("line {}: {}", line.task.line_number, outcome.detail));
+  }
+  return SubtaskResult{};
+}
+
+std::unique_ptr<Reduction> CommandListKernel::make_reduction(const Partition&) const {
+  return std::make_unique<CommandListReduction>(*this);
+}
+
+}  // namespace tasktrack

@@ -1,0 +1,50 @@
+// The kernel behind a task list (--task-file): subtask i runs line i of the file, a shell
+// command or an `@KERNEL LO:HI name=value` line run in-process.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "cli/job_spec.hpp"
+#include "commands/task_list.hpp"
+#include "tasktrack/kernel.hpp"
+
+namespace tasktrack {
+
+class CommandListKernel final : public Kernel {
+ public:
+  // Checks every kernel line against `registry` (UsageError naming the line) and creates the
+  // output directory (mode 0755). `rank` and `job_id` go into each command's environment.
+  CommandListKernel(const JobSpec& job, const KernelRegistry& registry, int rank,
+                    std::string job_id);
+
+  // A command: /bin/sh -c LINE in its own process group, stdin /dev/null, stdout and stderr
+  // to <output dir>/subtask-<id>.attempt-<n>.{out,err}, environment TASKTRACK_SUBTASK,
+  // TASKTRACK_ATTEMPT, TASKTRACK_RANK, TASKTRACK_JOB and OMP_NUM_THREADS. Exit status != 0
+  // fails with reason exit_code, a signal with reason signal; the stop token (timeout,
+  // shutdown) kills the whole group. A kernel line runs its kernel over its range as one
+  // subtask.
+  SubtaskResult run(const SubtaskContext& context) const override;
+  std::unique_ptr<Reduction> make_reduction(const Partition& partition) const override;
+  std::uint64_t subtask_key(SubtaskId id) const override;
+
+  struct Line {
+    TaskLine task;
+    std::uint64_t hash = 0;
+    std::string kernel_name;  // empty for a command
+    Range kernel_range;
+    std::unique_ptr<Kernel> kernel;  // for a kernel line
+  };
+  const std::vector<Line>& lines() const { return lines_; }
+
+ private:
+  std::vector<Line> lines_;
+  std::string task_file_;
+  std::string output_dir_;
+  std::uint32_t cores_per_task_;
+  int rank_;
+  std::string job_id_;
+};
+
+}  // namespace tasktrack

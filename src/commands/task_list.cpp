@@ -1,0 +1,77 @@
+#include "commands/task_list.hpp"
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include "cli/job_spec.hpp"
+#include "core/fnv1a.hpp"
+#include "tasktrack/error.hpp"
+
+namespace tasktrack {
+
+namespace {
+
+std::string trimmed(const std::string& text) {
+  const auto first = text.find_first_not_of(" \t\r");
+  if (first == std::string::npos) return "";
+  const auto last = text.find_last_not_of(" \t\r");
+  return text.substr(first, last - first + 1);
+}
+
+}  // namespace
+
+std::vector<TaskLine> read_task_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    throw UsageError("task file '" + path + "': " + std::strerror(errno));
+  }
+  std::vector<TaskLine> lines;
+  std::string text;
+  std::uint32_t number = 0;
+  while (std::getline(in, text)) {
+    ++number;
+    if (!text.empty() && text.back() == '\r') text.pop_back();  // files from Windows editors
+    const std::string content = trimmed(text);
+    if (content.empty() || content.front() == '#') continue;
+    lines.push_back(TaskLine{number, text});
+  }
+  if (in.bad()) throw UsageError("task file '" + path + "': read error");
+  if (lines.empty()) throw UsageError("task file '" + path + "' holds no command");
+  return lines;
+}
+
+std::optional<KernelLine> parse_kernel_line(const TaskLine& line) {
+  const std::string content = trimmed(line.text);
+  if (content.empty() || content.front() != '@') return std::nullopt;
+  const std::string where = "line " + std::to_string(line.line_number);
+  std::istringstream words(content.substr(1));
+  KernelLine kernel;
+  std::string range_text;
+  if (!(words >> kernel.kernel) || !(words >> range_text)) {
+    throw UsageError(where + ": a kernel line is '@KERNEL LO:HI [name=value ...]', got '" +
+                     content + "'");
+  }
+  try {
+    kernel.range = parse_range(range_text);
+  } catch (const UsageError& error) {
+    throw UsageError(where + ": " + error.what());
+  }
+  for (std::string word; words >> word;) {
+    const auto equals = word.find('=');
+    if (equals == std::string::npos || equals == 0) {
+      throw UsageError(where + ": expected name=value, got '" + word + "'");
+    }
+    if (!kernel.params.emplace(word.substr(0, equals), word.substr(equals + 1)).second) {
+      throw UsageError(where + ": parameter '" + word.substr(0, equals) + "' given twice");
+    }
+  }
+  return kernel;
+}
+
+std::uint64_t task_line_hash(const std::string& text) {
+  return fnv1a64(text);
+}
+
+}  // namespace tasktrack

@@ -1,0 +1,206 @@
+#include "core/tracker.hpp"
+
+#include <algorithm>
+#include <numeric>
+#include <string>
+
+namespace tasktrack {
+
+namespace {
+// Attempts are stored in a byte; the CLI caps --retries below this.
+constexpr std::uint32_t max_attempt = 255;
+}  // namespace
+
+Tracker::Tracker(std::uint32_t subtask_count, std::uint32_t max_retries, int ranks)
+    : max_retries_(std::min(max_retries, max_attempt)),
+      states_(subtask_count, SubtaskState::pending),
+      attempts_(subtask_count, 0),
+      ranks_(subtask_count, 0),
+      outstanding_(static_cast<std::size_t>(std::max(ranks, 1)), 0),
+      fresh_left_(subtask_count) {}
+
+std::uint32_t Tracker::pending() const {
+  std::uint32_t waiting = 0;
+  for (const Retry& retry : retry_queue_) {
+    waiting += states_[retry.id] == SubtaskState::pending ? 1 : 0;
+  }
+  return fresh_left_ + waiting;
+}
+
+std::uint32_t Tracker::outstanding_total() const {
+  return std::accumulate(outstanding_.begin(), outstanding_.end(), 0u);
+}
+
+std::uint32_t Tracker::assign_next(int rank, std::uint32_t count, std::vector<IdRun>& out,
+                                   bool rank_is_alone) {
+  std::uint32_t given = 0;
+  auto append = [&](SubtaskId id) {
+    states_[id] = SubtaskState::assigned;
+    ranks_[id] = static_cast<std::uint16_t>(rank);
+    const std::uint32_t attempt = attempts_[id];
+    if (!out.empty() && out.back().attempt == attempt &&
+        out.back().first + out.back().count == id) {
+      ++out.back().count;
+    } else {
+      out.push_back(IdRun{id, 1, attempt});
+    }
+    ++given;
+  };
+  // Retries first. Entries that finished meanwhile (a late first completion) are dropped;
+  // entries that should avoid this rank stay queued for another one.
+  for (std::size_t i = 0; i < retry_queue_.size() && given < count;) {
+    const Retry retry = retry_queue_[i];
+    if (states_[retry.id] != SubtaskState::pending) {
+      retry_queue_.erase(retry_queue_.begin() + static_cast<std::ptrdiff_t>(i));
+    } else if (retry.avoid_rank == rank && !rank_is_alone) {
+      ++i;
+    } else {
+      retry_queue_.erase(retry_queue_.begin() + static_cast<std::ptrdiff_t>(i));
+      append(retry.id);
+    }
+  }
+  // Then fresh subtasks in id order, skipping those a journal says are finished.
+  while (given < count && fresh_left_ > 0) {
+    if (states_[next_fresh_] == SubtaskState::pending) {
+      append(next_fresh_);
+      --fresh_left_;
+    }
+    ++next_fresh_;
+  }
+  outstanding_.at(rank) += given;
+  return given;
+}
+
+std::uint32_t Tracker::release_rank(int rank) {
+  std::uint32_t released = 0;
+  for (SubtaskId id = 0; id < next_fresh_; ++id) {
+    const SubtaskState state = states_[id];
+    if ((state == SubtaskState::assigned || state == SubtaskState::running) && ranks_[id] == rank) {
+      states_[id] = SubtaskState::pending;
+      retry_queue_.push_front(Retry{id, -1});
+      ++released;
+    }
+  }
+  outstanding_.at(rank) = 0;
+  reassigned_ += released;
+  return released;
+}
+
+bool Tracker::restore_done(SubtaskId id) {
+  check_id_range(id);
+  if (states_[id] == SubtaskState::done) return false;
+  if (states_[id] == SubtaskState::pending) --fresh_left_;
+  if (states_[id] == SubtaskState::failed) --failed_;
+  states_[id] = SubtaskState::done;
+  ++done_;
+  return true;
+}
+
+void Tracker::restore_failed(SubtaskId id, std::uint32_t attempt) {
+  check_id_range(id);
+  if (states_[id] != SubtaskState::pending) return;
+  --fresh_left_;
+  states_[id] = SubtaskState::failed;
+  attempts_[id] = static_cast<std::uint8_t>(std::min(attempt, max_attempt));
+  ++failed_;
+}
+
+std::vector<SubtaskId> Tracker::fail_pending() {
+  std::vector<SubtaskId> failed;
+  for (SubtaskId id = 0; id < total(); ++id) {
+    if (states_[id] != SubtaskState::pending) continue;
+    states_[id] = SubtaskState::failed;
+    ++failed_;
+    failed.push_back(id);
+  }
+  retry_queue_.clear();
+  fresh_left_ = 0;
+  next_fresh_ = total();
+  return failed;
+}
+
+void Tracker::check_id_range(SubtaskId id) const {
+  if (id >= states_.size()) {
+    throw IllegalTransition("report for subtask " + std::to_string(id) + " of a job with " +
+                            std::to_string(states_.size()) + " subtasks");
+  }
+}
+
+void Tracker::check_id(SubtaskId id) const {
+  check_id_range(id);
+  if (id >= next_fresh_ && states_[id] == SubtaskState::pending) {
+    throw IllegalTransition("report for subtask " + std::to_string(id) +
+                            ", which was never handed out");
+  }
+}
+
+void Tracker::release(SubtaskId id) {
+  std::uint32_t& count = outstanding_.at(ranks_[id]);
+  if (count > 0) --count;
+}
+
+Verdict Tracker::mark_running(SubtaskId id, int rank, std::uint32_t attempt) {
+  check_id(id);
+  if (states_[id] == SubtaskState::assigned && ranks_[id] == rank && attempts_[id] == attempt) {
+    states_[id] = SubtaskState::running;
+    return Verdict::accepted;
+  }
+  return Verdict::stale;
+}
+
+Verdict Tracker::complete(SubtaskId id, int rank, std::uint32_t attempt) {
+  check_id(id);
+  (void)rank;
+  (void)attempt;
+  switch (states_[id]) {
+    case SubtaskState::done:
+    case SubtaskState::failed:
+      ++duplicates_;
+      return Verdict::duplicate;
+    case SubtaskState::pending:
+      // Handed out before, now waiting for another attempt: an earlier attempt finished
+      // after all. First completion wins; the queued retry will be skipped.
+      states_[id] = SubtaskState::done;
+      ++done_;
+      return Verdict::accepted;
+    case SubtaskState::assigned:
+    case SubtaskState::running:
+      release(id);
+      states_[id] = SubtaskState::done;
+      ++done_;
+      return Verdict::accepted;
+  }
+  return Verdict::stale;
+}
+
+Verdict Tracker::fail(SubtaskId id, int rank, std::uint32_t attempt) {
+  check_id(id);
+  const SubtaskState state = states_[id];
+  if (state == SubtaskState::done || state == SubtaskState::failed) {
+    ++duplicates_;
+    return Verdict::duplicate;
+  }
+  const bool current = (state == SubtaskState::assigned || state == SubtaskState::running) &&
+                       ranks_[id] == rank && attempts_[id] == attempt;
+  if (!current) return Verdict::stale;
+  release(id);
+  if (attempts_[id] < max_retries_) {
+    ++attempts_[id];
+    states_[id] = SubtaskState::pending;
+    retry_queue_.push_back(Retry{id, rank});
+    ++retried_;
+    return Verdict::retry;
+  }
+  states_[id] = SubtaskState::failed;
+  ++failed_;
+  return Verdict::failed_for_good;
+}
+
+SubtaskState Tracker::state(SubtaskId id) const {
+  return states_.at(id);
+}
+std::uint32_t Tracker::attempt(SubtaskId id) const {
+  return attempts_.at(id);
+}
+
+}  // namespace tasktrack

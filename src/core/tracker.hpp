@@ -1,0 +1,105 @@
+// The state machine of every subtask of a job. Pure: no MPI, no clock, no I/O, so it is
+// unit-tested without mpirun; the Coordinator wires MPI events into it (design.md rule 1).
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <stdexcept>
+#include <vector>
+
+#include "runtime/protocol.hpp"
+#include "tasktrack/subtask.hpp"
+
+namespace tasktrack {
+
+// A report that cannot happen in a correct run (an unknown id, a subtask reported before it
+// was ever handed out). Rank 0 treats it as a protocol violation.
+class IllegalTransition : public std::logic_error {
+ public:
+  using std::logic_error::logic_error;
+};
+
+enum class Verdict : std::uint8_t {
+  accepted,         // the report changed the subtask's state
+  retry,            // a failure with retries left: the subtask is pending again
+  failed_for_good,  // a failure with no retries left
+  duplicate,        // the subtask had already finished: counted and dropped
+  stale,            // about an attempt the tracker no longer waits for: dropped
+};
+
+// Tracks N subtasks in 4 bytes each (state, attempt, assigned rank) plus a queue of
+// subtasks waiting for another attempt. Not thread-safe: owned by rank 0's main thread.
+//
+// Dispatch order: subtasks waiting for another attempt first (a retry avoids the rank
+// where the last attempt failed when another rank asks), then never-dispatched ones in id
+// order. The first completion of a subtask wins; any later report of it is a duplicate.
+class Tracker {
+ public:
+  // `ranks` bounds the rank numbers that may be given (ranks are < 65536).
+  Tracker(std::uint32_t subtask_count, std::uint32_t max_retries, int ranks);
+
+  // Hands up to `count` pending subtasks to `rank`, appending them to `out` as runs of
+  // consecutive ids with the same attempt. Returns how many were handed out. A retry whose
+  // last attempt failed on `rank` is left for another rank unless `rank_is_alone`.
+  std::uint32_t assign_next(int rank, std::uint32_t count, std::vector<IdRun>& out,
+                            bool rank_is_alone = true);
+
+  // A lost worker: its assigned and running subtasks go back to pending, first in line,
+  // at the same attempt (a lost worker does not use up a retry). Returns how many.
+  std::uint32_t release_rank(int rank);
+
+  // Resuming from a journal, before any dispatch: the subtask finished in an earlier run.
+  // restore_done returns false when it was already restored (a duplicate record).
+  bool restore_done(SubtaskId id);
+  void restore_failed(SubtaskId id, std::uint32_t attempt);
+
+  // No worker is left to run the pending subtasks: they fail for good. Returns their ids.
+  std::vector<SubtaskId> fail_pending();
+
+  // Reports from workers. Throw IllegalTransition for an unknown id or a subtask that was
+  // never handed out.
+  Verdict mark_running(SubtaskId id, int rank, std::uint32_t attempt);
+  Verdict complete(SubtaskId id, int rank, std::uint32_t attempt);
+  Verdict fail(SubtaskId id, int rank, std::uint32_t attempt);
+
+  SubtaskState state(SubtaskId id) const;
+  std::uint32_t attempt(SubtaskId id) const;  // current (or last) attempt number
+
+  std::uint32_t total() const { return static_cast<std::uint32_t>(states_.size()); }
+  std::uint32_t done() const { return done_; }
+  std::uint32_t failed() const { return failed_; }
+  std::uint32_t retried() const { return retried_; }
+  std::uint32_t duplicates() const { return duplicates_; }
+  std::uint32_t reassigned() const { return reassigned_; }
+  std::uint32_t never_dispatched() const { return fresh_left_; }
+  std::uint32_t pending() const;  // waiting to be handed out (fresh or retry)
+  std::uint32_t outstanding(int rank) const { return outstanding_.at(rank); }
+  bool finished() const { return done_ + failed_ == total(); }
+  // Subtasks handed out to any rank and not yet reported finished.
+  std::uint32_t outstanding_total() const;
+
+ private:
+  void check_id_range(SubtaskId id) const;  // a known id
+  void check_id(SubtaskId id) const;        // a known id that was handed out
+  void release(SubtaskId id);               // drops the subtask from its rank's outstanding count
+
+  std::uint32_t max_retries_;
+  std::vector<SubtaskState> states_;
+  std::vector<std::uint8_t> attempts_;
+  std::vector<std::uint16_t> ranks_;
+  std::vector<std::uint32_t> outstanding_;  // per rank: assigned or running
+  struct Retry {
+    SubtaskId id;
+    int avoid_rank;  // -1: any rank
+  };
+  std::deque<Retry> retry_queue_;
+  SubtaskId next_fresh_ = 0;      // no subtask below it is fresh
+  std::uint32_t fresh_left_ = 0;  // pending subtasks never handed out
+  std::uint32_t reassigned_ = 0;
+  std::uint32_t done_ = 0;
+  std::uint32_t failed_ = 0;
+  std::uint32_t retried_ = 0;
+  std::uint32_t duplicates_ = 0;
+};
+
+}  // namespace tasktrack

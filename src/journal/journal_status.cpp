@@ -1,0 +1,309 @@
+#include "journal/journal_status.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <ctime>
+#include <filesystem>
+#include <iomanip>
+#include <limits>
+#include <ostream>
+#include <unordered_map>
+
+#include "commands/task_list.hpp"
+#include "tasktrack/error.hpp"
+
+namespace tasktrack {
+
+namespace {
+
+// "2024-05-01 12:34:56" in local time, or "?" for a time no calendar shows.
+std::string local_time_text(double unix_seconds) {
+  if (!std::isfinite(unix_seconds) || unix_seconds < 0 || unix_seconds > 253402300799.0) {
+    return "?";
+  }
+  const auto seconds = static_cast<std::time_t>(unix_seconds);
+  std::tm local{};
+  if (::localtime_r(&seconds, &local) == nullptr) return "?";
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%d %H:%M:%S", &local);
+  return text;
+}
+
+// The first line of a failure's detail, kept to one short, printable line.
+std::string first_line(const std::vector<std::byte>& payload) {
+  constexpr std::size_t max_chars = 100;
+  std::string line;
+  for (const std::byte b : payload) {
+    const auto c = static_cast<char>(b);
+    if (c == '\n' || c == '\r') break;
+    line += (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) ? ' ' : c;
+    if (line.size() > max_chars) {
+      line.resize(max_chars - 3);
+      line += "...";
+      break;
+    }
+  }
+  return line;
+}
+
+// The lines' hashes of the task file a task-list journal names, by subtask id: tried as
+// written (absolute since fingerprints became canonical; relative to the current folder in
+// older journals), then beside the journal. Sets `problem` when no candidate can be read.
+std::optional<std::vector<std::uint64_t>> task_line_keys(const std::string& task_file,
+                                                         const std::string& journal_path,
+                                                         std::optional<std::string>& problem) {
+  std::vector<std::filesystem::path> candidates{task_file};
+  if (std::filesystem::path(task_file).is_relative()) {
+    candidates.push_back(std::filesystem::path(journal_path).parent_path() / task_file);
+  }
+  for (const auto& candidate : candidates) {
+    std::error_code error;
+    if (!std::filesystem::is_regular_file(candidate, error)) continue;
+    try {
+      std::vector<std::uint64_t> keys;
+      for (const TaskLine& line : read_task_file(candidate.string())) {
+        keys.push_back(task_line_hash(line.text));
+      }
+      return keys;
+    } catch (const UsageError& failure) {
+      problem = failure.what();
+      return std::nullopt;
+    }
+  }
+  problem = "task file '" + task_file + "' not found";
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::string to_string(JournalStatus::State state) {
+  switch (state) {
+    case JournalStatus::State::done:
+      return "done";
+    case JournalStatus::State::failed:
+      return "failed";
+    case JournalStatus::State::work_left:
+      return "work_left";
+    case JournalStatus::State::empty:
+      return "empty";
+    case JournalStatus::State::unknown:
+      return "unknown";
+  }
+  return "unknown";
+}
+
+std::uint64_t JournalStatus::left() const {
+  const std::uint64_t finished = done + failed;
+  return total > finished ? total - finished : 0;
+}
+
+JournalStatus::State JournalStatus::state() const {
+  if (fingerprint.empty()) return State::empty;
+  if (total == 0) return State::unknown;
+  if (left() > 0) return State::work_left;
+  return failed > 0 ? State::failed : State::done;
+}
+
+JournalStatus journal_status(const std::string& path) {
+  const JournalContents journal = read_journal(path);
+  JournalStatus status;
+  status.path = path;
+  status.warning = journal.warning;
+  status.fingerprint = journal.fingerprint;
+  status.sessions = journal.sessions.size();
+  if (journal.fingerprint.empty()) return status;
+
+  // The job, from the fingerprint. It passed the header CRC, but is read defensively all
+  // the same: status must describe any journal it can open.
+  const nlohmann::json job = nlohmann::json::parse(journal.fingerprint, nullptr, false);
+  std::optional<std::vector<std::uint64_t>> keys;  // a task list's, by subtask id
+  if (job.is_object()) {
+    if (job.contains("kernel") && job["kernel"].is_string()) {
+      status.kernel = job["kernel"].get<std::string>();
+    }
+    if (job.contains("range") && job["range"].is_array() && job["range"].size() == 2 &&
+        job["range"][0].is_number_integer() && job["range"][1].is_number_integer()) {
+      status.range = std::to_string(job["range"][0].get<std::int64_t>()) + ":" +
+                     std::to_string(job["range"][1].get<std::int64_t>());
+    }
+    if (job.contains("subtasks") && job["subtasks"].is_number_unsigned()) {
+      status.total = job["subtasks"].get<std::uint64_t>();
+    }
+    if (job.contains("task_file") && job["task_file"].is_string()) {
+      status.kernel = "commands";
+      status.task_file = job["task_file"].get<std::string>();
+      keys = task_line_keys(status.task_file, path, status.task_file_problem);
+      if (keys) status.total = keys->size();
+    }
+  }
+  const bool task_list = !status.task_file.empty();
+
+  // A subtask's state is that of its last record: failed for good in one session and done
+  // in a resumed one counts done. Keyed by id, not sized by `total`: the header's count is
+  // not trusted to size an allocation. Done wins over failed whatever the order (a done
+  // subtask is never run again). For a task list, a record counts only while its line is
+  // unchanged (an edited line is new work), as on resume.
+  std::unordered_map<SubtaskId, JournalAttempt> failed_last;
+  std::unordered_map<SubtaskId, std::int32_t> done_by;
+  for_each_attempt(journal, [&](const JournalAttempt& attempt) {
+    status.last_end_unix = std::max(status.last_end_unix, attempt.end_unix);
+    if (task_list && keys &&
+        (attempt.subtask >= keys->size() || (*keys)[attempt.subtask] != attempt.key)) {
+      return;
+    }
+    if (attempt.state == SubtaskState::done) {
+      done_by.emplace(attempt.subtask, attempt.rank);
+    } else {
+      failed_last[attempt.subtask] = attempt;
+    }
+  });
+  status.done = done_by.size();
+  for (const auto& [subtask, rank] : done_by) ++status.ranks[rank].done;
+  for (const auto& [subtask, attempt] : failed_last) {
+    if (done_by.count(subtask) != 0) continue;
+    ++status.ranks[attempt.rank].failed;
+    status.failures.push_back(attempt);
+  }
+  status.failed = status.failures.size();
+  std::sort(status.failures.begin(), status.failures.end(),
+            [](const JournalAttempt& a, const JournalAttempt& b) { return a.subtask < b.subtask; });
+
+  // Hosts from the sessions; a later session's word on a rank replaces an earlier one's.
+  for (const nlohmann::json& session : journal.sessions) {
+    if (!session.is_object() || !session.contains("workers")) continue;
+    const nlohmann::json& workers = session["workers"];
+    if (!workers.is_array()) continue;
+    for (const nlohmann::json& worker : workers) {
+      if (!worker.is_object() || !worker.contains("rank") || !worker["rank"].is_number_integer() ||
+          !worker.contains("host") || !worker["host"].is_string()) {
+        continue;
+      }
+      const auto rank = worker["rank"].get<std::int64_t>();
+      if (rank < std::numeric_limits<std::int32_t>::min() ||
+          rank > std::numeric_limits<std::int32_t>::max()) {
+        continue;
+      }
+      const auto found = status.ranks.find(static_cast<std::int32_t>(rank));
+      if (found != status.ranks.end()) found->second.host = worker["host"].get<std::string>();
+    }
+  }
+  return status;
+}
+
+void print_status_text(const JournalStatus& status, std::ostream& out) {
+  if (status.warning) out << "warning: " << *status.warning << "\n";
+  out << "journal   " << status.path << "\n";
+  if (status.fingerprint.empty()) {
+    out << "empty: the job that created it has not written its header yet\n";
+    return;
+  }
+  const std::string total = status.total > 0 ? std::to_string(status.total) : "?";
+  if (status.task_file.empty()) {
+    out << "job       " << status.kernel << ", range " << status.range << ", " << total
+        << " subtasks";
+  } else {
+    out << "job       commands of " << status.task_file << ", " << total << " subtasks";
+  }
+  out << " (fingerprint " << fingerprint_digest(status.fingerprint) << ")\n";
+  if (status.task_file_problem) {
+    out << "warning: " << *status.task_file_problem << "; the total is unknown\n";
+  }
+  out << "sessions  " << status.sessions << "\n";
+  out << "subtasks  " << status.done << " done, " << status.failed << " failed";
+  if (status.total > 0) out << ", " << status.left() << " left, of " << status.total;
+  out << "\n";
+  if (status.last_end_unix < 0) {
+    out << "last      no finished subtask yet\n";
+  } else {
+    const double end = status.last_end_unix;
+    const double now =
+        std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+    out << "last      " << local_time_text(end);
+    if (std::isfinite(end) && now >= end) {
+      out << " (" << static_cast<std::uint64_t>(std::llround(now - end)) << " s ago)";
+    }
+    out << "\n";
+  }
+
+  if (!status.ranks.empty()) {
+    std::size_t host_width = 4;
+    for (const auto& [rank, counts] : status.ranks) {
+      host_width = std::max(host_width, counts.host.size());
+    }
+    out << "\n"
+        << std::setw(6) << "rank"
+        << "  " << std::left << std::setw(static_cast<int>(host_width)) << "host" << std::right
+        << std::setw(10) << "done" << std::setw(8) << "failed"
+        << "\n";
+    for (const auto& [rank, counts] : status.ranks) {
+      out << std::setw(6) << rank << "  " << std::left << std::setw(static_cast<int>(host_width))
+          << counts.host << std::right << std::setw(10) << counts.done << std::setw(8)
+          << counts.failed << "\n";
+    }
+  }
+
+  if (!status.failures.empty()) {
+    constexpr std::size_t max_listed = 20;
+    out << "\nfailed subtasks: " << status.failures.size() << "\n"
+        << std::setw(9) << "subtask" << std::setw(10) << "attempts"
+        << "  " << std::left << std::setw(12) << "reason"
+        << "detail" << std::right << "\n";
+    for (std::size_t i = 0; i < status.failures.size() && i < max_listed; ++i) {
+      const JournalAttempt& failure = status.failures[i];
+      out << std::setw(9) << failure.subtask << std::setw(10)
+          << static_cast<std::uint64_t>(failure.attempt) + 1 << "  " << std::left << std::setw(12)
+          << to_string(failure.reason) << first_line(failure.payload) << std::right << "\n";
+    }
+    if (status.failures.size() > max_listed) {
+      out << "  ... and " << status.failures.size() - max_listed << " more\n";
+    }
+  }
+}
+
+nlohmann::ordered_json status_to_json(const JournalStatus& status) {
+  const auto or_null = [](const auto& value, bool known) {
+    return known ? nlohmann::ordered_json(value) : nlohmann::ordered_json(nullptr);
+  };
+  nlohmann::ordered_json job = nullptr;
+  if (!status.fingerprint.empty()) {
+    job = {{"kernel", status.kernel},
+           {"range", or_null(status.range, status.task_file.empty())},
+           {"task_file", or_null(status.task_file, !status.task_file.empty())},
+           {"fingerprint", fingerprint_digest(status.fingerprint)}};
+  }
+  nlohmann::ordered_json ranks = nlohmann::ordered_json::array();
+  for (const auto& [rank, counts] : status.ranks) {
+    ranks.push_back(
+        {{"rank", rank}, {"host", counts.host}, {"done", counts.done}, {"failed", counts.failed}});
+  }
+  // The first failures only: a script wants the state and the counts, a person the list.
+  constexpr std::size_t max_listed = 1000;
+  nlohmann::ordered_json failures = nlohmann::ordered_json::array();
+  for (const JournalAttempt& failure : status.failures) {
+    if (failures.size() == max_listed) break;
+    failures.push_back({{"subtask", failure.subtask},
+                        {"attempts", static_cast<std::uint64_t>(failure.attempt) + 1},
+                        {"reason", to_string(failure.reason)},
+                        {"detail", first_line(failure.payload)}});
+  }
+  const bool known_total = status.total > 0;
+  return {{"state", to_string(status.state())},
+          {"total", or_null(status.total, known_total)},
+          {"done", status.done},
+          {"failed", status.failed},
+          {"left", or_null(status.left(), known_total)},
+          {"sessions", status.sessions},
+          {"last_record_unix", or_null(status.last_end_unix, status.last_end_unix >= 0)},
+          {"journal", status.path},
+          {"job", job},
+          {"warning", status.warning ? nlohmann::ordered_json(*status.warning)
+                                     : nlohmann::ordered_json(nullptr)},
+          {"task_file_problem", status.task_file_problem
+                                    ? nlohmann::ordered_json(*status.task_file_problem)
+                                    : nlohmann::ordered_json(nullptr)},
+          {"per_rank", ranks},
+          {"failures", failures}};
+}
+
+}  // namespace tasktrack

@@ -1,0 +1,178 @@
+#include "report/summary.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "tasktrack/error.hpp"
+
+namespace tasktrack {
+
+int Summary::exit_code() const {
+  if (interrupted) return exit_interrupted;
+  return failed > 0 || not_run > 0 ? exit_failed_subtasks : exit_success;
+}
+
+std::string Summary::status_text() const {
+  if (interrupted) return "interrupted";
+  return failed > 0 || not_run > 0 ? "completed_with_failures" : "completed";
+}
+
+namespace {
+
+std::string params_text(const std::map<std::string, std::string>& params) {
+  std::string text;
+  for (const auto& [name, value] : params) {
+    text += fmt::format("{}{}={}", text.empty() ? "" : " ", name, value);
+  }
+  return text;
+}
+
+// Failure details can hold anything a kernel threw; the summary shows one line of it.
+std::string one_line(const std::string& text, std::size_t limit = 100) {
+  std::string line = text.substr(0, text.find('\n'));
+  if (line.size() > limit) line = line.substr(0, limit - 3) + "...";
+  return line;
+}
+
+constexpr std::size_t failures_shown = 10;
+
+std::string duration_text(double seconds) {
+  if (seconds < 1e-3) return fmt::format("{:.0f} us", seconds * 1e6);
+  if (seconds < 1) return fmt::format("{:.1f} ms", seconds * 1e3);
+  return fmt::format("{:.2f} s", seconds);
+}
+
+}  // namespace
+
+void print_summary(std::ostream& out, const Summary& s) {
+  const JobSpec& job = s.job;
+  out << fmt::format("tasktrack: {} over [{}, {}) in {} subtasks, schedule {}\n", job.kernel,
+                     job.range.lo, job.range.hi, job.subtasks, to_string(job.schedule));
+  if (!job.params.empty()) out << fmt::format("  params     {}\n", params_text(job.params));
+  if (!s.slurm_job_id.empty()) {
+    out << fmt::format("  slurm      job {}, restart {}{}\n", s.slurm_job_id,
+                       s.slurm_restart_count.empty() ? "0" : s.slurm_restart_count,
+                       s.resumed > 0 ? fmt::format(" (resumed {} subtasks)", s.resumed) : "");
+  }
+  out << fmt::format("  ranks      {} ({} worker{} x {} thread{})\n", s.ranks, s.workers,
+                     s.workers == 1 ? "" : "s", s.threads_per_worker,
+                     s.threads_per_worker == 1 ? "" : "s");
+  out << fmt::format("  status     {}: {} done, {} failed, {} not run of {}\n", s.status_text(),
+                     s.done, s.failed, s.not_run, s.total);
+  // --retries counts extra attempts (GNU parallel's counts all of them): say both.
+  out << fmt::format(
+      "  attempts   {} retried, {} timed out, {} reassigned, {} resumed, {} duplicates; "
+      "up to {} attempt{} each (--retries {})\n",
+      s.retried, s.timed_out, s.reassigned, s.resumed, s.duplicates, job.retries + 1,
+      job.retries == 0 ? "" : "s", job.retries);
+  if (!s.stop_reason.empty()) out << fmt::format("  stopped    {}\n", s.stop_reason);
+  out << fmt::format("  result     {}\n", s.result_line);
+  const double rate = s.wall_seconds > 0 ? (s.done - s.resumed) / s.wall_seconds : 0;
+  out << fmt::format("  wall       {:.3f} s, {:.1f} subtasks/s; rank 0 used {:.3f} CPU s\n",
+                     s.wall_seconds, rate, s.coordinator_cpu_seconds);
+  out << fmt::format(
+      "  timing     dispatch-to-start p50 {} p99 {}; load imbalance {:.2f}; tail {:.3f} s\n",
+      duration_text(s.start_latency_p50), duration_text(s.start_latency_p99), s.load_imbalance,
+      s.tail_seconds);
+  out << fmt::format("  {:>5} {:<20} {:>7} {:>9} {:>7} {:>9} {:>6}\n", "rank", "host", "threads",
+                     "done", "failed", "busy s", "util");
+  for (const RankSummary& r : s.per_rank) {
+    const char* note = r.lost ? "  LOST" : r.quarantined ? "  QUARANTINED" : "";
+    out << fmt::format("  {:>5} {:<20} {:>7} {:>9} {:>7} {:>9.3f} {:>5.1f}%{}\n", r.rank,
+                       one_line(r.host, 20), r.threads, r.done, r.failed, r.busy_seconds,
+                       100 * r.utilization, note);
+  }
+  if (!s.slowest.empty()) {
+    out << "  slowest   ";
+    for (const SlowSubtask& slow : s.slowest) {
+      out << fmt::format(" #{} {:.3f}s (rank {})", slow.subtask, slow.seconds, slow.rank);
+    }
+    out << "\n";
+  }
+  if (!s.failures.empty()) {
+    out << fmt::format("  failures   {} subtask{} failed for good:\n", s.failures.size(),
+                       s.failures.size() == 1 ? "" : "s");
+    for (std::size_t i = 0; i < std::min(s.failures.size(), failures_shown); ++i) {
+      const FailureSummary& f = s.failures[i];
+      out << fmt::format("    #{} after {} attempt{}: {}: {}\n", f.subtask, f.attempts,
+                         f.attempts == 1 ? "" : "s", to_string(f.reason), one_line(f.detail));
+    }
+    if (s.failures.size() > failures_shown) {
+      out << fmt::format("    ... and {} more (see --summary-json)\n",
+                         s.failures.size() - failures_shown);
+    }
+  }
+}
+
+nlohmann::json summary_to_json(const Summary& s) {
+  using nlohmann::json;
+  json per_rank = json::array();
+  for (const RankSummary& r : s.per_rank) {
+    per_rank.push_back({{"rank", r.rank},
+                        {"host", r.host},
+                        {"threads", r.threads},
+                        {"done", r.done},
+                        {"failed", r.failed},
+                        {"busy_seconds", r.busy_seconds},
+                        {"utilization", r.utilization},
+                        {"lost", r.lost},
+                        {"quarantined", r.quarantined}});
+  }
+  json failures = json::array();
+  for (const FailureSummary& f : s.failures) {
+    failures.push_back({{"subtask", f.subtask},
+                        {"attempts", f.attempts},
+                        {"reason", to_string(f.reason)},
+                        {"detail", f.detail}});
+  }
+  json slowest = json::array();
+  for (const SlowSubtask& slow : s.slowest) {
+    slowest.push_back({{"subtask", slow.subtask}, {"rank", slow.rank}, {"seconds", slow.seconds}});
+  }
+  const JobSpec& job = s.job;
+  return json{
+      {"version", summary_version},
+      {"status", s.status_text()},
+      {"exit_code", s.exit_code()},
+      {"job",
+       {{"kernel", job.kernel},
+        {"range", {job.range.lo, job.range.hi}},
+        {"params", job.params},
+        {"subtasks", job.subtasks},
+        {"schedule", to_string(job.schedule)},
+        {"retries", job.retries}}},
+      {"ranks", s.ranks},
+      {"workers", s.workers},
+      {"threads_per_worker", s.threads_per_worker},
+      {"wall_seconds", s.wall_seconds},
+      {"subtasks",
+       {{"total", s.total},
+        {"done", s.done},
+        {"failed", s.failed},
+        {"not_run", s.not_run},
+        {"retried", s.retried},
+        {"timed_out", s.timed_out},
+        {"reassigned", s.reassigned},
+        {"resumed", s.resumed},
+        {"duplicates", s.duplicates}}},
+      {"stop_reason", s.stop_reason},
+      {"throughput_per_second", s.wall_seconds > 0 ? (s.done - s.resumed) / s.wall_seconds : 0.0},
+      {"result", s.result},
+      {"coordinator_cpu_seconds", s.coordinator_cpu_seconds},
+      {"start_latency_seconds", {{"p50", s.start_latency_p50}, {"p99", s.start_latency_p99}}},
+      {"load_imbalance", s.load_imbalance},
+      {"tail_seconds", s.tail_seconds},
+      {"per_rank", per_rank},
+      {"failures", failures},
+      {"slowest", slowest},
+      {"slurm",
+       s.slurm_job_id.empty()
+           ? json(nullptr)
+           : json{{"job_id", s.slurm_job_id},
+                  {"restart_count", s.slurm_restart_count.empty() ? "0" : s.slurm_restart_count},
+                  {"submit_dir", s.slurm_submit_dir}}},
+  };
+}
+
+}  // namespace tasktrack

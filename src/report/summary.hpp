@@ -1,0 +1,85 @@
+// What rank 0 says at the end of a job: the text summary on stdout and the JSON summary.
+#pragma once
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "cli/job_spec.hpp"
+#include "tasktrack/subtask.hpp"
+
+namespace tasktrack {
+
+inline constexpr int summary_version = 1;
+
+struct RankSummary {
+  int rank = 0;
+  std::string host;
+  unsigned threads = 0;
+  std::uint64_t done = 0;    // subtasks this rank completed first
+  std::uint64_t failed = 0;  // failed attempts on this rank
+  double busy_seconds = 0;   // summed over every attempt this rank ran
+  double utilization = 0;    // busy / (wall * threads)
+  bool lost = false;         // went silent (or died) and its subtasks were reassigned
+  bool quarantined = false;  // failed too often in a row and got no more work
+};
+
+struct FailureSummary {
+  SubtaskId subtask = 0;
+  std::uint32_t attempts = 0;
+  FailureReason reason = FailureReason::none;
+  std::string detail;
+};
+
+struct SlowSubtask {
+  SubtaskId subtask = 0;
+  int rank = 0;
+  double seconds = 0;
+};
+
+struct Summary {
+  JobSpec job;
+  int ranks = 1;                    // processes in the job, rank 0 included
+  unsigned workers = 0;             // ranks that run subtasks
+  unsigned threads_per_worker = 0;  // the largest pool among them
+  double wall_seconds = 0;          // from the first dispatch to the last result
+  std::uint32_t total = 0;
+  std::uint32_t done = 0;
+  std::uint32_t failed = 0;
+  std::uint32_t retried = 0;     // attempts that failed and were tried again
+  std::uint32_t timed_out = 0;   // attempts that ran past --timeout
+  std::uint32_t reassigned = 0;  // subtasks taken back from lost workers
+  std::uint32_t resumed = 0;     // subtasks a journal says finished in an earlier run
+  std::uint32_t not_run = 0;     // neither done nor failed: the job stopped early
+  std::uint32_t duplicates = 0;  // late reports of finished subtasks, dropped
+  bool interrupted = false;      // a signal stopped the job (exit code 3)
+  std::string stop_reason;       // why the job stopped early, if it did
+  nlohmann::json result;         // kernel-defined
+  std::string result_line;
+  double coordinator_cpu_seconds = 0;
+  double start_latency_p50 = 0;  // seconds from dispatch to an attempt's start (log buckets)
+  double start_latency_p99 = 0;
+  double load_imbalance = 1;  // max / mean busy seconds across workers
+  double tail_seconds = 0;    // from the last dispatch to the end
+  std::vector<RankSummary> per_rank;
+  std::vector<FailureSummary> failures;  // subtasks that failed for good, by id
+  std::vector<SlowSubtask> slowest;      // longest attempts that completed, longest first
+  // Under Slurm (read from rank 0's environment): job id, restart count (0 for the first
+  // run, n after n requeues), submit dir. Empty outside Slurm.
+  std::string slurm_job_id;
+  std::string slurm_restart_count;
+  std::string slurm_submit_dir;
+
+  int exit_code() const;  // 0 all done, 1 some failed or not run, 3 interrupted
+  // "completed" | "completed_with_failures" | "interrupted"
+  std::string status_text() const;
+};
+
+// The compact human summary (rank 0's stdout).
+void print_summary(std::ostream& out, const Summary& summary);
+// The JSON summary (--summary-json); its keys are documented in README.
+nlohmann::json summary_to_json(const Summary& summary);
+
+}  // namespace tasktrack
