@@ -36,12 +36,9 @@ class Partition {
  private:
   Range range_;
   std::uint32_t count_;
+  // The block formula's two numbers (core/blocks.hpp computes the blocks from them).
   std::int64_t base_;       // smallest block size
   std::int64_t remainder_;  // number of blocks of size base_ + 1 (the first ones)
 };
-
-// Splits [0, count) into `blocks` contiguous shares like Partition does (first shares
-// one larger); used by the static schedule. Returns share `index` as [first, last).
-Range share_of(std::uint32_t count, std::uint32_t blocks, std::uint32_t index);
 
 }  // namespace tasktrack

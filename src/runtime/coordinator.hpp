@@ -1,7 +1,8 @@
-// Rank 0's loop: hands subtasks to workers, feeds status reports into the Tracker, the
-// kernel's Reduction and the Journal, watches workers' health, and builds the Summary. No
-// business logic of its own: the schedule decides batch sizes, the Tracker decides what a
-// report means.
+// Rank 0's loop, thin by design: it reads the clock, the signals and the workers' processes,
+// feeds what happened to the JobState (the pure core, core/job_state.hpp) and carries out
+// the core's effects: assignments, drains and limits over the Transport, results into the
+// kernel's Reduction, records into the Journal and the trace, notices onto stderr. Every
+// decision is the core's.
 #pragma once
 
 #include <memory>
@@ -10,8 +11,8 @@
 
 #include "cli/job_spec.hpp"
 #include "core/job_clock.hpp"
-#include "core/quantiles.hpp"
-#include "core/tracker.hpp"
+#include "core/job_effects.hpp"
+#include "core/job_state.hpp"
 #include "journal/journal.hpp"
 #include "report/progress.hpp"
 #include "report/summary.hpp"
@@ -28,7 +29,7 @@ struct CoordinatorSinks {
   TraceWriter* trace = nullptr;             // every attempt, dispatch and marker
 };
 
-class Coordinator {
+class Coordinator : private JobEffects {
  public:
   // `ranks`: processes in the job (1 for a one-process run).
   Coordinator(const JobSpec& job, const Kernel& kernel, Transport& transport, int ranks,
@@ -48,45 +49,28 @@ class Coordinator {
 
   // True once a worker was lost or died: MPI_Finalize may then never return (see
   // stop_skip_finalize_flag), so no rank of this job calls it.
-  bool must_skip_finalize() const;
+  bool must_skip_finalize() const { return state_.any_lost_or_dead(); }
 
  private:
-  enum class Health : std::uint8_t { active, lost, quarantined };
-  struct WorkerState {
-    WorkerInfo info;
-    Health health = Health::active;
-    double last_heard = 0;  // job clock seconds
-    bool drained = false;
-    bool said_goodbye = false;
-    bool dead = false;                      // its process is gone (MPI error)
-    std::vector<SubtaskId> failure_streak;  // distinct subtasks failed since its last success
-  };
+  // JobEffects: what the core asks for.
+  void assign(int rank, std::span<const IdRun> runs) override;
+  void drain(int rank) override;
+  void set_time_limit(int rank, const TimeLimit& limit) override;
+  void accept_result(SubtaskId id, std::int64_t value, std::span<const std::byte> payload) override;
+  void journal_attempt(const JournalAttempt& attempt) override;
+  void journal_run(const JournalRun& run) override;
+  void trace_attempt(int rank, const StatusRecord& record, bool duplicate) override;
+  void trace_dispatch(double seconds, int rank, std::uint32_t count) override;
+  void trace_instant(double seconds, int rank, const std::string& name,
+                     const std::string& detail) override;
+  void notice(const std::string& line) override;
 
-  void restore(const JournalContents& contents);
+  void name_trace_rows();
   void record_session();
-  void dispatch_initial();
-  void top_up(WorkerState& worker, bool alone);
-  void top_up_all();
-  void send_runs(int rank);  // runs_ to `rank`, noting dispatch times
-  void handle_batch(int rank, std::span<const std::byte> batch);
-  void handle_record(WorkerState& worker, const StatusRecord& record,
-                     std::span<const std::byte> payload);
-  void record_failure(WorkerState& worker, const StatusRecord& record,
-                      std::span<const std::byte> payload);
-  void journal_attempt(int rank, const StatusRecord& record, std::span<const std::byte> payload);
-  void journal_done(int rank, const StatusRecord& record, std::span<const std::byte> payload);
-  void flush_journal_run();
-  void check_health(double now);
-  void declare_lost(WorkerState& worker, const std::string& why);
-  void begin_drain(double deadline, std::string reason);
-  bool drain_finished(double now) const;
-  void fail_unrunnable();
-  void note_slow(SubtaskId id, int rank, double seconds);
-  // --timeout P%: notes a done attempt's run time; sends a new limit when it moved.
-  void update_time_limit(double seconds);
-  WorkerState& worker_state(int rank);
-  RankSummary& rank_summary(int rank);
-  Summary build_summary(double wall_seconds, double cpu_seconds);
+  // Workers on this host whose process is gone are lost at once, not after the timeout.
+  void look_for_gone_workers(double now);
+  void feed_signals(double now);
+  Summary build_summary(double started, double wall_seconds, double cpu_seconds);
 
   const JobSpec& job_;
   const Kernel& kernel_;
@@ -94,35 +78,12 @@ class Coordinator {
   int ranks_;
   JobClock clock_;
   Progress& progress_;
-  JournalWriter* journal_;
-  const JournalContents* resume_;
-  TraceWriter* trace_;
+  CoordinatorSinks sinks_;
   Partition partition_;
-  Tracker tracker_;
   std::unique_ptr<Reduction> reduction_;
-  std::uint32_t total_threads_ = 0;
-  std::vector<WorkerState> workers_;
-  std::vector<int> worker_index_;      // rank -> index into workers_, -1 for rank 0 under MPI
-  std::vector<IdRun> runs_;            // scratch for assignments
-  std::vector<RankSummary> per_rank_;  // indexed by rank
-  std::string host_;                   // rank 0's host
+  JobState state_;
+  std::string host_;  // rank 0's host
   double last_process_check_ = 0;
-  std::vector<FailureSummary> failures_;
-  std::vector<SlowSubtask> slowest_;   // a min-heap on seconds, at most slowest_kept long
-  JournalRun pending_run_;             // fast consecutive done subtasks not yet journaled
-  std::vector<double> dispatched_at_;  // job-clock seconds, by subtask
-  double last_dispatch_ = 0;
-  double started_ = 0;
-  LogHistogram start_latency_;  // dispatch to start of each attempt
-  LogHistogram run_times_;      // --timeout P%: run time of each attempt done
-  double sent_time_limit_ = 0;  // --timeout P%: the limit the workers have; 0 = none yet
-  std::uint32_t timed_out_ = 0;
-  std::uint32_t resumed_ = 0;
-  std::uint32_t late_duplicates_ = 0;  // reports from lost workers
-  bool draining_ = false;
-  double drain_deadline_ = 0;
-  bool interrupted_ = false;
-  std::string stop_reason_;
 };
 
 // CPU seconds this thread (thread = true) or this process has used so far (getrusage).

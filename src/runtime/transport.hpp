@@ -10,16 +10,10 @@
 #include <string>
 #include <vector>
 
+#include "core/worker_info.hpp"
 #include "runtime/protocol.hpp"
 
 namespace tasktrack {
-
-struct WorkerInfo {
-  int rank = 0;
-  std::string host;
-  unsigned threads = 1;
-  long pid = 0;
-};
 
 // Called with the sending worker's rank and one encoded StatusBatch: records, or an empty
 // batch that is a heartbeat or carries the drained / final flags.

@@ -1,5 +1,6 @@
 // partition.hpp: a range split into contiguous subtasks covering every id exactly once, sizes
 // differing by at most one with the bigger ones first; the default subtask count; share_of.
+#include "core/blocks.hpp"
 #include "tasktrack/partition.hpp"
 
 #include <gtest/gtest.h>

@@ -1,5 +1,5 @@
 // Scheduling policies: names, and the batch sizes rank 0 hands out (schedule.hpp).
-#include "core/schedule.hpp"
+#include "core/schedule_policy.hpp"
 
 #include <gtest/gtest.h>
 

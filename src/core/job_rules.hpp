@@ -1,0 +1,30 @@
+// The parts of a job that decide its scheduling: what the pure core reads of a JobSpec.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+
+#include "core/schedule.hpp"
+#include "tasktrack/subtask.hpp"
+
+namespace tasktrack {
+
+struct JobRules {
+  std::uint32_t subtasks = 0;
+  std::uint32_t retries = 2;  // extra attempts for a failed subtask
+  Schedule schedule = Schedule::guided;
+  std::uint32_t chunk = 0;             // --chunk; 0 = the schedule's default
+  std::uint32_t quarantine_after = 5;  // failed first attempts in a row; 0 = off
+  std::uint32_t max_failures = 0;      // failed for good before the job drains; 0 = off
+  double worker_timeout = 30.0;        // seconds of silence before a worker is lost
+  double grace = 10.0;                 // after a graceful stop signal
+  double timeout_percent = 0;          // --timeout P%; 0 = off
+  bool retry_failed = true;            // a resume runs subtasks that failed for good again
+  bool journaling = false;             // emit journal records
+  bool tracing = false;                // emit trace events
+  double epoch_unix = 0;               // the job clock's zero as a date, for journal records
+  // What a journal record of a subtask must carry to count on resume (Kernel::subtask_key).
+  std::function<std::uint64_t(SubtaskId)> subtask_key = [](SubtaskId) { return 0; };
+};
+
+}  // namespace tasktrack

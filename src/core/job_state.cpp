@@ -1,0 +1,342 @@
+#include "core/job_state.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <map>
+
+#include "journal/journal.hpp"
+
+namespace tasktrack {
+
+namespace {
+
+std::string text_of(std::span<const std::byte> payload) {
+  return std::string(reinterpret_cast<const char*>(payload.data()), payload.size());
+}
+
+std::span<const std::byte> bytes_of(const std::string& text) {
+  return {reinterpret_cast<const std::byte*>(text.data()), text.size()};
+}
+
+}  // namespace
+
+JobState::JobState(JobRules rules, std::vector<WorkerInfo> workers, int ranks, JobEffects& effects)
+    : rules_(std::move(rules)),
+      effects_(effects),
+      schedule_(schedule_policy(rules_.schedule)),
+      tracker_(rules_.subtasks, rules_.retries, ranks),
+      roster_(workers, ranks),
+      infos_(std::move(workers)),
+      statistics_(infos_, ranks, rules_.subtasks),
+      journal_(rules_.epoch_unix, rules_.subtask_key),
+      time_limit_(rules_.timeout_percent) {}
+
+void JobState::restore(const JournalContents& contents) {
+  // Replays the journal in file order. A subtask done in any earlier run stays done; one
+  // whose latest word is "failed for good" runs again unless retry_failed is off.
+  // A record counts only while its key matches the subtask's work (a task list's edited
+  // line is new work; a line beyond the end of a shortened file is gone).
+  const auto counts = [&](SubtaskId id, std::uint64_t key) {
+    return id < tracker_.total() && key == rules_.subtask_key(id);
+  };
+  std::map<SubtaskId, const JournalAttempt*> failed_for_good;
+  for (const JournalRun& run : contents.runs) {
+    for (std::size_t i = 0; i < run.values.size(); ++i) {
+      const SubtaskId id = run.first + static_cast<SubtaskId>(i);
+      if (!counts(id, run.keys.empty() ? 0 : run.keys[i])) continue;
+      if (tracker_.restore_done(id)) {
+        effects_.accept_result(id, run.values[i], {});
+        ++statistics_.resumed;
+      }
+    }
+  }
+  for (const JournalAttempt& attempt : contents.attempts) {
+    if (!counts(attempt.subtask, attempt.key)) continue;
+    if (attempt.state == SubtaskState::done) {
+      failed_for_good.erase(attempt.subtask);
+      if (tracker_.restore_done(attempt.subtask)) {
+        effects_.accept_result(attempt.subtask, attempt.value, attempt.payload);
+        ++statistics_.resumed;
+      }
+    } else if (tracker_.state(attempt.subtask) != SubtaskState::done) {
+      failed_for_good[attempt.subtask] = &attempt;
+    }
+  }
+  if (rules_.retry_failed) return;
+  for (const auto& [id, attempt] : failed_for_good) {
+    tracker_.restore_failed(id, attempt->attempt);
+    statistics_.note_failure(
+        FailureSummary{id, attempt->attempt + 1, attempt->reason, text_of(attempt->payload)});
+  }
+}
+
+void JobState::start(double now) {
+  for (WorkerState& worker : roster_.all()) worker.last_heard = now;
+  std::vector<unsigned> threads;
+  for (const WorkerState& worker : roster_.all()) threads.push_back(worker.info.threads);
+  // A journal's finished subtasks are skipped, so up-front shares count what is left.
+  const std::vector<std::uint32_t> shares =
+      schedule_.up_front(threads, tracker_.never_dispatched());
+  if (shares.empty()) {
+    top_up_all(now);
+    return;
+  }
+  for (std::size_t i = 0; i < shares.size(); ++i) {
+    const int rank = roster_.all()[i].info.rank;
+    runs_.clear();
+    tracker_.assign_next(rank, shares[i], runs_);
+    send(rank, now);
+  }
+}
+
+void JobState::send(int rank, double now) {
+  if (runs_.empty()) return;
+  std::uint32_t count = 0;
+  for (const IdRun& run : runs_) count += run.count;
+  statistics_.note_dispatch(runs_, now);
+  if (rules_.tracing) effects_.trace_dispatch(now, rank, count);
+  effects_.assign(rank, runs_);
+}
+
+void JobState::top_up(WorkerState& worker, bool alone, double now) {
+  runs_.clear();
+  const int rank = worker.info.rank;
+  const std::uint32_t wanted = low_water_mark(worker.info.threads);
+  while (tracker_.outstanding(rank) < wanted) {
+    // Fresh subtasks go out in the schedule's batch sizes; retries (and everything, for a
+    // schedule that handed its fresh work out up front) as needed to reach the water mark.
+    const BatchContext context{rules_.subtasks, tracker_.never_dispatched(),
+                               roster_.total_threads(), worker.info.threads, rules_.chunk};
+    std::uint32_t count = schedule_.batch_size(context);
+    if (count == 0) count = wanted - tracker_.outstanding(rank);
+    if (tracker_.assign_next(rank, count, runs_, alone) == 0) break;
+  }
+  send(rank, now);
+}
+
+void JobState::top_up_all(double now) {
+  const bool alone = roster_.active_count() == 1;
+  for (WorkerState& worker : roster_.all()) {
+    if (worker.health == Health::active) top_up(worker, alone, now);
+  }
+}
+
+void JobState::handle_status(int rank, std::span<const std::byte> batch, double now) {
+  WorkerState& worker = roster_.at(rank);
+  worker.last_heard = now;
+  now_ = now;
+  const StatusBatchReader reader(batch);
+  reader.for_each([&](const StatusRecord& record, std::span<const std::byte> payload) {
+    handle_record(worker, record, payload);
+  });
+  if (rules_.journaling) journal_.flush(effects_);
+  if (reader.flags() & drained_batch_flag) worker.drained = true;
+  if (reader.flags() & final_batch_flag) worker.said_goodbye = true;
+}
+
+void JobState::handle_goodbye(int rank, std::span<const std::byte> batch) {
+  if (StatusBatchReader(batch).flags() & final_batch_flag) roster_.at(rank).said_goodbye = true;
+}
+
+void JobState::handle_record(WorkerState& worker, const StatusRecord& record,
+                             std::span<const std::byte> payload) {
+  const int rank = worker.info.rank;
+  if (worker.health == Health::lost && record.state != SubtaskState::running) {
+    // Its subtasks went to others when it was declared lost; whatever it still says is a
+    // late duplicate, counted and dropped.
+    ++statistics_.late_duplicates;
+    if (rules_.tracing) effects_.trace_attempt(rank, record, true);
+    return;
+  }
+  if (rules_.tracing && record.state != SubtaskState::running) {
+    const SubtaskState state = tracker_.state(record.subtask);
+    effects_.trace_attempt(rank, record,
+                           state == SubtaskState::done || state == SubtaskState::failed);
+  }
+  switch (record.state) {
+    case SubtaskState::running:
+      if (worker.health != Health::lost) {
+        tracker_.mark_running(record.subtask, rank, record.attempt);
+      }
+      return;
+    case SubtaskState::done:
+      handle_done(worker, record, payload);
+      return;
+    case SubtaskState::failed:
+      handle_failed(worker, record, payload);
+      return;
+    default:
+      throw ProtocolError(fmt::format("status record for subtask {} from rank {} has state {}",
+                                      record.subtask, rank, to_string(record.state)));
+  }
+}
+
+void JobState::handle_done(WorkerState& worker, const StatusRecord& record,
+                           std::span<const std::byte> payload) {
+  const int rank = worker.info.rank;
+  RankSummary& r = statistics_.rank(rank);
+  const double seconds = record.end_seconds - record.start_seconds;
+  r.busy_seconds += seconds;
+  WorkerRoster::note_success(worker);
+  if (tracker_.complete(record.subtask, rank, record.attempt) != Verdict::accepted) return;
+  ++r.done;
+  statistics_.note_started(record);
+  if (time_limit_.enabled()) {
+    if (const auto limit = time_limit_.note(seconds)) {
+      for (const WorkerState& other : roster_.all()) {
+        if (other.health != Health::lost && !other.dead) {
+          effects_.set_time_limit(other.info.rank, *limit);
+        }
+      }
+    }
+  }
+  effects_.accept_result(record.subtask, record.value, payload);
+  if (rules_.journaling) journal_.done(rank, record, payload, effects_);
+  statistics_.note_completed(record.subtask, rank, seconds);
+}
+
+void JobState::handle_failed(WorkerState& worker, const StatusRecord& record,
+                             std::span<const std::byte> payload) {
+  const int rank = worker.info.rank;
+  RankSummary& r = statistics_.rank(rank);
+  r.busy_seconds += record.end_seconds - record.start_seconds;
+  const Verdict verdict = tracker_.fail(record.subtask, rank, record.attempt);
+  if (verdict != Verdict::retry && verdict != Verdict::failed_for_good) return;
+  ++r.failed;
+  statistics_.note_started(record);
+  if (rules_.tracing && verdict == Verdict::retry) {
+    effects_.trace_instant(record.end_seconds, rank,
+                           fmt::format("retry subtask {}", record.subtask),
+                           std::string(to_string(record.reason)));
+  }
+  if (record.reason == FailureReason::timeout) ++statistics_.timed_out;
+  if (verdict == Verdict::failed_for_good) {
+    statistics_.note_failure(
+        FailureSummary{record.subtask, record.attempt + 1, record.reason, text_of(payload)});
+    if (rules_.journaling) {
+      journal_.flush(effects_);
+      journal_.attempt(rank, record, payload, effects_);
+    }
+  }
+  if (roster_.note_failed_attempt(worker, record.subtask, record.attempt,
+                                  rules_.quarantine_after)) {
+    r.quarantined = true;
+    const std::size_t streak = worker.failure_streak.size();
+    effects_.notice(fmt::format("rank {} ({}) quarantined after {} failed attempts in a row", rank,
+                                worker.info.host, streak));
+    if (rules_.tracing) {
+      effects_.trace_instant(now_, rank, "quarantined",
+                             fmt::format("{} failed attempts in a row", streak));
+    }
+  }
+}
+
+void JobState::declare_lost(WorkerState& worker, const std::string& why, double now) {
+  if (worker.health == Health::lost) return;
+  worker.health = Health::lost;
+  statistics_.rank(worker.info.rank).lost = true;
+  const std::uint32_t released = tracker_.release_rank(worker.info.rank);
+  if (rules_.tracing) {
+    effects_.trace_instant(now, worker.info.rank, "worker lost",
+                           fmt::format("{}; {} subtasks reassigned", why, released));
+  }
+  effects_.notice(fmt::format("rank {} ({}) lost: {}; {} subtask{} reassigned", worker.info.rank,
+                              worker.info.host, why, released, released == 1 ? "" : "s"));
+}
+
+void JobState::handle_worker_gone(int rank, const std::string& why, double now) {
+  WorkerState& worker = roster_.at(rank);
+  worker.dead = true;
+  declare_lost(worker, why, now);
+}
+
+void JobState::handle_signal(StopKind kind, int signal, double now) {
+  if (interrupted_ && kind == StopKind::graceful) return;
+  if (rules_.tracing && !interrupted_) {
+    effects_.trace_instant(now, 0, fmt::format("signal {}", signal),
+                           kind == StopKind::fast ? "fast stop" : "graceful stop");
+  }
+  interrupted_ = true;
+  if (kind == StopKind::fast) {
+    stop_reason_ = fmt::format("signal {}: stopped at once", signal);
+    over_ = true;
+    return;
+  }
+  draining_ = false;  // a signal's grace replaces an open-ended --max-failures drain
+  begin_drain(now + rules_.grace, fmt::format("signal {}: running subtasks given {} s to finish",
+                                              signal, rules_.grace));
+}
+
+void JobState::begin_drain(double deadline, std::string reason) {
+  if (draining_) return;
+  draining_ = true;
+  drain_deadline_ = deadline;
+  stop_reason_ = std::move(reason);
+  for (const WorkerState& worker : roster_.all()) {
+    if (worker.health != Health::lost) effects_.drain(worker.info.rank);
+  }
+}
+
+bool JobState::drain_finished(double now) const {
+  if (now >= drain_deadline_) return true;
+  return std::all_of(roster_.all().begin(), roster_.all().end(),
+                     [](const WorkerState& w) { return w.drained || w.health == Health::lost; });
+}
+
+bool JobState::handle_tick(double now) {
+  if (over_) return true;
+  for (WorkerState& worker : roster_.all()) {
+    if (worker.health == Health::lost || worker.said_goodbye) continue;
+    const double silent = now - worker.last_heard;
+    if (silent > rules_.worker_timeout) {
+      declare_lost(
+          worker,
+          fmt::format("silent for {:.1f} s (--worker-timeout {} s)", silent, rules_.worker_timeout),
+          now);
+    }
+  }
+  if (rules_.max_failures > 0 && tracker_.failed() >= rules_.max_failures && !draining_) {
+    begin_drain(1e300, fmt::format("{} subtasks failed for good (--max-failures {})",
+                                   tracker_.failed(), rules_.max_failures));
+  }
+  if (tracker_.finished() || (draining_ && drain_finished(now))) {
+    over_ = true;
+    return true;
+  }
+  if (!draining_) {
+    top_up_all(now);
+    if (roster_.active_count() == 0 && tracker_.outstanding_total() == 0) fail_unrunnable();
+  }
+  return false;
+}
+
+void JobState::fail_unrunnable() {
+  // Every worker is lost or quarantined and nothing is running: what is pending can never
+  // run in this job. It fails for good (a journal resume runs it again).
+  const std::string detail = "no worker left to run it (all lost or quarantined)";
+  for (SubtaskId id : tracker_.fail_pending()) {
+    StatusRecord record;
+    record.subtask = id;
+    record.state = SubtaskState::failed;
+    record.reason = FailureReason::worker_lost;
+    record.attempt = tracker_.attempt(id);
+    statistics_.note_failure(FailureSummary{id, record.attempt + 1, record.reason, detail});
+    if (rules_.journaling) {
+      journal_.flush(effects_);
+      journal_.attempt(0, record, bytes_of(detail), effects_);
+    }
+  }
+}
+
+void JobState::finish() {
+  if (rules_.journaling) journal_.flush(effects_);
+}
+
+void JobState::fill_summary(Summary& summary, double started, double wall_seconds) const {
+  statistics_.fill(summary, tracker_, infos_, started, wall_seconds);
+  summary.interrupted = interrupted_;
+  summary.stop_reason = stop_reason_;
+}
+
+}  // namespace tasktrack

@@ -1,0 +1,111 @@
+// The pure core of rank 0: everything the coordinator decides, as a state machine with
+// events in and effects out. It owns the Tracker, the schedule policy, worker health (lost,
+// quarantined, drained), drain and stop, retries, resume from an earlier run's journal, and
+// the statistics that become the Summary. It reads no clock (every event carries `now`, in
+// job-clock seconds), no environment and no /proc, prints nothing and sends nothing: what
+// it decides goes to JobEffects. No MPI header; tested by scripted event sequences
+// (tests/unit/test_job_state.cpp). Not thread-safe: owned by rank 0's main thread.
+//
+// Where a change goes: a new schedule is a SchedulePolicy (core/schedule_policy.hpp); a new
+// health rule goes into WorkerRoster or handle_tick; a new statistic into JobStatistics.
+#pragma once
+
+#include <span>
+#include <string>
+#include <vector>
+
+#include "core/adaptive_time_limit.hpp"
+#include "core/job_effects.hpp"
+#include "core/job_rules.hpp"
+#include "core/job_statistics.hpp"
+#include "core/journal_recorder.hpp"
+#include "core/schedule_policy.hpp"
+#include "core/tracker.hpp"
+#include "core/worker_roster.hpp"
+
+namespace tasktrack {
+
+struct JournalContents;
+
+enum class StopKind : std::uint8_t {
+  graceful,  // SIGUSR1 / SIGTERM: drain, give running subtasks the grace period
+  fast,      // a second signal: stop at once
+};
+
+class JobState {
+ public:
+  // `ranks`: processes in the job (1 for a one-process run). `effects` outlives the state.
+  JobState(JobRules rules, std::vector<WorkerInfo> workers, int ranks, JobEffects& effects);
+
+  // Before start(): an earlier run's journal. A subtask done in any earlier run stays done
+  // (its result is accepted again); one whose latest word is "failed for good" stays failed
+  // unless the rules say retry_failed. A record counts only while its key matches.
+  void restore(const JournalContents& contents);
+
+  // The job starts: the first assignments (static shares, or every worker topped up).
+  void start(double now);
+
+  // One encoded StatusBatch from a worker: its records, and the drained / final flags.
+  // Throws ProtocolError or IllegalTransition when the worker breaks the protocol.
+  void handle_status(int rank, std::span<const std::byte> batch, double now);
+  // The worker's process or connection is gone: it is lost and its subtasks reassigned.
+  void handle_worker_gone(int rank, const std::string& why, double now);
+  // After the job, while the workers are stopped: a message that may carry the goodbye
+  // (the final flag). Records in it are not counted any more.
+  void handle_goodbye(int rank, std::span<const std::byte> batch);
+  // A stop signal (`signal` is its number, for the record).
+  void handle_signal(StopKind kind, int signal, double now);
+  // Time passed: silent workers are lost, --max-failures drains, idle workers are topped
+  // up, and work no worker can run fails. Returns over().
+  bool handle_tick(double now);
+
+  // True once every subtask finished, the drain ended, or a fast stop came.
+  bool over() const { return over_; }
+  // Ends the pending journal run (before the journal is flushed).
+  void finish();
+
+  std::uint32_t done() const { return tracker_.done(); }
+  std::uint32_t failed() const { return tracker_.failed(); }
+  std::uint32_t resumed() const { return statistics_.resumed; }
+  bool interrupted() const { return interrupted_; }
+  std::span<const WorkerState> workers() const { return roster_.all(); }
+  bool any_lost_or_dead() const { return roster_.any_lost_or_dead(); }
+
+  // Fills what the core knows of the summary (counts, statistics, stop reason) for a job
+  // that started at `started` and ran `wall_seconds`.
+  void fill_summary(Summary& summary, double started, double wall_seconds) const;
+
+ private:
+  void top_up(WorkerState& worker, bool alone, double now);
+  void top_up_all(double now);
+  void send(int rank, double now);  // runs_ to `rank`
+  void handle_record(WorkerState& worker, const StatusRecord& record,
+                     std::span<const std::byte> payload);
+  void handle_done(WorkerState& worker, const StatusRecord& record,
+                   std::span<const std::byte> payload);
+  void handle_failed(WorkerState& worker, const StatusRecord& record,
+                     std::span<const std::byte> payload);
+  void declare_lost(WorkerState& worker, const std::string& why, double now);
+  void begin_drain(double deadline, std::string reason);
+  bool drain_finished(double now) const;
+  void fail_unrunnable();
+
+  JobRules rules_;
+  JobEffects& effects_;
+  const SchedulePolicy& schedule_;
+  Tracker tracker_;
+  WorkerRoster roster_;
+  std::vector<WorkerInfo> infos_;
+  JobStatistics statistics_;
+  JournalRecorder journal_;
+  AdaptiveTimeLimit time_limit_;
+  std::vector<IdRun> runs_;  // scratch for assignments
+  double now_ = 0;           // the time of the event being handled
+  bool draining_ = false;
+  double drain_deadline_ = 0;
+  bool interrupted_ = false;
+  bool over_ = false;
+  std::string stop_reason_;
+};
+
+}  // namespace tasktrack

@@ -1,0 +1,85 @@
+#include "core/job_statistics.hpp"
+
+#include <algorithm>
+
+#include "core/tracker.hpp"
+
+namespace tasktrack {
+
+namespace {
+
+constexpr std::size_t slowest_kept = 5;
+
+bool slower(const SlowSubtask& a, const SlowSubtask& b) {
+  return a.seconds > b.seconds;
+}
+
+}  // namespace
+
+JobStatistics::JobStatistics(std::span<const WorkerInfo> workers, int ranks, std::uint32_t subtasks)
+    : per_rank_(static_cast<std::size_t>(ranks)), dispatched_at_(subtasks, 0.0) {
+  for (const WorkerInfo& info : workers) {
+    RankSummary& r = rank(info.rank);
+    r.rank = info.rank;
+    r.host = info.host;
+    r.threads = info.threads;
+  }
+}
+
+void JobStatistics::note_dispatch(std::span<const IdRun> runs, double now) {
+  for (const IdRun& run : runs) std::fill_n(dispatched_at_.begin() + run.first, run.count, now);
+  last_dispatch_ = now;
+}
+
+void JobStatistics::note_started(const StatusRecord& record) {
+  start_latency_.add(record.start_seconds - dispatched_at_[record.subtask]);
+}
+
+void JobStatistics::note_completed(SubtaskId id, int rank, double seconds) {
+  if (slowest_.size() == slowest_kept && seconds <= slowest_.front().seconds) return;
+  slowest_.push_back(SlowSubtask{id, rank, seconds});
+  std::push_heap(slowest_.begin(), slowest_.end(), slower);
+  if (slowest_.size() > slowest_kept) {
+    std::pop_heap(slowest_.begin(), slowest_.end(), slower);
+    slowest_.pop_back();
+  }
+}
+
+void JobStatistics::fill(Summary& s, const Tracker& tracker, std::span<const WorkerInfo> workers,
+                         double started, double wall_seconds) const {
+  s.workers = static_cast<unsigned>(workers.size());
+  for (const WorkerInfo& worker : workers) {
+    s.threads_per_worker = std::max(s.threads_per_worker, worker.threads);
+    RankSummary r = per_rank_.at(worker.rank);
+    r.utilization = wall_seconds > 0 ? r.busy_seconds / (wall_seconds * r.threads) : 0;
+    s.per_rank.push_back(r);
+  }
+  s.wall_seconds = wall_seconds;
+  s.total = tracker.total();
+  s.done = tracker.done();
+  s.failed = tracker.failed();
+  s.not_run = s.total - s.done - s.failed;
+  s.retried = tracker.retried();
+  s.timed_out = timed_out;
+  s.reassigned = tracker.reassigned();
+  s.resumed = resumed;
+  s.duplicates = tracker.duplicates() + late_duplicates;
+  s.failures = failures_;
+  std::sort(s.failures.begin(), s.failures.end(),
+            [](const auto& a, const auto& b) { return a.subtask < b.subtask; });
+  s.slowest = slowest_;
+  std::sort(s.slowest.begin(), s.slowest.end(), slower);
+  s.start_latency_p50 = start_latency_.quantile(0.5);
+  s.start_latency_p99 = start_latency_.quantile(0.99);
+  double busiest = 0;
+  double busy_total = 0;
+  for (const RankSummary& r : s.per_rank) {
+    busiest = std::max(busiest, r.busy_seconds);
+    busy_total += r.busy_seconds;
+  }
+  s.load_imbalance = busy_total > 0 ? busiest / (busy_total / s.per_rank.size()) : 1.0;
+  s.tail_seconds =
+      last_dispatch_ > 0 ? std::max(0.0, wall_seconds - (last_dispatch_ - started)) : 0.0;
+}
+
+}  // namespace tasktrack

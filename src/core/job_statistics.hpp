@@ -1,0 +1,49 @@
+// What the summary reports beyond the Tracker's counters: per-rank work, dispatch-to-start
+// latency, the slowest attempts, the failures. Pure bookkeeping, fed by the JobState.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "core/quantiles.hpp"
+#include "core/worker_info.hpp"
+#include "report/summary.hpp"
+#include "runtime/protocol.hpp"
+
+namespace tasktrack {
+
+class Tracker;
+
+class JobStatistics {
+ public:
+  JobStatistics(std::span<const WorkerInfo> workers, int ranks, std::uint32_t subtasks);
+
+  RankSummary& rank(int rank) { return per_rank_.at(rank); }
+
+  // Handing out `runs` at `now`: each subtask's dispatch time, for its start latency.
+  void note_dispatch(std::span<const IdRun> runs, double now);
+  // An attempt that finished (done first, or failed and counted): how long it waited.
+  void note_started(const StatusRecord& record);
+  // A completed attempt: kept when among the slowest.
+  void note_completed(SubtaskId id, int rank, double seconds);
+  void note_failure(FailureSummary failure) { failures_.push_back(std::move(failure)); }
+
+  std::uint32_t timed_out = 0;        // attempts that ran past their limit
+  std::uint32_t resumed = 0;          // subtasks a journal said were done
+  std::uint32_t late_duplicates = 0;  // reports from lost workers
+
+  // Fills the summary's statistics for a job that ran `wall_seconds` from `started`.
+  void fill(Summary& summary, const Tracker& tracker, std::span<const WorkerInfo> workers,
+            double started, double wall_seconds) const;
+
+ private:
+  std::vector<RankSummary> per_rank_;  // indexed by rank
+  std::vector<double> dispatched_at_;  // job-clock seconds, by subtask
+  double last_dispatch_ = 0;
+  LogHistogram start_latency_;        // dispatch to start of each attempt
+  std::vector<SlowSubtask> slowest_;  // a min-heap on seconds, at most slowest_kept long
+  std::vector<FailureSummary> failures_;
+};
+
+}  // namespace tasktrack
