@@ -11,6 +11,10 @@ namespace tasktrack {
 
 namespace {
 
+// How often a tick looks for silent workers: a scan of every worker, so not on every tick;
+// a tenth of a second is nothing against --worker-timeout (seconds).
+constexpr double silence_check_interval = 0.1;
+
 std::string text_of(std::span<const std::byte> payload) {
   return std::string(reinterpret_cast<const char*>(payload.data()), payload.size());
 }
@@ -120,12 +124,37 @@ void JobState::top_up_all(double now) {
   for (WorkerState& worker : roster_.all()) {
     if (worker.health == Health::active) top_up(worker, alone, now);
   }
+  top_up_everyone_ = false;
+  for (const int rank : reported_) roster_.at(rank).reported = false;
+  reported_.clear();
+}
+
+// Only a worker that reported can have room it did not have at the last top-up; every
+// worker can when work went back to pending (a retry, a lost worker's subtasks) or when the
+// last active worker became alone (it may then take a retry it was kept from). So a tick
+// costs O(workers that reported), not O(workers): rank 0 feeds thousands of workers.
+void JobState::top_up_reported(double now) {
+  if (top_up_everyone_) {
+    top_up_all(now);
+    return;
+  }
+  const bool alone = roster_.active_count() == 1;
+  for (const int rank : reported_) {
+    WorkerState& worker = roster_.at(rank);
+    worker.reported = false;
+    if (worker.health == Health::active) top_up(worker, alone, now);
+  }
+  reported_.clear();
 }
 
 void JobState::handle_status(int rank, std::span<const std::byte> batch, double now) {
   WorkerState& worker = roster_.at(rank);
   worker.last_heard = now;
   now_ = now;
+  if (!worker.reported) {
+    worker.reported = true;
+    reported_.push_back(rank);
+  }
   const StatusBatchReader reader(batch);
   reader.for_each([&](const StatusRecord& record, std::span<const std::byte> payload) {
     handle_record(worker, record, payload);
@@ -210,6 +239,7 @@ void JobState::handle_failed(WorkerState& worker, const StatusRecord& record,
                            fmt::format("retry subtask {}", record.subtask),
                            std::string(to_string(record.reason)));
   }
+  if (verdict == Verdict::retry) top_up_everyone_ = true;
   if (record.reason == FailureReason::timeout) ++statistics_.timed_out;
   if (verdict == Verdict::failed_for_good) {
     statistics_.note_failure(
@@ -222,6 +252,7 @@ void JobState::handle_failed(WorkerState& worker, const StatusRecord& record,
   if (roster_.note_failed_attempt(worker, record.subtask, record.attempt,
                                   rules_.quarantine_after)) {
     r.quarantined = true;
+    top_up_everyone_ = true;  // the last active worker may now be alone
     const std::size_t streak = worker.failure_streak.size();
     effects_.notice(fmt::format("rank {} ({}) quarantined after {} failed attempts in a row", rank,
                                 worker.info.host, streak));
@@ -234,7 +265,8 @@ void JobState::handle_failed(WorkerState& worker, const StatusRecord& record,
 
 void JobState::declare_lost(WorkerState& worker, const std::string& why, double now) {
   if (worker.health == Health::lost) return;
-  worker.health = Health::lost;
+  roster_.set_health(worker, Health::lost);
+  top_up_everyone_ = true;  // its subtasks are pending again
   statistics_.rank(worker.info.rank).lost = true;
   const std::uint32_t released = tracker_.release_rank(worker.info.rank);
   if (rules_.tracing) {
@@ -284,8 +316,7 @@ bool JobState::drain_finished(double now) const {
                      [](const WorkerState& w) { return w.drained || w.health == Health::lost; });
 }
 
-bool JobState::handle_tick(double now) {
-  if (over_) return true;
+void JobState::declare_silent_workers_lost(double now) {
   for (WorkerState& worker : roster_.all()) {
     if (worker.health == Health::lost || worker.said_goodbye) continue;
     const double silent = now - worker.last_heard;
@@ -296,6 +327,14 @@ bool JobState::handle_tick(double now) {
           now);
     }
   }
+}
+
+bool JobState::handle_tick(double now) {
+  if (over_) return true;
+  if (now - last_silence_check_ >= silence_check_interval) {
+    last_silence_check_ = now;
+    declare_silent_workers_lost(now);
+  }
   if (rules_.max_failures > 0 && tracker_.failed() >= rules_.max_failures && !draining_) {
     begin_drain(1e300, fmt::format("{} subtasks failed for good (--max-failures {})",
                                    tracker_.failed(), rules_.max_failures));
@@ -305,7 +344,7 @@ bool JobState::handle_tick(double now) {
     return true;
   }
   if (!draining_) {
-    top_up_all(now);
+    top_up_reported(now);
     if (roster_.active_count() == 0 && tracker_.outstanding_total() == 0) fail_unrunnable();
   }
   return false;

@@ -78,6 +78,8 @@ class JobState {
  private:
   void top_up(WorkerState& worker, bool alone, double now);
   void top_up_all(double now);
+  void top_up_reported(double now);
+  void declare_silent_workers_lost(double now);
   void send(int rank, double now);  // runs_ to `rank`
   void handle_record(WorkerState& worker, const StatusRecord& record,
                      std::span<const std::byte> payload);
@@ -99,8 +101,11 @@ class JobState {
   JobStatistics statistics_;
   JournalRecorder journal_;
   AdaptiveTimeLimit time_limit_;
-  std::vector<IdRun> runs_;  // scratch for assignments
-  double now_ = 0;           // the time of the event being handled
+  std::vector<IdRun> runs_;      // scratch for assignments
+  double now_ = 0;               // the time of the event being handled
+  std::vector<int> reported_;    // ranks that reported since the last top-up
+  bool top_up_everyone_ = true;  // work went back to pending: every worker may take it
+  double last_silence_check_ = -1e300;
   bool draining_ = false;
   double drain_deadline_ = 0;
   bool interrupted_ = false;

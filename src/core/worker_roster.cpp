@@ -16,6 +16,7 @@ WorkerRoster::WorkerRoster(std::span<const WorkerInfo> workers, int ranks)
     state.info = info;
     workers_.push_back(std::move(state));
   }
+  active_ = workers_.size();
 }
 
 WorkerState& WorkerRoster::at(int rank) {
@@ -27,9 +28,11 @@ WorkerState& WorkerRoster::at(int rank) {
   return workers_[index];
 }
 
-std::size_t WorkerRoster::active_count() const {
-  return static_cast<std::size_t>(std::count_if(
-      workers_.begin(), workers_.end(), [](const auto& w) { return w.health == Health::active; }));
+void WorkerRoster::set_health(WorkerState& worker, Health health) {
+  if (worker.health == health || worker.health == Health::lost) return;
+  if (worker.health == Health::active) --active_;
+  if (health == Health::active) ++active_;
+  worker.health = health;
 }
 
 bool WorkerRoster::any_lost_or_dead() const {
@@ -45,7 +48,7 @@ bool WorkerRoster::note_failed_attempt(WorkerState& worker, SubtaskId subtask,
   }
   if (quarantine_after == 0 || streak.size() < quarantine_after) return false;
   if (worker.health != Health::active || active_count() <= 1) return false;
-  worker.health = Health::quarantined;
+  set_health(worker, Health::quarantined);
   return true;
 }
 

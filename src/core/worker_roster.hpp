@@ -23,6 +23,7 @@ struct WorkerState {
   bool drained = false;   // said nothing runs any more, after a Drain
   bool said_goodbye = false;
   bool dead = false;                      // its process or connection is gone
+  bool reported = false;                  // in JobState's list of ranks to top up
   std::vector<SubtaskId> failure_streak;  // distinct subtasks failed since its last success
 };
 
@@ -36,7 +37,10 @@ class WorkerRoster {
   std::span<WorkerState> all() { return workers_; }
   std::span<const WorkerState> all() const { return workers_; }
 
-  std::size_t active_count() const;
+  // Workers whose health is active. O(1): rank 0 asks on every tick.
+  std::size_t active_count() const { return active_; }
+  // Moves a worker out of `active` (lost, or quarantined); lost is final.
+  void set_health(WorkerState& worker, Health health);
   std::uint32_t total_threads() const { return total_threads_; }
   // True once any worker was lost or died.
   bool any_lost_or_dead() const;
@@ -54,6 +58,7 @@ class WorkerRoster {
   std::vector<WorkerState> workers_;
   std::vector<int> index_;  // rank -> index into workers_, -1 for a rank that is no worker
   std::uint32_t total_threads_ = 0;
+  std::size_t active_ = 0;
 };
 
 }  // namespace tasktrack
