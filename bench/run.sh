@@ -47,7 +47,8 @@ echo "bench/run.sh: building in $build_dir" >&2
 cmake -S "$root" -B "$build_dir" -DCMAKE_BUILD_TYPE=Release -DTASKTRACK_BUILD_BENCHMARKS=ON \
   >/dev/null || exit 1
 cmake --build "$build_dir" -j "$(nproc)" \
-  --target tasktrack textbook_master_worker spawn_loop tasktrack_spin >/dev/null || exit 1
+  --target tasktrack textbook_master_worker spawn_loop tasktrack_spin tasktrack_simulate >/dev/null ||
+  exit 1
 have_micro=1
 if ! micro_build=$(cmake --build "$build_dir" -j "$(nproc)" --target tasktrack_micro 2>&1); then
   have_micro=0
@@ -60,6 +61,7 @@ spin=$build_dir/bench/tasktrack_spin
 textbook=$build_dir/bench/textbook_master_worker
 spawn_loop=$build_dir/bench/spawn_loop
 micro=$build_dir/bench/tasktrack_micro
+simulate=$build_dir/bench/tasktrack_simulate
 rss_wrapper=$root/bench/rank0_rss.sh
 
 mpirun=(mpirun -q --oversubscribe)
@@ -540,6 +542,19 @@ else
   echo "bench/run.sh: tasktrack_micro did not build (libbenchmark-dev missing, or a compile error):" \
     "no micro-benchmarks" >&2
   failures=$((failures + 1))
+fi
+
+# ---- the core under simulated workers ------------------------------------------------------------
+# tasktrack_simulate drives the pure core (JobState) with 16 to 10,000 simulated one-thread
+# workers and 1, 10 and 100 ms subtasks in virtual time: rank 0's scheduling CPU per event and
+# per subtask, without the transport (bench/README.md, the scale model).
+progress "core simulator"
+if run simulate 600 "$simulate"; then
+  while IFS=$'\t' read -r workers seconds subtasks events per_event per_subtask feeds; do
+    [ "$workers" = workers ] && continue
+    ms=$(calc "$seconds * 1000")
+    record Sim "core CPU per subtask, $workers workers, $ms ms" "simulated" "$per_subtask" ns "" "" "" "" "" 1 "$subtasks subtasks, $events events, $per_event ns per event; one core feeds ~$feeds threads before the transport"
+  done <"$logs/simulate.out"
 fi
 
 # ---- model: how many workers one rank 0 feeds ---------------------------------------------------
