@@ -5,15 +5,16 @@
 // worker threads, before the transport's own cost per message.
 //
 //   tasktrack_simulate [--workers 16,256,4096,10000] [--durations 0.001,0.01,0.1]
-//                      [--subtasks-per-worker 40] [--threads 1]
+//                      [--subtasks-per-worker 40] [--threads 1]   (at least 200,000 subtasks)
 //
 // The simulation is a discrete-event loop in virtual time. Every worker runs what the core
 // assigned it on `threads` slots, each subtask taking its duration times a factor drawn
 // uniformly in [0.5, 1.5) (seeded, so runs repeat); every completion is one StatusBatch of
 // one record (what a worker sends for subtasks slower than 2 ms), followed by a tick, as
 // rank 0's loop ticks after each poll: the worst case, one batch per poll. The clock around
-// the core's calls is the thread's CPU clock, less what reading it costs (measured first);
-// the simulator's own bookkeeping is outside it.
+// the core is the thread's CPU clock, read around a replay: the recorded batches fed at
+// their times to a fresh core whose effects do nothing, so neither the simulator's
+// bookkeeping nor the clock's own cost is in the figure.
 //
 // Output: one line per (workers, duration) as tab-separated values, after a header line:
 //   workers  subtask_seconds  subtasks  events  core_ns_per_event  core_ns_per_subtask
@@ -85,17 +86,26 @@ struct Completion {
   bool operator>(const Completion& other) const { return at > other.at; }
 };
 
-// What one timed() measures with nothing inside it: the part of reading the thread's CPU
-// clock (a system call) that falls between the two readings. Subtracted from every event.
-double timer_overhead_seconds() {
-  constexpr int rounds = 100000;
-  double measured = 0;
-  for (int i = 0; i < rounds; ++i) {
-    const double before = thread_cpu_seconds();
-    measured += thread_cpu_seconds() - before;
-  }
-  return measured / rounds;
-}
+// The same effects as SimulatedWorkers, doing nothing: what the replay's core hands out.
+struct NoEffects final : JobEffects {
+  void assign(int, std::span<const IdRun>) override {}
+  void drain(int) override {}
+  void set_time_limit(int, const TimeLimit&) override {}
+  void accept_result(SubtaskId, std::int64_t, std::span<const std::byte>) override {}
+  void journal_attempt(const JournalAttempt&) override {}
+  void journal_run(const JournalRun&) override {}
+  void trace_attempt(int, const StatusRecord&, bool) override {}
+  void trace_dispatch(double, int, std::uint32_t) override {}
+  void trace_instant(double, int, const std::string&, const std::string&) override {}
+  void notice(const std::string&) override {}
+};
+
+// One status batch as the simulation delivered it.
+struct Delivery {
+  int rank;
+  double at;
+  std::vector<std::byte> batch;
+};
 
 struct Result {
   std::uint32_t subtasks = 0;
@@ -120,13 +130,7 @@ Result simulate(int worker_count, double duration, std::uint32_t subtasks, unsig
 
   Result result;
   result.subtasks = subtasks;
-  double inside = 0;
-  const auto timed = [&](auto&& call) {
-    const double before = thread_cpu_seconds();
-    call();
-    inside += thread_cpu_seconds() - before;
-    ++result.events;
-  };
+  std::vector<Delivery> deliveries;
   const auto start_what_fits = [&](int rank, double now) {
     SubtaskId id = 0;
     std::uint32_t attempt = 0;
@@ -137,7 +141,7 @@ Result simulate(int worker_count, double duration, std::uint32_t subtasks, unsig
   };
 
   JobState state(rules, workers, ranks, sim);
-  timed([&] { state.start(0); });
+  state.start(0);
   for (int rank = 1; rank < ranks; ++rank) start_what_fits(rank, 0);
   sim.touched.clear();
   StatusBatchWriter writer;
@@ -152,11 +156,9 @@ Result simulate(int worker_count, double duration, std::uint32_t subtasks, unsig
     record.start_seconds = done.started;
     record.end_seconds = done.at;
     writer.add(record, {});
-    const std::vector<std::byte> batch = writer.finish();
-    timed([&] { state.handle_status(done.rank, batch, done.at); });
-    bool over = false;
-    timed([&] { over = state.handle_tick(done.at); });
-    if (over) break;
+    deliveries.push_back(Delivery{done.rank, done.at, writer.finish()});
+    state.handle_status(done.rank, deliveries.back().batch, done.at);
+    if (state.handle_tick(done.at)) break;
     start_what_fits(done.rank, done.at);
     for (const int rank : sim.touched) start_what_fits(rank, done.at);
     sim.touched.clear();
@@ -166,8 +168,23 @@ Result simulate(int worker_count, double duration, std::uint32_t subtasks, unsig
                  subtasks);
     std::exit(1);
   }
-  static const double overhead = timer_overhead_seconds();
-  result.core_seconds = std::max(0.0, inside - overhead * static_cast<double>(result.events));
+  // The core is deterministic: fed the same batches at the same times, a fresh one decides
+  // the same. Timing that replay, one clock reading at each end, measures the core alone.
+  NoEffects none;
+  JobState replay(rules, workers, ranks, none);
+  const double before = thread_cpu_seconds();
+  replay.start(0);
+  for (const Delivery& delivery : deliveries) {
+    replay.handle_status(delivery.rank, delivery.batch, delivery.at);
+    replay.handle_tick(delivery.at);
+  }
+  result.core_seconds = thread_cpu_seconds() - before;
+  result.events = 1 + 2 * deliveries.size();
+  if (replay.done() != subtasks) {
+    std::fprintf(stderr, "tasktrack_simulate: the replay finished %u of %u\n", replay.done(),
+                 subtasks);
+    std::exit(1);
+  }
   return result;
 }
 
@@ -207,7 +224,10 @@ int main(int argc, char** argv) {
       "threads_one_core_feeds\n");
   for (const double workers : tasktrack::numbers(worker_list)) {
     for (const double duration : tasktrack::numbers(duration_list)) {
-      const auto count = static_cast<std::uint32_t>(workers) * per_worker * threads;
+      // At least 200,000 subtasks, so that a few workers' figures are not a few thousand
+      // events' noise.
+      const auto count = std::max<std::uint32_t>(
+          static_cast<std::uint32_t>(workers) * per_worker * threads, 200000);
       const auto r = tasktrack::simulate(static_cast<int>(workers), duration, count, threads);
       const double per_event = r.core_seconds / static_cast<double>(r.events);
       const double per_subtask = r.core_seconds / r.subtasks;
