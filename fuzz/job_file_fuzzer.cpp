@@ -8,7 +8,7 @@
 #include <cstdlib>
 #include <string>
 
-#include "cli/job_spec.hpp"
+#include "cli/command_line.hpp"
 #include "tasktrack/error.hpp"
 #include "tasktrack/kernel.hpp"
 
@@ -47,8 +47,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     // A job that passed validation keeps the invariants everything past JobSpec assumes.
     const tasktrack::JobSpec& job = command.job;
     if (command.kind != tasktrack::Command::Kind::run) __builtin_trap();
-    if (!(job.range.lo < job.range.hi) || job.subtasks < 1 ||
-        static_cast<std::uint64_t>(job.subtasks) > static_cast<std::uint64_t>(job.range.size())) {
+    const tasktrack::Range range = job.range();
+    if (!(range.lo < range.hi) || job.subtasks < 1 ||
+        static_cast<std::uint64_t>(job.subtasks) > static_cast<std::uint64_t>(range.size())) {
       __builtin_trap();
     }
     (void)job.partition();

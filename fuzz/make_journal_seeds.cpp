@@ -38,8 +38,7 @@ int main(int argc, char** argv) {
   }
   const std::string directory = argv[1];
   tasktrack::JobSpec job;
-  job.kernel = "primes";
-  job.range = {0, 1000};
+  job.work = tasktrack::RangeJob{"primes", {0, 1000}, {}};
   job.subtasks = 8;
   const std::string fingerprint = tasktrack::job_fingerprint(job);
   using tasktrack::FailureReason;
@@ -67,8 +66,8 @@ int main(int argc, char** argv) {
                           bytes_of("division by zero\nat line 3")));
   }
   {  // a resumed job: two sessions, a failure later done
-    job.kernel = "pi";
-    job.params = {{"seed", "1"}};
+    job.range_job()->kernel = "pi";
+    job.range_job()->params = {{"seed", "1"}};
     const std::string path = directory + "/resumed.journal";
     std::remove(path.c_str());
     tasktrack::JournalWriter writer(path, tasktrack::job_fingerprint(job));

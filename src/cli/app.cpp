@@ -14,7 +14,7 @@
 #include <iostream>
 #include <optional>
 
-#include "cli/job_spec.hpp"
+#include "cli/command_line.hpp"
 #include "cli/version.hpp"
 #include "commands/command_list_kernel.hpp"
 #include "journal/journal.hpp"
@@ -99,13 +99,16 @@ std::string job_id(const JobSpec& job) {
   return fingerprint_digest(job_fingerprint(job));
 }
 
+// The job's kernel on `rank`; each rank builds it once. Throws UsageError when the kernel
+// refuses its parameters (or a task list's kernel lines or output folder are bad).
 std::unique_ptr<Kernel> make_kernel(const KernelRegistry& registry, const JobSpec& job, int rank) {
-  if (!job.task_file.empty()) {
-    return std::make_unique<CommandListKernel>(job, registry, rank, job_id(job));
+  if (const TaskListJob* list = job.task_list()) {
+    return std::make_unique<CommandListKernel>(*list, registry, rank, job_id(job));
   }
-  const KernelInfo* info = registry.find(job.kernel);
-  if (info == nullptr) throw UsageError("unknown kernel '" + job.kernel + "'");
-  return info->make(ParamValues(job.params));
+  const RangeJob& range_job = *job.range_job();
+  const KernelInfo* info = registry.find(range_job.kernel);
+  if (info == nullptr) throw UsageError("unknown kernel '" + range_job.kernel + "'");
+  return info->make(ParamValues(range_job.params));
 }
 
 // Fails early, before any work, when the JSON summary could not be written at the end.
@@ -176,8 +179,9 @@ JournalSetup open_outputs(const JobSpec& job) {
 
 // A task list's commands each use --cores-per-task cores: T threads run T / C at once.
 unsigned pool_threads(const JobSpec& job, unsigned threads) {
-  if (job.task_file.empty()) return threads;
-  return std::max(1u, threads / std::max(1u, job.cores_per_task));
+  const TaskListJob* list = job.task_list();
+  if (list == nullptr) return threads;
+  return std::max(1u, threads / std::max(1u, list->cores_per_task));
 }
 
 Progress make_progress(const JobSpec& job) {
@@ -238,6 +242,7 @@ int run_in_process(const JobSpec& job, const Kernel& kernel, JobClock clock,
 // What rank 0 tells every rank after parsing: run this job, or exit with this code.
 struct Decision {
   std::optional<JobSpec> job;
+  std::unique_ptr<Kernel> kernel;  // rank 0 only: built once, while checking the job
   int exit_code = exit_success;
   double epoch = 0;
   JournalSetup journal;  // rank 0 only
@@ -265,7 +270,8 @@ Decision decide(const std::vector<std::string>& args, const KernelRegistry& regi
         if (print) decision.exit_code = run_report_command(command.journal, command.html);
         return decision;
       case Command::Kind::run:
-        make_kernel(registry, command.job, 0);  // a kernel may refuse its parameters
+        // A kernel may refuse its parameters: bad input, before anything starts.
+        decision.kernel = make_kernel(registry, command.job, 0);
         check_writable(command.job.summary_json);
         decision.journal = open_outputs(command.job);
         decision.job = std::move(command.job);
@@ -340,7 +346,8 @@ int run_mpi(int argc, char** argv, const std::vector<std::string>& args,
   const JobClock clock{decided.at("epoch").get<double>()};
 
   try {
-    const auto kernel = make_kernel(registry, job, world.rank());
+    const std::unique_ptr<Kernel> kernel =
+        is_rank0 ? std::move(decision.kernel) : make_kernel(registry, job, world.rank());
     if (world.size() == 1) return run_in_process(job, *kernel, clock, decision.journal);
 
     const unsigned threads = pool_threads(
@@ -396,8 +403,8 @@ int run_main(int argc, char** argv, KernelRegistry& registry) {
     if (launched_as_mpi_rank()) return run_mpi(argc, argv, args, registry);
     Decision decision = decide(args, registry, true);
     if (!decision.job) return decision.exit_code;
-    const auto kernel = make_kernel(registry, *decision.job, 0);
-    return run_in_process(*decision.job, *kernel, JobClock{decision.epoch}, decision.journal);
+    return run_in_process(*decision.job, *decision.kernel, JobClock{decision.epoch},
+                          decision.journal);
   } catch (const UsageError& error) {
     print_error(error.what());
     return exit_usage;

@@ -1,11 +1,14 @@
 // The job as the user described it (flags, or a TOML job file with the same keys), checked
-// once at the boundary: everything past JobSpec may assume valid input.
+// once at the boundary (command_line.hpp): everything past JobSpec may assume valid input.
+// A job is the options every job has, plus what it runs: a kernel over a range, or the
+// lines of a task file.
 #pragma once
 
 #include <cstdint>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "commands/task_list.hpp"
@@ -16,11 +19,26 @@
 
 namespace tasktrack {
 
-struct JobSpec {
+// A registered kernel over a range of elements (--kernel, --range, --param).
+struct RangeJob {
   std::string kernel;
   Range range;
-  std::uint32_t subtasks = 0;                 // resolved: given, or Partition::default_count
   std::map<std::string, std::string> params;  // validated, defaults filled in
+};
+
+// A task list (--task-file): the kernel is "commands", the range [0, N), a subtask per line.
+struct TaskListJob {
+  std::string task_file;
+  std::vector<TaskLine> tasks;       // the file's commands, read once by rank 0
+  std::string output_dir;            // per-attempt stdout/stderr files of command tasks
+  std::uint32_t cores_per_task = 1;  // pool threads per command; OMP_NUM_THREADS
+};
+
+struct JobSpec {
+  // What the job runs. A default JobSpec runs an empty RangeJob.
+  std::variant<RangeJob, TaskListJob> work;
+
+  std::uint32_t subtasks = 0;  // resolved: given, Partition::default_count, or the task lines
   Schedule schedule = Schedule::guided;
   std::uint32_t chunk = 0;    // batch size for dynamic (floor for guided); 0 = default
   std::uint32_t threads = 0;  // per worker; 0 = SLURM_CPUS_PER_TASK, else node cores
@@ -46,52 +64,27 @@ struct JobSpec {
   bool fresh = false;                  // move an existing journal aside and start over
   bool retry_failed = true;            // on resume, run subtasks that failed for good again
 
-  // A task list (--task-file): kernel is "commands", range [0, N), one subtask per line.
-  std::string task_file;
-  std::vector<TaskLine> tasks;       // the file's commands, read once by rank 0
-  std::string output_dir;            // per-attempt stdout/stderr files of command tasks
-  std::uint32_t cores_per_task = 1;  // pool threads per command; OMP_NUM_THREADS
+  // The work as one kind or the other: null when the job is of the other kind.
+  const RangeJob* range_job() const { return std::get_if<RangeJob>(&work); }
+  RangeJob* range_job() { return std::get_if<RangeJob>(&work); }
+  const TaskListJob* task_list() const { return std::get_if<TaskListJob>(&work); }
+  TaskListJob* task_list() { return std::get_if<TaskListJob>(&work); }
+  bool is_task_list() const { return task_list() != nullptr; }
 
-  Partition partition() const { return Partition(range, subtasks); }
+  // What both kinds have, as the summary shows them: a task list runs the "commands"
+  // kernel over [0, lines) without params.
+  std::string kernel() const;
+  Range range() const;
+  const std::map<std::string, std::string>& params() const;
+
+  Partition partition() const { return Partition(range(), subtasks); }
 };
 
-// JobSpec <-> JSON: how rank 0 hands the validated job to the workers, and what the
-// summary records.
+// JobSpec <-> JSON: how rank 0 hands the validated job to the workers. Every key is
+// required by from_json: the JSON comes from to_json on rank 0, so a missing key is a bug
+// (nlohmann::json::out_of_range); an unknown schedule throws std::invalid_argument. The
+// summary's and the fingerprint's shorter views of a job are job_json (option_table.hpp).
 void to_json(nlohmann::json& out, const JobSpec& job);
 void from_json(const nlohmann::json& in, JobSpec& job);
-
-// What the command line asks for.
-struct Command {
-  enum class Kind { run, kernels, status, report, version, help } kind = Kind::help;
-  JobSpec job;            // for Kind::run
-  std::string journal;    // for Kind::status and Kind::report
-  bool json = false;      // for Kind::status: one JSON object instead of text
-  std::string html;       // for Kind::report: the page to write
-  std::string help_text;  // for Kind::help
-};
-
-// Parses `tasktrack <subcommand> ...` (args exclude the program name):
-//   run [JOB_FILE] [--kernel K] [--range LO:HI] [--subtasks N] [--param NAME=VALUE]...
-//       [--schedule static|dynamic|guided] [--chunk N] [--threads T] [--retries N]
-//       [--summary-json FILE] [--quiet] [--progress auto|bar|lines|none]
-//       [--progress-interval DURATION]
-//       [--timeout DURATION] [--max-failures N] [--heartbeat DURATION]
-//       [--worker-timeout DURATION] [--quarantine-after K] [--grace DURATION]
-//       [--journal FILE] [--fresh] [--no-retry-failed]
-//   status JOURNAL [--json]
-//   version, --version
-//   report JOURNAL [--html FILE]   (default: JOURNAL.html)
-//   kernels
-//   --help / -h, or no arguments: Kind::help
-// A job file holds the same keys as the flags (kernel, range, subtasks, schedule, chunk,
-// threads, retries, summary-json, quiet, progress-interval, and a [params] table); flags
-// override it. Throws UsageError with one line naming what is wrong.
-Command parse_command_line(const std::vector<std::string>& args, const KernelRegistry& registry);
-
-// "LO:HI" -> Range; throws UsageError for malformed, reversed or empty ranges.
-Range parse_range(const std::string& text);
-
-// "250ms", "30s", "5m", "1h", or a plain number of seconds -> seconds. Throws UsageError.
-double parse_duration(const std::string& text);
 
 }  // namespace tasktrack

@@ -60,15 +60,15 @@ class CommandListReduction final : public Reduction {
 
 }  // namespace
 
-CommandListKernel::CommandListKernel(const JobSpec& job, const KernelRegistry& registry, int rank,
-                                     std::string job_id)
-    : task_file_(job.task_file),
-      output_dir_(job.output_dir),
-      cores_per_task_(job.cores_per_task),
+CommandListKernel::CommandListKernel(const TaskListJob& list, const KernelRegistry& registry,
+                                     int rank, std::string job_id)
+    : task_file_(list.task_file),
+      output_dir_(list.output_dir),
+      cores_per_task_(list.cores_per_task),
       rank_(rank),
       job_id_(std::move(job_id)) {
-  lines_.reserve(job.tasks.size());
-  for (const TaskLine& task : job.tasks) {
+  lines_.reserve(list.tasks.size());
+  for (const TaskLine& task : list.tasks) {
     Line line;
     line.task = task;
     line.hash = task_line_hash(task.text);

@@ -16,7 +16,7 @@ class CommandListKernel final : public Kernel {
  public:
   // Checks every kernel line against `registry` (UsageError naming the line) and creates the
   // output directory (mode 0755). `rank` and `job_id` go into each command's environment.
-  CommandListKernel(const JobSpec& job, const KernelRegistry& registry, int rank,
+  CommandListKernel(const TaskListJob& list, const KernelRegistry& registry, int rank,
                     std::string job_id);
 
   // A command: /bin/sh -c LINE in its own process group, stdin /dev/null, stdout and stderr

@@ -5,7 +5,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "cli/job_spec.hpp"
+#include "cli/value_parsers.hpp"
 #include "core/fnv1a.hpp"
 #include "tasktrack/error.hpp"
 

@@ -23,6 +23,7 @@
 #include <sstream>
 #include <unordered_map>
 
+#include "cli/option_table.hpp"
 #include "core/fnv1a.hpp"
 #include "tasktrack/error.hpp"
 
@@ -388,27 +389,12 @@ void sync_directory_of(const std::string& path) {
 
 // ---- fingerprint ------------------------------------------------------------------------
 
-namespace {
-// `path` absolute, with links, `.` and `..` resolved as far as it exists.
-std::string real_path(const std::string& path) {
-  std::error_code error;
-  std::filesystem::path resolved = std::filesystem::weakly_canonical(path, error);
-  if (error) resolved = std::filesystem::absolute(path, error).lexically_normal();
-  return error ? path : resolved.string();
-}
-}  // namespace
-
 std::string job_fingerprint(const JobSpec& job) {
   // nlohmann::json objects keep their keys sorted, and dump() without indent is compact:
   // the text is canonical, so equal jobs give equal bytes.
   // A task list is identified by its file, not its content: lines appended to it are new
   // work for the same job, and each record's key says which line text it finished.
-  const nlohmann::json fingerprint = job.task_file.empty()
-                                         ? nlohmann::json{{"kernel", job.kernel},
-                                                          {"params", job.params},
-                                                          {"range", {job.range.lo, job.range.hi}},
-                                                          {"subtasks", job.subtasks}}
-                                         : nlohmann::json{{"task_file", real_path(job.task_file)}};
+  const nlohmann::json fingerprint = job_json(job, in_fingerprint);
   return fingerprint.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "cli/option_table.hpp"
 #include "tasktrack/error.hpp"
 
 namespace tasktrack {
@@ -47,9 +48,9 @@ std::string duration_text(double seconds) {
 
 void print_summary(std::ostream& out, const Summary& s) {
   const JobSpec& job = s.job;
-  out << fmt::format("tasktrack: {} over [{}, {}) in {} subtasks, schedule {}\n", job.kernel,
-                     job.range.lo, job.range.hi, job.subtasks, to_string(job.schedule));
-  if (!job.params.empty()) out << fmt::format("  params     {}\n", params_text(job.params));
+  out << fmt::format("tasktrack: {} over [{}, {}) in {} subtasks, schedule {}\n", job.kernel(),
+                     job.range().lo, job.range().hi, job.subtasks, to_string(job.schedule));
+  if (!job.params().empty()) out << fmt::format("  params     {}\n", params_text(job.params()));
   if (!s.slurm_job_id.empty()) {
     out << fmt::format("  slurm      job {}, restart {}{}\n", s.slurm_job_id,
                        s.slurm_restart_count.empty() ? "0" : s.slurm_restart_count,
@@ -130,18 +131,11 @@ nlohmann::json summary_to_json(const Summary& s) {
   for (const SlowSubtask& slow : s.slowest) {
     slowest.push_back({{"subtask", slow.subtask}, {"rank", slow.rank}, {"seconds", slow.seconds}});
   }
-  const JobSpec& job = s.job;
   return json{
       {"version", summary_version},
       {"status", s.status_text()},
       {"exit_code", s.exit_code()},
-      {"job",
-       {{"kernel", job.kernel},
-        {"range", {job.range.lo, job.range.hi}},
-        {"params", job.params},
-        {"subtasks", job.subtasks},
-        {"schedule", to_string(job.schedule)},
-        {"retries", job.retries}}},
+      {"job", job_json(s.job, in_summary)},
       {"ranks", s.ranks},
       {"workers", s.workers},
       {"threads_per_worker", s.threads_per_worker},

@@ -31,7 +31,7 @@
 #include <utility>
 #include <vector>
 
-#include "cli/job_spec.hpp"
+#include "cli/command_line.hpp"
 #include "journal/journal.hpp"
 #include "run_process.hpp"
 #include "tasktrack/kernel.hpp"

@@ -1,6 +1,7 @@
 // The input boundary (job_spec.hpp): command line and job files in, a valid JobSpec or one
 // clear UsageError line out.
-#include "cli/job_spec.hpp"
+#include "cli/command_line.hpp"
+#include "cli/value_parsers.hpp"
 
 #include <gtest/gtest.h>
 #include <stdlib.h>  // mkdtemp
@@ -178,12 +179,12 @@ TEST(CommandLine, DefaultsFilledIn) {
   const Command command = parse(run_count());
   ASSERT_EQ(command.kind, Command::Kind::run);
   const JobSpec& job = command.job;
-  EXPECT_EQ(job.kernel, "count");
-  EXPECT_EQ(job.range, (Range{0, 100}));
+  EXPECT_EQ(job.kernel(), "count");
+  EXPECT_EQ(job.range(), (Range{0, 100}));
   EXPECT_EQ(job.subtasks, Partition::default_count(Range{0, 100}));
   const std::map<std::string, std::string> params = {
       {"n", "1"}, {"scale", "1.0"}, {"label", "x"}, {"mode", "a"}};
-  EXPECT_EQ(job.params, params);
+  EXPECT_EQ(job.params(), params);
   EXPECT_EQ(job.schedule, Schedule::guided);
   EXPECT_EQ(job.chunk, 0u);
   EXPECT_EQ(job.threads, 0u);
@@ -210,9 +211,9 @@ TEST(CommandLine, EveryFlag) {
                        "--summary-json", "out.json", "--quiet", "--progress-interval", "250ms"}))
           .job;
   EXPECT_EQ(job.subtasks, 10u);
-  EXPECT_EQ(job.params.at("n"), "5");
-  EXPECT_EQ(job.params.at("label"), "a=b");  // split at the first '='
-  EXPECT_EQ(job.params.at("mode"), "a");     // default kept
+  EXPECT_EQ(job.params().at("n"), "5");
+  EXPECT_EQ(job.params().at("label"), "a=b");  // split at the first '='
+  EXPECT_EQ(job.params().at("mode"), "a");     // default kept
   EXPECT_EQ(job.schedule, Schedule::dynamic);
   EXPECT_EQ(job.chunk, 3u);
   EXPECT_EQ(job.threads, 4u);
@@ -302,8 +303,8 @@ TEST(CommandLine, LastOfARepeatedFlagWins) {
 }
 
 TEST(CommandLine, NegativeRangeBounds) {
-  EXPECT_EQ(parse({"run", "--kernel", "plain", "--range=-5:10"}).job.range, (Range{-5, 10}));
-  EXPECT_EQ(parse({"run", "--kernel", "plain", "--range", "-5:10"}).job.range, (Range{-5, 10}));
+  EXPECT_EQ(parse({"run", "--kernel", "plain", "--range=-5:10"}).job.range(), (Range{-5, 10}));
+  EXPECT_EQ(parse({"run", "--kernel", "plain", "--range", "-5:10"}).job.range(), (Range{-5, 10}));
 }
 
 TEST(CommandLine, SubtasksMayEqualRangeSize) {
@@ -509,8 +510,8 @@ mode = "b"
   const Command command = parse({"run", path});
   ASSERT_EQ(command.kind, Command::Kind::run);
   const JobSpec& job = command.job;
-  EXPECT_EQ(job.kernel, "count");
-  EXPECT_EQ(job.range, (Range{-10, 90}));
+  EXPECT_EQ(job.kernel(), "count");
+  EXPECT_EQ(job.range(), (Range{-10, 90}));
   EXPECT_EQ(job.subtasks, 10u);
   EXPECT_EQ(job.schedule, Schedule::static_shares);
   EXPECT_EQ(job.chunk, 2u);
@@ -521,7 +522,7 @@ mode = "b"
   EXPECT_DOUBLE_EQ(job.progress_interval, 1.5);
   const std::map<std::string, std::string> params = {
       {"n", "7"}, {"scale", "2.5"}, {"label", "hi"}, {"mode", "b"}};
-  EXPECT_EQ(job.params, params);
+  EXPECT_EQ(job.params(), params);
   EXPECT_EQ(job.job_file, path);
 }
 
@@ -595,12 +596,12 @@ summary-json = "/tmp/absolute-stays.json"
 trace = "list.trace"
 )");
   const JobSpec job = parse({"run", path}).job;
-  EXPECT_EQ(job.task_file, (directory_ / "jobs/tasks.txt").string());
-  EXPECT_EQ(job.output_dir, (directory_ / "logs").string());
+  EXPECT_EQ(job.task_list()->task_file, (directory_ / "jobs/tasks.txt").string());
+  EXPECT_EQ(job.task_list()->output_dir, (directory_ / "logs").string());
   EXPECT_EQ(job.journal, (directory_ / "jobs/state/list.journal").string());
   EXPECT_EQ(job.summary_json, "/tmp/absolute-stays.json");
   EXPECT_EQ(job.trace, (directory_ / "jobs/list.trace").string());
-  ASSERT_EQ(job.tasks.size(), 1u);  // the file was found from here, wherever "here" is
+  ASSERT_EQ(job.task_list()->tasks.size(), 1u);  // the file was found from here, wherever "here" is
 
   const JobSpec flagged = parse({"run", path, "--journal", "mine.journal"}).job;
   EXPECT_EQ(flagged.journal, "mine.journal");
@@ -609,9 +610,9 @@ trace = "list.trace"
 TEST_F(JobFile, RangeAsStringAndDefaults) {
   const std::string path = write("small.toml", "kernel = \"plain\"\nrange = \"0:1000\"\n");
   const JobSpec job = parse({"run", path}).job;
-  EXPECT_EQ(job.range, (Range{0, 1000}));
+  EXPECT_EQ(job.range(), (Range{0, 1000}));
   EXPECT_EQ(job.subtasks, Partition::default_count(Range{0, 1000}));
-  EXPECT_TRUE(job.params.empty());
+  EXPECT_TRUE(job.params().empty());
 }
 
 TEST_F(JobFile, ParamValuesBecomeTextAsTyped) {
@@ -623,8 +624,8 @@ scale = 3.0
 label = true
 )");
   const JobSpec job = parse({"run", path}).job;
-  EXPECT_EQ(job.params.at("scale"), "3.0");
-  EXPECT_EQ(job.params.at("label"), "true");
+  EXPECT_EQ(job.params().at("scale"), "3.0");
+  EXPECT_EQ(job.params().at("label"), "true");
 }
 
 TEST_F(JobFile, FloatParamsRoundTrip) {
@@ -634,7 +635,7 @@ TEST_F(JobFile, FloatParamsRoundTrip) {
     const std::string path = write(
         "float.toml",
         std::string("kernel = \"count\"\nrange = \"0:10\"\n[params]\nscale = ") + text + "\n");
-    const std::string param = parse({"run", path}).job.params.at("scale");
+    const std::string param = parse({"run", path}).job.params().at("scale");
     EXPECT_EQ(std::stod(param), value) << param;
   }
 }
@@ -667,14 +668,14 @@ label = "file"
   EXPECT_EQ(job.subtasks, 20u);
   EXPECT_EQ(job.schedule, Schedule::dynamic);
   EXPECT_TRUE(job.quiet);
-  EXPECT_EQ(job.params.at("n"), "8");
-  EXPECT_EQ(job.params.at("label"), "file");  // not overridden: kept
-  EXPECT_EQ(job.range, (Range{0, 50}));
+  EXPECT_EQ(job.params().at("n"), "8");
+  EXPECT_EQ(job.params().at("label"), "file");  // not overridden: kept
+  EXPECT_EQ(job.range(), (Range{0, 50}));
   EXPECT_EQ(job.job_file, path);
 
   // Flags may come before the file too.
   const std::string plain = write("plain.toml", "kernel = \"count\"\nrange = \"0:100\"\n");
-  EXPECT_EQ(parse({"run", "--kernel", "plain", plain}).job.kernel, "plain");
+  EXPECT_EQ(parse({"run", "--kernel", "plain", plain}).job.kernel(), "plain");
 }
 
 TEST_F(JobFile, FileErrors) {
@@ -783,10 +784,10 @@ TEST_F(JobFile, BadValuesNameTheFile) {
 // ---- JSON ----
 
 void expect_same(const JobSpec& a, const JobSpec& b) {
-  EXPECT_EQ(a.kernel, b.kernel);
-  EXPECT_EQ(a.range, b.range);
+  EXPECT_EQ(a.kernel(), b.kernel());
+  EXPECT_EQ(a.range(), b.range());
   EXPECT_EQ(a.subtasks, b.subtasks);
-  EXPECT_EQ(a.params, b.params);
+  EXPECT_EQ(a.params(), b.params());
   EXPECT_EQ(a.schedule, b.schedule);
   EXPECT_EQ(a.chunk, b.chunk);
   EXPECT_EQ(a.threads, b.threads);
@@ -806,14 +807,20 @@ void expect_same(const JobSpec& a, const JobSpec& b) {
   EXPECT_EQ(a.journal, b.journal);
   EXPECT_EQ(a.fresh, b.fresh);
   EXPECT_EQ(a.retry_failed, b.retry_failed);
+  ASSERT_EQ(a.is_task_list(), b.is_task_list());
+  if (a.is_task_list()) {
+    EXPECT_EQ(a.task_list()->task_file, b.task_list()->task_file);
+    EXPECT_EQ(a.task_list()->tasks, b.task_list()->tasks);
+    EXPECT_EQ(a.task_list()->output_dir, b.task_list()->output_dir);
+    EXPECT_EQ(a.task_list()->cores_per_task, b.task_list()->cores_per_task);
+  }
 }
 
 TEST(JobSpecJson, RoundTripsEveryField) {
   JobSpec job;
-  job.kernel = "mandelbrot";
-  job.range = Range{-9000000000, 600};
+  job.work =
+      RangeJob{"mandelbrot", Range{-9000000000, 600}, {{"width", "800"}, {"output", "a b=c.png"}}};
   job.subtasks = 120;
-  job.params = {{"width", "800"}, {"output", "a b=c.png"}};
   job.schedule = Schedule::static_shares;
   job.chunk = 4;
   job.threads = 8;
@@ -848,6 +855,23 @@ TEST(JobSpecJson, RoundTripsEveryField) {
     job.schedule = schedule;
     expect_same(nlohmann::json(job).get<JobSpec>(), job);
   }
+}
+
+TEST(JobSpecJson, TaskListRoundTrips) {
+  JobSpec job;
+  job.work = TaskListJob{.task_file = "jobs/a b.tasks",
+                         .tasks = {{1, "echo a"}, {3, "@primes 0:10"}},
+                         .output_dir = "out",
+                         .cores_per_task = 4};
+  job.subtasks = 2;
+  const nlohmann::json json = job;
+  EXPECT_EQ(json.at("kernel"), "commands");
+  EXPECT_EQ(json.at("range").at("hi"), 2);
+  const JobSpec back = nlohmann::json::parse(json.dump()).get<JobSpec>();
+  expect_same(back, job);
+  EXPECT_EQ(back.kernel(), "commands");
+  EXPECT_EQ(back.range(), (Range{0, 2}));
+  EXPECT_TRUE(back.params().empty());
 }
 
 TEST(JobSpecJson, ParsedJobRoundTrips) {
@@ -908,25 +932,25 @@ TEST(ShippedJobFiles, Contents) {
     return parse_command_line({"run", (jobs_directory / name).string()}, kernel_registry()).job;
   };
   const JobSpec mandelbrot = load("mandelbrot.toml");
-  EXPECT_EQ(mandelbrot.kernel, "mandelbrot");
-  EXPECT_EQ(mandelbrot.range, (Range{0, 600}));
+  EXPECT_EQ(mandelbrot.kernel(), "mandelbrot");
+  EXPECT_EQ(mandelbrot.range(), (Range{0, 600}));
   EXPECT_EQ(mandelbrot.subtasks, 120u);
   EXPECT_EQ(mandelbrot.schedule, Schedule::guided);
-  EXPECT_EQ(mandelbrot.params.at("width"), "800");
-  EXPECT_EQ(mandelbrot.params.at("height"), "600");
-  EXPECT_EQ(mandelbrot.params.at("max_iter"), "500");
-  EXPECT_EQ(mandelbrot.params.at("output"), "mandelbrot.png");
+  EXPECT_EQ(mandelbrot.params().at("width"), "800");
+  EXPECT_EQ(mandelbrot.params().at("height"), "600");
+  EXPECT_EQ(mandelbrot.params().at("max_iter"), "500");
+  EXPECT_EQ(mandelbrot.params().at("output"), "mandelbrot.png");
 
   const JobSpec primes = load("primes.toml");
-  EXPECT_EQ(primes.kernel, "primes");
-  EXPECT_EQ(primes.range, (Range{0, 2000000}));
+  EXPECT_EQ(primes.kernel(), "primes");
+  EXPECT_EQ(primes.range(), (Range{0, 2000000}));
   EXPECT_EQ(primes.subtasks, 200u);
 
   const JobSpec pi = load("pi.toml");
-  EXPECT_EQ(pi.kernel, "pi");
-  EXPECT_EQ(pi.range, (Range{0, 50000000}));
+  EXPECT_EQ(pi.kernel(), "pi");
+  EXPECT_EQ(pi.range(), (Range{0, 50000000}));
   EXPECT_EQ(pi.subtasks, 100u);
-  EXPECT_EQ(pi.params.at("seed"), "1");
+  EXPECT_EQ(pi.params().at("seed"), "1");
 #endif
 }
 

@@ -66,10 +66,8 @@ JournalAttempt failed_attempt(SubtaskId subtask, std::int32_t rank, std::uint32_
 
 JobSpec small_job() {
   JobSpec job;
-  job.kernel = "primes";
-  job.range = Range{0, 1000};
+  job.work = RangeJob{"primes", Range{0, 1000}, {{"alpha", "1"}, {"beta", "two"}}};
   job.subtasks = 10;
-  job.params = {{"alpha", "1"}, {"beta", "two"}};
   return job;
 }
 
@@ -409,13 +407,13 @@ TEST(JournalFingerprint, DependsOnKernelParamsRangeAndSubtasksOnly) {
   EXPECT_EQ(job_fingerprint(other), fingerprint);
 
   other = base;
-  other.kernel = "pi";
+  other.range_job()->kernel = "pi";
   EXPECT_NE(job_fingerprint(other), fingerprint);
   other = base;
-  other.params["beta"] = "three";
+  other.range_job()->params["beta"] = "three";
   EXPECT_NE(job_fingerprint(other), fingerprint);
   other = base;
-  other.range.hi = 1001;
+  other.range_job()->range.hi = 1001;
   EXPECT_NE(job_fingerprint(other), fingerprint);
   other = base;
   other.subtasks = 11;
@@ -431,28 +429,28 @@ TEST_F(JournalTest, TaskListFingerprintIsTheFilesRealPathOnly) {
   fs::create_directories(directory_ / "sub");
   fs::create_symlink(tasks, directory_ / "link.tasks");
   JobSpec job;
-  job.kernel = "commands";
-  job.task_file = tasks;
+  job.work = TaskListJob{};
+  job.task_list()->task_file = tasks;
   const std::string fingerprint = job_fingerprint(job);
   for (const std::string& spelling :
        {(directory_ / "./exit.tasks").string(), (directory_ / "sub/../exit.tasks").string(),
         (directory_ / "link.tasks").string()}) {
     JobSpec respelled = job;
-    respelled.task_file = spelling;
-    respelled.cores_per_task = 4;
+    respelled.task_list()->task_file = spelling;
+    respelled.task_list()->cores_per_task = 4;
     respelled.timeout = 60;
-    respelled.output_dir = "elsewhere";
+    respelled.task_list()->output_dir = "elsewhere";
     EXPECT_EQ(job_fingerprint(respelled), fingerprint) << spelling;
   }
   const auto cwd = fs::current_path();
   fs::current_path(directory_);
   JobSpec relative = job;
-  relative.task_file = "exit.tasks";
+  relative.task_list()->task_file = "exit.tasks";
   EXPECT_EQ(job_fingerprint(relative), fingerprint);
   fs::current_path(cwd);
 
   JobSpec other = job;
-  other.task_file = (directory_ / "other.tasks").string();
+  other.task_list()->task_file = (directory_ / "other.tasks").string();
   EXPECT_NE(job_fingerprint(other), fingerprint);
   EXPECT_FALSE(same_job(job_fingerprint(other), fingerprint, path_));
 }
@@ -464,8 +462,8 @@ TEST_F(JournalTest, EarlierTaskListFingerprintsStillMatchTheSameFile) {
   std::ofstream(tasks) << "true\n";
   std::ofstream(directory_ / "other.tasks") << "true\n";
   JobSpec job;
-  job.kernel = "commands";
-  job.task_file = tasks;
+  job.work = TaskListJob{};
+  job.task_list()->task_file = tasks;
   const std::string current = job_fingerprint(job);
 
   // Relative to the journal's folder (the job ran there), or to the current folder.
@@ -602,8 +600,8 @@ TEST_F(JournalTest, StatusOfATaskListCountsItsFilesLines) {
   const std::string tasks = (directory_ / "list.tasks").string();
   std::ofstream(tasks) << "echo a\n# a comment\necho b\necho c\n";
   JobSpec job;
-  job.kernel = "commands";
-  job.task_file = tasks;
+  job.work = TaskListJob{};
+  job.task_list()->task_file = tasks;
   const auto line_done = [](SubtaskId id, const std::string& text) {
     JournalAttempt attempt = done_attempt(id, 1, {});
     attempt.key = task_line_hash(text);

@@ -17,7 +17,7 @@
 #include <utility>
 #include <vector>
 
-#include "cli/job_spec.hpp"
+#include "cli/command_line.hpp"
 #include "journal/journal.hpp"
 #include "tasktrack/error.hpp"
 #include "tasktrack/kernel.hpp"

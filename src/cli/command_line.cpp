@@ -1,0 +1,250 @@
+// CLI11 reads the command line; the options of `run` come from the option table, and every
+// value is taken as text and checked by make_job, so that a flag and a job-file key get the
+// same strict checks and messages.
+#include "cli/command_line.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include <algorithm>
+#include <map>
+
+#include "cli/job_file.hpp"
+#include "cli/make_job.hpp"
+#include "cli/option_table.hpp"
+#include "cli/setting_checks.hpp"
+#include "tasktrack/error.hpp"
+
+namespace tasktrack {
+namespace {
+
+// Splits each --param NAME=VALUE (at the first '=': values may hold '=') into `params`,
+// replacing the job file's value of the same name.
+void apply_param_flags(const std::vector<std::string>& flags,
+                       std::map<std::string, std::string>& params) {
+  std::map<std::string, std::string> given;
+  for (const std::string& flag : flags) {
+    const auto equals = flag.find('=');
+    if (equals == std::string::npos) {
+      throw UsageError("--param: malformed '" + flag + "': expected NAME=VALUE");
+    }
+    const std::string name = flag.substr(0, equals);
+    if (name.empty()) throw UsageError("--param: empty parameter name in '" + flag + "'");
+    if (!given.emplace(name, flag.substr(equals + 1)).second) {
+      throw UsageError("--param: parameter '" + name + "' given twice");
+    }
+  }
+  for (auto& [name, value] : given) params[name] = value;
+}
+
+Command help_command(std::string text) {
+  Command command;
+  command.kind = Command::Kind::help;
+  command.help_text = std::move(text);
+  return command;
+}
+
+// Greedy line breaks at `width` columns.
+std::string wrap(const std::string& text, std::size_t width) {
+  std::string wrapped;
+  std::size_t line_length = 0;
+  std::size_t start = 0;
+  while (start < text.size()) {
+    std::size_t end = text.find(' ', start);
+    if (end == std::string::npos) end = text.size();
+    const std::size_t word_length = end - start;
+    if (line_length > 0 && line_length + 1 + word_length > width) {
+      wrapped += '\n';
+      line_length = 0;
+    } else if (line_length > 0) {
+      wrapped += ' ';
+      ++line_length;
+    }
+    wrapped.append(text, start, word_length);
+    line_length += word_length;
+    start = end + 1;
+  }
+  return wrapped;
+}
+
+// The help text of a `run` option: its help, the kernels it may name, its default.
+std::string help_of(const OptionSpec& option, const KernelRegistry& registry) {
+  std::string help(option.help);
+  const std::string placeholder = "{known kernels}";
+  if (const auto at = help.find(placeholder); at != std::string::npos) {
+    help.replace(at, placeholder.size(), known_kernels(registry));
+  }
+  if (!option.default_text.empty()) help += " (default: " + std::string(option.default_text) + ")";
+  return help;
+}
+
+// The options of `run` as CLI11 holds them while parsing.
+struct RunFlags {
+  std::map<std::string, std::string> text;  // node-based: CLI11 keeps pointers into it
+  std::map<std::string, bool> flags;
+  std::vector<std::string> params;
+  std::map<std::string, CLI::Option*> options;
+};
+
+void add_run_options(CLI::App& run, const KernelRegistry& registry, RunFlags& flags) {
+  for (const OptionSpec& option : run_options()) {
+    const std::string name(option.name);
+    const std::string flag = "--" + name;
+    std::string help = help_of(option, registry);
+    switch (option.kind) {
+      case ValueKind::boolean:
+        // CLI11 accepts --quiet=false too: the value is taken, not just the presence.
+        flags.options[name] = run.add_flag(flag, flags.flags[name], std::move(help));
+        break;
+      case ValueKind::params:
+        flags.options[name] = run.add_option(flag, flags.params, std::move(help))
+                                  ->type_name(std::string(option.value_name))
+                                  ->allow_extra_args(false);
+        break;
+      default:
+        // The last of a repeated flag wins, so scripts can append overrides to a base command.
+        flags.options[name] = run.add_option(flag, flags.text[name], std::move(help))
+                                  ->type_name(std::string(option.value_name))
+                                  ->take_last();
+        break;
+    }
+  }
+}
+
+// The flags given, over the job file's settings.
+void apply_run_flags(const RunFlags& flags, Settings& settings) {
+  for (const OptionSpec& option : run_options()) {
+    const std::string name(option.name);
+    if (option.kind == ValueKind::params || flags.options.at(name)->count() == 0) continue;
+    const std::string text = option.kind == ValueKind::boolean
+                                 ? (flags.flags.at(name) ? "true" : "false")
+                                 : flags.text.at(name);
+    settings.given[name] = Setting{text, "--" + name};
+  }
+  apply_param_flags(flags.params, settings.params);
+}
+
+Command parse_unchecked(const std::vector<std::string>& args, const KernelRegistry& registry) {
+  CLI::App app{"Runs a job of many independent subtasks across an MPI cluster and tracks each one.",
+               "tasktrack"};
+  app.require_subcommand(0, 1);
+  app.footer("`tasktrack run --help` shows the options of a job.");
+  CLI::App* run = app.add_subcommand("run", "Run a job described by a job file and/or flags");
+  CLI::App* status =
+      app.add_subcommand("status", "Show what a job's journal records, without running anything");
+  CLI::App* kernels = app.add_subcommand("kernels", "List the kernels and their parameters");
+  CLI::App* report = app.add_subcommand(
+      "report", "Write a self-contained HTML report of a job from its journal alone");
+  run->footer(
+      wrap("A job file holds the same keys as the flags (" + join(job_file_keys(false)) + ")", 90) +
+      "\nand a [params] table; flags override it. Durations: 250ms, 30s, 5m, 1h, or "
+      "seconds.\n`tasktrack kernels` lists the kernels and their parameters.");
+
+  std::string status_journal;
+  status
+      ->add_option("JOURNAL", status_journal,
+                   "Journal file written by `tasktrack run --journal FILE`")
+      ->type_name("FILE")
+      ->required();
+  bool status_json = false;
+  status->add_flag("--json", status_json,
+                   "Print one JSON object; its \"state\" is done, failed, work_left, empty or "
+                   "unknown");
+  CLI::App* version =
+      app.add_subcommand("version", "Print the version and the MPI it was built with");
+  bool version_flag = false;
+  app.add_flag("--version", version_flag, "Print the version and the MPI it was built with");
+  std::string report_journal;
+  std::string report_html;
+  report
+      ->add_option("JOURNAL", report_journal,
+                   "Journal file written by `tasktrack run --journal FILE`")
+      ->type_name("FILE")
+      ->required();
+  CLI::Option* report_html_option =
+      report->add_option("--html", report_html, "Write the report to FILE (default: JOURNAL.html)")
+          ->type_name("FILE");
+
+  std::string job_file;
+  CLI::Option* job_file_option =
+      run->add_option("JOB_FILE", job_file, "TOML job file with the same keys as the flags")
+          ->type_name("FILE");
+  RunFlags run_flags;
+  add_run_options(*run, registry, run_flags);
+
+  if (args.empty()) return help_command(app.help());
+  try {
+    app.parse(std::vector<std::string>(args.rbegin(), args.rend()));  // CLI11 wants it reversed
+  } catch (const CLI::CallForHelp&) {
+    return help_command(app.help());  // help() shows the chosen subcommand's help
+  } catch (const CLI::RequiredError& error) {
+    // CLI11 says only "JOURNAL is required"; say for what, and how to give it.
+    if (status->parsed()) {
+      throw UsageError(std::string("status: ") + error.what() +
+                       ": give the journal file's path, as in `tasktrack status FILE`");
+    }
+    if (report->parsed()) {
+      throw UsageError(std::string("report: ") + error.what() +
+                       ": as in `tasktrack report JOURNAL [--html FILE]`");
+    }
+    throw UsageError(error.what());
+  } catch (const CLI::ParseError& error) {
+    throw UsageError(error.what());
+  }
+
+  if (version_flag || version->parsed()) {
+    Command command;
+    command.kind = Command::Kind::version;
+    return command;
+  }
+  if (kernels->parsed()) {
+    Command command;
+    command.kind = Command::Kind::kernels;
+    return command;
+  }
+  if (status->parsed()) {
+    if (status_journal.empty()) {
+      throw UsageError("status: JOURNAL must not be empty: give the journal file's path");
+    }
+    Command command;
+    command.kind = Command::Kind::status;
+    command.journal = status_journal;
+    command.json = status_json;
+    return command;
+  }
+  if (report->parsed()) {
+    if (report_journal.empty()) throw UsageError("report: JOURNAL must not be empty");
+    if (report_html_option->count() > 0 && report_html.empty()) {
+      throw UsageError("report: --html FILE must not be empty");
+    }
+    if (report_html.empty()) report_html = report_journal + ".html";  // beside the journal
+    Command command;
+    command.kind = Command::Kind::report;
+    command.journal = report_journal;
+    command.html = report_html;
+    return command;
+  }
+  if (!run->parsed()) return help_command(app.help());
+
+  Settings settings = job_file_option->count() > 0 ? read_job_file(job_file) : Settings{};
+  apply_run_flags(run_flags, settings);
+
+  Command command;
+  command.kind = Command::Kind::run;
+  command.job = make_job(settings, registry);
+  return command;
+}
+
+}  // namespace
+
+Command parse_command_line(const std::vector<std::string>& args, const KernelRegistry& registry) {
+  try {
+    return parse_unchecked(args, registry);
+  } catch (const UsageError& error) {
+    // The contract is one line; messages quoting user input or libraries might hold more.
+    std::string message = error.what();
+    std::replace(message.begin(), message.end(), '\n', ' ');
+    throw UsageError(message);
+  }
+}
+
+}  // namespace tasktrack

@@ -1,0 +1,279 @@
+#include "cli/option_table.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <filesystem>
+#include <limits>
+#include <system_error>
+
+#include "cli/setting_checks.hpp"
+
+namespace tasktrack {
+namespace {
+
+using nlohmann::json;
+
+// A subtask's attempt number travels and is journaled in one byte (1 + retries attempts);
+// 100 leaves room and is far more than a flaky subtask deserves.
+constexpr std::uint64_t max_retries = 100;
+
+// A timeout as a percentage of the median run time: 10000% (100 x) is already absurd.
+constexpr double max_timeout_percent = 10000;
+
+// `path` absolute, with links, `.` and `..` resolved as far as it exists: a task list's
+// fingerprint must not depend on how its path was spelled.
+std::string real_path(const std::string& path) {
+  std::error_code error;
+  std::filesystem::path resolved = std::filesystem::weakly_canonical(path, error);
+  if (error) resolved = std::filesystem::absolute(path, error).lexically_normal();
+  return error ? path : resolved.string();
+}
+
+void apply_schedule(const Setting& setting, JobSpec& job) {
+  const auto schedule = schedule_from_string(setting.text);
+  if (!schedule) {
+    fail(setting.where, "unknown schedule '" + setting.text + "' (use static, dynamic or guided)");
+  }
+  job.schedule = *schedule;
+}
+
+void apply_trace(const Setting& setting, JobSpec& job) {
+  if (setting.text.empty()) fail(setting.where, "must not be empty");
+  job.trace = setting.text;
+}
+
+void apply_progress(const Setting& setting, JobSpec& job) {
+  const auto style = progress_style_from_string(setting.text);
+  if (!style) {
+    fail(setting.where,
+         "unknown progress style '" + setting.text + "' (use auto, bar, lines or none)");
+  }
+  job.progress = *style;
+}
+
+void apply_timeout(const Setting& setting, JobSpec& job) {
+  if (is_percent(setting.text)) {
+    job.timeout_percent = parse_percent(setting, max_timeout_percent);
+  } else {
+    job.timeout = parse_positive_seconds(setting, "leave it out for no timeout");
+  }
+}
+
+void apply_max_failures(const Setting& setting, JobSpec& job) {
+  if (is_percent(setting.text)) {
+    // P% of the job's subtasks (known here: the work is read first), at least one, as GNU
+    // parallel's --halt soon,fail=P%.
+    const double percent = parse_percent(setting, 100);
+    job.max_failures = static_cast<std::uint32_t>(
+        std::max(1.0, std::ceil(percent / 100 * static_cast<double>(job.subtasks) - 1e-9)));
+  } else {
+    job.max_failures = parse_positive_count(setting);
+  }
+}
+
+// A healthy idle worker is silent for up to a heartbeat period; a worker timeout no longer
+// than that would declare it lost.
+void check_worker_timeout(const Settings& settings, const JobSpec& job) {
+  if (job.worker_timeout > job.heartbeat) return;
+  const auto describe = [](const Setting* setting, const std::string& flag, double seconds) {
+    return setting ? setting->where + " = '" + setting->text + "'"
+                   : flag + " = " + seconds_text(seconds) + " (the default)";
+  };
+  throw UsageError(
+      describe(settings.find("worker-timeout"), "--worker-timeout", job.worker_timeout) +
+      " must be greater than " +
+      describe(settings.find("heartbeat"), "--heartbeat", job.heartbeat) +
+      ", or idle workers would be declared lost between heartbeats");
+}
+
+void apply_journal(const Setting& setting, JobSpec& job) {
+  if (setting.text.empty()) fail(setting.where, "must not be empty: give the journal file's path");
+  job.journal = setting.text;
+}
+
+// --fresh and --no-retry-failed only say how to treat an existing journal; without one
+// they would be silently ignored, which hides a forgotten --journal.
+void require_journal(const Setting& setting, const JobSpec& job, const std::string& why) {
+  if (setting.text == "true" && job.journal.empty()) {
+    fail(setting.where, why + " there is no journal: pass --journal FILE too");
+  }
+}
+
+constexpr auto no_check = nullptr;
+constexpr auto no_json = nullptr;
+constexpr auto read_with_work = nullptr;  // range_job and task_list options: make_job reads them
+
+// clang-format off
+const std::array<OptionSpec, 25> options{{
+    {"kernel", "kernel", ValueKind::text, "NAME", "Kernel to run ({known kernels})", "",
+     Scope::range_job, 0, read_with_work, no_check, in_summary | in_fingerprint, "kernel",
+     [](const JobSpec& job) { return json(job.kernel()); }},
+    {"range", "range", ValueKind::range, "LO:HI", "Half-open integer range [LO, HI) the job covers",
+     "", Scope::range_job, 1, read_with_work, no_check, in_summary | in_fingerprint, "range",
+     [](const JobSpec& job) { return json{job.range().lo, job.range().hi}; }},
+    {"subtasks", "subtasks", ValueKind::count, "N", "Number of subtasks", "from the range size",
+     Scope::range_job, 2, read_with_work, no_check, in_summary | in_fingerprint, "subtasks",
+     [](const JobSpec& job) { return json(job.subtasks); }},
+    {"param", "params", ValueKind::params, "NAME=VALUE", "Kernel parameter; repeat for several", "",
+     Scope::range_job, 3, read_with_work, no_check, in_summary | in_fingerprint, "params",
+     [](const JobSpec& job) { return json(job.params()); }},
+    {"schedule", "schedule", ValueKind::text, "static|dynamic|guided",
+     "How subtasks are handed out", "guided", Scope::any_job, 4, apply_schedule, no_check,
+     in_summary, "schedule", [](const JobSpec& job) { return json(to_string(job.schedule)); }},
+    {"chunk", "chunk", ValueKind::count, "N", "Batch size for dynamic, smallest batch for guided",
+     "", Scope::any_job, 5,
+     [](const Setting& setting, JobSpec& job) { job.chunk = parse_positive_count(setting); },
+     no_check, not_shown, "", no_json},
+    {"threads", "threads", ValueKind::count, "T", "Threads per worker",
+     "SLURM_CPUS_PER_TASK, else cores", Scope::any_job, 6,
+     [](const Setting& setting, JobSpec& job) { job.threads = parse_positive_count(setting); },
+     no_check, not_shown, "", no_json},
+    {"retries", "retries", ValueKind::count, "N",
+     "Extra attempts for a failed subtask, at most 100: 2 means 3 attempts in all; GNU "
+     "parallel's --retries N is --retries N-1 here", "2", Scope::any_job, 7,
+     [](const Setting& setting, JobSpec& job) {
+       job.retries = static_cast<std::uint32_t>(parse_count(setting, max_retries));
+     },
+     no_check, in_summary, "retries", [](const JobSpec& job) { return json(job.retries); }},
+    {"summary-json", "summary-json", ValueKind::path, "FILE", "Write the summary as JSON to FILE",
+     "", Scope::any_job, 8,
+     [](const Setting& setting, JobSpec& job) { job.summary_json = setting.text; },
+     no_check, not_shown, "", no_json},
+    {"trace", "trace", ValueKind::path, "FILE",
+     "Write a Chrome trace (Perfetto, chrome://tracing): a track per worker thread", "",
+     Scope::any_job, 24, apply_trace, no_check, not_shown, "", no_json},
+    {"quiet", "quiet", ValueKind::boolean, "", "No progress on stderr", "", Scope::any_job, 9,
+     [](const Setting& setting, JobSpec& job) { job.quiet = setting.text == "true"; },
+     no_check, not_shown, "", no_json},
+    {"progress", "progress", ValueKind::text, "auto|bar|lines|none",
+     "Progress on stderr: an updating bar, a line every --progress-interval, or nothing",
+     "auto, a bar on a terminal, also under mpirun, lines otherwise", Scope::any_job, 10,
+     apply_progress, no_check, not_shown, "", no_json},
+    // Zero would print progress in a busy loop.
+    {"progress-interval", "progress-interval", ValueKind::duration, "DURATION",
+     "Time between progress lines, the first after 1 s, e.g. 30s", "10s", Scope::any_job, 11,
+     [](const Setting& setting, JobSpec& job) {
+       job.progress_interval = parse_positive_seconds(setting);
+     },
+     no_check, not_shown, "", no_json},
+    {"timeout", "timeout", ValueKind::duration, "DURATION|P%",
+     "Fail an attempt that runs longer than this, e.g. 5m; or P% of the median run time of "
+     "the job's finished attempts, e.g. 200%, once 3 have finished", "no limit", Scope::any_job,
+     12, apply_timeout, no_check, not_shown, "", no_json},
+    {"max-failures", "max-failures", ValueKind::count, "N|P%",
+     "Stop handing out subtasks once N (or P% of all) have failed for good; queued ones are "
+     "withdrawn, running ones finish", "never stop", Scope::any_job, 13, apply_max_failures,
+     no_check, not_shown, "", no_json},
+    {"heartbeat", "heartbeat", ValueKind::duration, "DURATION",
+     "How often an idle worker tells rank 0 it is alive", "2s", Scope::any_job, 14,
+     [](const Setting& setting, JobSpec& job) { job.heartbeat = parse_positive_seconds(setting); },
+     no_check, not_shown, "", no_json},
+    {"worker-timeout", "worker-timeout", ValueKind::duration, "DURATION",
+     "Declare a worker lost after this much silence; more than --heartbeat", "30s",
+     Scope::any_job, 15,
+     [](const Setting& setting, JobSpec& job) {
+       job.worker_timeout = parse_positive_seconds(setting);
+     },
+     check_worker_timeout, not_shown, "", no_json},
+    {"quarantine-after", "quarantine-after", ValueKind::count, "K",
+     "Stop using a worker after K failed attempts in a row; 0 = never", "5", Scope::any_job, 16,
+     [](const Setting& setting, JobSpec& job) {
+       job.quarantine_after = static_cast<std::uint32_t>(
+           parse_count(setting, std::numeric_limits<std::uint32_t>::max()));
+     },
+     no_check, not_shown, "", no_json},
+    {"grace", "grace", ValueKind::duration, "DURATION",
+     "On SIGUSR1, time running subtasks get to finish before the job stops", "10s",
+     Scope::any_job, 17,
+     [](const Setting& setting, JobSpec& job) { job.grace = parse_seconds(setting); },
+     no_check, not_shown, "", no_json},
+    // A task list is identified by its file, not its content: lines appended to it are new
+    // work for the same job, and each record's key says which line text it finished.
+    {"task-file", "task-file", ValueKind::path, "FILE",
+     "Run the shell commands of FILE, one per line (or '@KERNEL LO:HI name=value' lines)", "",
+     Scope::task_list, 21, read_with_work, no_check, in_fingerprint, "task_file",
+     [](const JobSpec& job) { return json(real_path(job.task_list()->task_file)); }},
+    {"output-dir", "output-dir", ValueKind::path, "DIR",
+     "Task files: each attempt's stdout/stderr go to DIR", "<task file name>.output",
+     Scope::task_list, 22, read_with_work, no_check, not_shown, "", no_json},
+    {"cores-per-task", "cores-per-task", ValueKind::count, "C",
+     "Task files: cores per command; a worker runs threads/C at once, OMP_NUM_THREADS=C", "",
+     Scope::task_list, 23, read_with_work, no_check, not_shown, "", no_json},
+    {"journal", "journal", ValueKind::path, "FILE",
+     "Record finished subtasks in FILE; resume from it if it exists", "none", Scope::any_job, 18,
+     apply_journal, no_check, not_shown, "", no_json},
+    {"fresh", "fresh", ValueKind::boolean, "",
+     "Move an existing --journal aside and start the job over", "", Scope::any_job, 19,
+     [](const Setting& setting, JobSpec& job) {
+       require_journal(setting, job, "starts over from an empty journal, but");
+       job.fresh = setting.text == "true";
+     },
+     no_check, not_shown, "", no_json},
+    {"no-retry-failed", "no-retry-failed", ValueKind::boolean, "",
+     "On resume, do not run again the subtasks that failed for good", "", Scope::any_job, 20,
+     [](const Setting& setting, JobSpec& job) {
+       require_journal(setting, job, "applies when resuming from a journal, but");
+       job.retry_failed = setting.text != "true";
+     },
+     no_check, not_shown, "", no_json},
+}};
+// clang-format on
+
+bool applies_to(const OptionSpec& option, const JobSpec& job) {
+  switch (option.scope) {
+    case Scope::any_job:
+      return true;
+    case Scope::range_job:
+      return !job.is_task_list();
+    case Scope::task_list:
+      return job.is_task_list();
+  }
+  return false;
+}
+
+}  // namespace
+
+std::span<const OptionSpec> run_options() {
+  return options;
+}
+
+const OptionSpec* find_option(std::string_view name) {
+  const auto found = std::find_if(options.begin(), options.end(),
+                                  [&](const OptionSpec& option) { return option.name == name; });
+  return found == options.end() ? nullptr : &*found;
+}
+
+const OptionSpec* find_job_file_key(std::string_view key) {
+  const auto found = std::find_if(options.begin(), options.end(), [&](const OptionSpec& option) {
+    return option.job_file_key == key;
+  });
+  return found == options.end() ? nullptr : &*found;
+}
+
+std::vector<std::string> job_file_keys(bool with_params) {
+  std::vector<const OptionSpec*> listed;
+  for (const OptionSpec& option : options) {
+    if (with_params || option.kind != ValueKind::params) listed.push_back(&option);
+  }
+  std::sort(listed.begin(), listed.end(), [](const OptionSpec* a, const OptionSpec* b) {
+    return a->key_list_position < b->key_list_position;
+  });
+  std::vector<std::string> keys;
+  for (const OptionSpec* option : listed) keys.emplace_back(option->job_file_key);
+  return keys;
+}
+
+json job_json(const JobSpec& job, JsonView view) {
+  // nlohmann::json objects keep their keys sorted: the text is canonical whatever the
+  // table's order.
+  json out = json::object();
+  for (const OptionSpec& option : options) {
+    if ((option.views & view) == 0) continue;
+    if (view == in_fingerprint && !applies_to(option, job)) continue;
+    out[std::string(option.json_key)] = option.json_value(job);
+  }
+  return out;
+}
+
+}  // namespace tasktrack

@@ -1,0 +1,157 @@
+#include "commands/spawn.hpp"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <stdexcept>
+
+extern char** environ;  // NOLINT: POSIX, not in any C++ header
+
+namespace tasktrack::process {
+namespace {
+
+class SpawnFileActions {
+ public:
+  SpawnFileActions() {
+    if (const int rc = posix_spawn_file_actions_init(&actions_); rc != 0) {
+      throw system_call_error("posix_spawn_file_actions_init", rc);
+    }
+  }
+  ~SpawnFileActions() { posix_spawn_file_actions_destroy(&actions_); }
+  SpawnFileActions(const SpawnFileActions&) = delete;
+  SpawnFileActions& operator=(const SpawnFileActions&) = delete;
+
+  // dup2 clears FD_CLOEXEC on the copy (glibc also does so when fd == target).
+  void dup2(int fd, int target) {
+    if (const int rc = posix_spawn_file_actions_adddup2(&actions_, fd, target); rc != 0) {
+      throw system_call_error("posix_spawn_file_actions_adddup2", rc);
+    }
+  }
+  // Whatever this process left inheritable (MPI sockets, other threads' files) stays here.
+  void close_from([[maybe_unused]] int lowest) {
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 34))
+    if (const int rc = posix_spawn_file_actions_addclosefrom_np(&actions_, lowest); rc != 0) {
+      throw system_call_error("posix_spawn_file_actions_addclosefrom_np", rc);
+    }
+#endif
+  }
+  const posix_spawn_file_actions_t* get() const {
+    return &actions_;
+  }
+
+ private:
+  posix_spawn_file_actions_t actions_;
+};
+
+class SpawnAttributes {
+ public:
+  SpawnAttributes() {
+    if (const int rc = posix_spawnattr_init(&attributes_); rc != 0) {
+      throw system_call_error("posix_spawnattr_init", rc);
+    }
+  }
+  ~SpawnAttributes() { posix_spawnattr_destroy(&attributes_); }
+  SpawnAttributes(const SpawnAttributes&) = delete;
+  SpawnAttributes& operator=(const SpawnAttributes&) = delete;
+
+  posix_spawnattr_t* get() { return &attributes_; }
+
+ private:
+  posix_spawnattr_t attributes_;
+};
+
+void check_spawn_call(int rc, const char* routine) {
+  if (rc != 0) throw system_call_error(routine, rc);
+}
+
+}  // namespace
+
+FileDescriptor open_file(const std::string& path, int flags, const char* role) {
+  for (;;) {
+    const int fd = ::open(path.c_str(), flags | O_CLOEXEC, 0644);
+    if (fd >= 0) return FileDescriptor(fd);
+    if (errno == EINTR) continue;
+    throw system_call_error("open(" + path + ") for the command's " + role, errno);
+  }
+}
+
+void check_no_nul(std::string_view text, const char* what) {
+  if (text.find('\0') != std::string_view::npos) {
+    throw std::invalid_argument(
+        std::string(what) + " contains a NUL byte: " + abbreviate(text.substr(0, text.find('\0'))));
+  }
+}
+
+std::vector<std::string> build_environment(const std::map<std::string, std::string>& extra) {
+  for (const auto& [name, value] : extra) {
+    if (name.empty() || name.find('=') != std::string::npos) {
+      throw std::invalid_argument("invalid environment variable name '" + abbreviate(name) + "'");
+    }
+    check_no_nul(name, "environment variable name");
+    check_no_nul(value, ("environment variable " + name).c_str());
+  }
+  std::vector<std::string> entries;
+  for (char** entry = environ; entry != nullptr && *entry != nullptr; ++entry) {
+    const std::string_view text(*entry);
+    const std::size_t equals = text.find('=');
+    if (equals != std::string_view::npos && extra.count(std::string(text.substr(0, equals))) != 0) {
+      continue;
+    }
+    entries.emplace_back(text);
+  }
+  for (const auto& [name, value] : extra) entries.push_back(name + "=" + value);
+  return entries;
+}
+
+// posix_spawn, not fork: no copy of a large MPI process's page tables, and no atfork
+// handlers (some MPI libraries warn or break on fork).
+pid_t spawn_shell(const std::string& command, int input, int output, int error_output,
+                  const std::vector<std::string>& environment) {
+  SpawnFileActions actions;
+  actions.dup2(input, STDIN_FILENO);
+  actions.dup2(output, STDOUT_FILENO);
+  actions.dup2(error_output, STDERR_FILENO);
+  actions.close_from(STDERR_FILENO + 1);
+
+  SpawnAttributes attributes;
+  // Own process group (pgid = its pid) so a stop reaches everything the shell started.
+  // The calling pool thread may block signals, and ignored signals survive exec: the
+  // command starts with an empty mask and the usual dispositions, as from a login shell.
+  check_spawn_call(
+      posix_spawnattr_setflags(
+          attributes.get(), POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF),
+      "posix_spawnattr_setflags");
+  check_spawn_call(posix_spawnattr_setpgroup(attributes.get(), 0), "posix_spawnattr_setpgroup");
+  sigset_t mask;
+  sigemptyset(&mask);
+  check_spawn_call(posix_spawnattr_setsigmask(attributes.get(), &mask),
+                   "posix_spawnattr_setsigmask");
+  sigset_t defaults;
+  sigemptyset(&defaults);
+  for (const int number : {SIGPIPE, SIGXFSZ, SIGCHLD, SIGINT, SIGQUIT, SIGTERM}) {
+    sigaddset(&defaults, number);
+  }
+  check_spawn_call(posix_spawnattr_setsigdefault(attributes.get(), &defaults),
+                   "posix_spawnattr_setsigdefault");
+
+  std::vector<char*> environment_pointers;
+  environment_pointers.reserve(environment.size() + 1);
+  for (const std::string& entry : environment) {
+    environment_pointers.push_back(const_cast<char*>(entry.c_str()));
+  }
+  environment_pointers.push_back(nullptr);
+  char* const arguments[] = {const_cast<char*>("sh"), const_cast<char*>("-c"),
+                             const_cast<char*>(command.c_str()), nullptr};
+
+  pid_t pid = -1;
+  // glibc reports a failed exec (E2BIG for an over-long command, ENOENT) as the result.
+  const int rc = posix_spawn(&pid, "/bin/sh", actions.get(), attributes.get(), arguments,
+                             environment_pointers.data());
+  if (rc != 0) throw system_call_error("posix_spawn(/bin/sh -c " + abbreviate(command) + ")", rc);
+  return pid;
+}
+
+}  // namespace tasktrack::process
