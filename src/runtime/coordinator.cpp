@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <map>
 #include <thread>
+#include <variant>
 
 #include "runtime/local_process.hpp"
 #include "runtime/signals.hpp"
@@ -421,16 +422,11 @@ void Coordinator::update_time_limit(double seconds) {
   }
 }
 
-void Coordinator::handle_batch(int rank, std::span<const std::byte> batch) {
-  WorkerState& worker = worker_state(rank);
-  worker.last_heard = clock_.now();
-  const StatusBatchReader reader(batch);
-  reader.for_each([&](const StatusRecord& record, std::span<const std::byte> payload) {
+void Coordinator::handle_batch(WorkerState& worker, const StatusBatchReader& batch) {
+  batch.for_each([&](const StatusRecord& record, std::span<const std::byte> payload) {
     handle_record(worker, record, payload);
   });
   if (journal_ != nullptr) flush_journal_run();
-  if (reader.flags() & drained_batch_flag) worker.drained = true;
-  if (reader.flags() & final_batch_flag) worker.said_goodbye = true;
 }
 
 void Coordinator::declare_lost(WorkerState& worker, const std::string& why) {
@@ -513,8 +509,12 @@ Summary Coordinator::run() {
   const double started = clock_.now();
   started_ = started;
   for (WorkerState& worker : workers_) worker.last_heard = started;
-  const StatusHandler handler = [this](int rank, std::span<const std::byte> batch) {
-    handle_batch(rank, batch);
+  const WorkerMessageHandler handler = [this](int rank, const FromWorkerMessage& message) {
+    WorkerState& worker = worker_state(rank);
+    worker.last_heard = clock_.now();
+    if (const auto* batch = std::get_if<StatusBatchReader>(&message)) handle_batch(worker, *batch);
+    if (std::holds_alternative<Drained>(message)) worker.drained = true;
+    if (std::holds_alternative<Goodbye>(message)) worker.said_goodbye = true;
   };
 
   dispatch_initial();
@@ -583,9 +583,8 @@ std::vector<WorkerInfo> Coordinator::stop_workers(std::chrono::milliseconds dead
   }
   // Healthy workers answer within milliseconds; their goodbye means nothing of theirs is
   // in flight. Lost ones are not waited for.
-  const StatusHandler ignore = [this](int rank, std::span<const std::byte> batch) {
-    WorkerState& worker = worker_state(rank);
-    if (StatusBatchReader(batch).flags() & final_batch_flag) worker.said_goodbye = true;
+  const WorkerMessageHandler ignore = [this](int rank, const FromWorkerMessage& message) {
+    if (std::holds_alternative<Goodbye>(message)) worker_state(rank).said_goodbye = true;
   };
   auto wait_for_goodbyes = [&](auto deadline_from_now, bool include_lost) {
     const auto give_up = std::chrono::steady_clock::now() + deadline_from_now;

@@ -47,7 +47,7 @@ class Coordinator {
   std::vector<WorkerInfo> stop_workers(std::chrono::milliseconds deadline);
 
   // True once a worker was lost or died: MPI_Finalize may then never return (see
-  // stop_skip_finalize_flag), so no rank of this job calls it.
+  // Stop::skip_finalize), so no rank of this job calls it.
   bool must_skip_finalize() const;
 
  private:
@@ -68,7 +68,7 @@ class Coordinator {
   void top_up(WorkerState& worker, bool alone);
   void top_up_all();
   void send_runs(int rank);  // runs_ to `rank`, noting dispatch times
-  void handle_batch(int rank, std::span<const std::byte> batch);
+  void handle_batch(WorkerState& worker, const StatusBatchReader& batch);
   void handle_record(WorkerState& worker, const StatusRecord& record,
                      std::span<const std::byte> payload);
   void record_failure(WorkerState& worker, const StatusRecord& record,
