@@ -28,7 +28,6 @@ InProcessTransport::InProcessTransport(const Kernel& kernel, Partition partition
 
 void InProcessTransport::deliver(ToWorkerMessage message) {
   channel_.inbox.push_back(std::move(message));
-  loop_.step();
 }
 
 void InProcessTransport::assign(int, std::span<const IdRun> runs) {
@@ -58,6 +57,8 @@ std::size_t InProcessTransport::poll(const WorkerMessageHandler& handle) {
 }
 
 void InProcessTransport::wait(std::chrono::microseconds timeout) {
+  // What rank 0 sent since the last poll reaches the pool before this thread sleeps.
+  loop_.step();
   if (!channel_.reports.empty()) return;
   // The pool wakes this wait whenever it pushes results, so unlike an MPI rank 0 it need
   // not poll often: the coordinator's short back-off is only its floor. Waking every few

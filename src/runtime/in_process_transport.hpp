@@ -1,8 +1,8 @@
 // The one-process run: rank 0's Coordinator and a WorkerLoop in the same process, joined by
 // an in-process channel pair instead of MPI. The coordinator talks to InProcessTransport,
-// the loop to InProcessChannel; both sit on rank 0's one thread, which steps the loop
-// whenever it sends the worker something and at every poll, so there is no thread, lock or
-// copy between them beyond the pool's own.
+// the loop to InProcessChannel; both sit on rank 0's one thread, which steps the loop at
+// every poll and before every wait, so what rank 0 sends reaches the pool before the thread
+// sleeps, and there is no thread, lock or copy between them beyond the pool's own.
 #pragma once
 
 #include <deque>
@@ -50,8 +50,7 @@ class InProcessTransport final : public Transport {
   unsigned threads_left_behind() const { return loop_.ending().threads_left_behind; }
 
  private:
-  // Hands `message` to the worker at once: the loop takes it (an Assign reaches the pool)
-  // before this returns.
+  // Leaves `message` for the worker; the loop takes it at the next poll or wait.
   void deliver(ToWorkerMessage message);
 
   std::vector<WorkerInfo> workers_;
