@@ -157,7 +157,7 @@ Result simulate(int worker_count, double duration, std::uint32_t subtasks, unsig
     record.end_seconds = done.at;
     writer.add(record, {});
     deliveries.push_back(Delivery{done.rank, done.at, writer.finish()});
-    state.handle_status(done.rank, deliveries.back().batch, done.at);
+    state.handle_message(done.rank, StatusBatchReader(deliveries.back().batch), done.at);
     if (state.handle_tick(done.at)) break;
     start_what_fits(done.rank, done.at);
     for (const int rank : sim.touched) start_what_fits(rank, done.at);
@@ -175,7 +175,7 @@ Result simulate(int worker_count, double duration, std::uint32_t subtasks, unsig
   const double before = thread_cpu_seconds();
   replay.start(0);
   for (const Delivery& delivery : deliveries) {
-    replay.handle_status(delivery.rank, delivery.batch, delivery.at);
+    replay.handle_message(delivery.rank, StatusBatchReader(delivery.batch), delivery.at);
     replay.handle_tick(delivery.at);
   }
   result.core_seconds = thread_cpu_seconds() - before;

@@ -1,13 +1,9 @@
 #include "tasktrack/app.hpp"
 
 #include <fmt/format.h>
-#include <mpi.h>
 #include <signal.h>
 #include <unistd.h>
 
-#include <boost/mpi/collectives.hpp>
-#include <boost/mpi/communicator.hpp>
-#include <boost/mpi/environment.hpp>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -25,10 +21,9 @@
 #include "runtime/coordinator.hpp"
 #include "runtime/in_process_transport.hpp"
 #include "runtime/local_process.hpp"
-#include "runtime/mpi_transport.hpp"
+#include "runtime/mpi_session.hpp"
 #include "runtime/signals.hpp"
 #include "runtime/thread_pool.hpp"
-#include "runtime/worker.hpp"
 #include "tasktrack/error.hpp"
 
 namespace tasktrack {
@@ -39,6 +34,10 @@ using nlohmann::json;
 
 // How long rank 0 waits, after the summary, for healthy workers to say goodbye.
 constexpr std::chrono::milliseconds goodbye_deadline{10000};
+
+// How long, after the summary, the pool of a one-process run gives kernels to notice their
+// stop token before it leaves them behind (a worker rank gives them less: see WorkerOptions).
+constexpr std::chrono::milliseconds in_process_stop_patience{2000};
 
 void print_error(const std::string& message) {
   std::fflush(stdout);
@@ -226,8 +225,13 @@ int run_in_process(const JobSpec& job, const Kernel& kernel, JobClock clock,
                    JournalSetup& journal) {
   const unsigned threads =
       pool_threads(job, job.threads > 0 ? job.threads : default_thread_count(1));
-  InProcessTransport transport(kernel, job.partition(), threads, job.timeout,
-                               job.timeout_percent > 0, this_host_name(), clock);
+  WorkerOptions options;
+  options.threads = threads;
+  options.timeout_seconds = job.timeout;
+  options.heartbeat_seconds = job.heartbeat;
+  options.timeout_may_change = job.timeout_percent > 0;
+  options.stop_patience = in_process_stop_patience;
+  InProcessTransport transport(kernel, job.partition(), options, this_host_name(), clock);
   Progress progress = make_progress(job);
   Coordinator coordinator(job, kernel, transport, 1, clock, progress, journal.sinks());
   const Summary summary = coordinator.run();
@@ -285,19 +289,6 @@ Decision decide(const std::vector<std::string>& args, const KernelRegistry& regi
   return decision;
 }
 
-// Worker ranks sharing this node with this rank (rank 0 does not count: it sleeps).
-unsigned worker_ranks_on_node(const boost::mpi::communicator& world) {
-  MPI_Comm node;
-  MPI_Comm_split_type(world, MPI_COMM_TYPE_SHARED, world.rank(), MPI_INFO_NULL, &node);
-  int local_size = 0;
-  MPI_Comm_size(node, &local_size);
-  int is_rank0 = world.rank() == 0 ? 1 : 0;
-  int rank0_here = 0;
-  MPI_Allreduce(&is_rank0, &rank0_here, 1, MPI_INT, MPI_SUM, node);
-  MPI_Comm_free(&node);
-  return static_cast<unsigned>(std::max(1, local_size - rank0_here));
-}
-
 // A lost worker that never came back (stopped, hung in the kernel's host code) would hold
 // MPI_Finalize forever: rank 0 ends it with SIGKILL when it runs on this host. Under
 // mpirun --enable-recovery the job then finalizes normally. One on another host is left to
@@ -319,63 +310,55 @@ void end_silent_workers(const std::vector<WorkerInfo>& silent) {
 
 int run_mpi(int argc, char** argv, const std::vector<std::string>& args,
             const KernelRegistry& registry) {
-  boost::mpi::environment environment(argc, argv, boost::mpi::threading::funneled, false);
-  boost::mpi::communicator world;
-  // Errors come back as codes (Boost.MPI throws them) instead of aborting the job, so one
-  // dead worker under --enable-recovery costs a retry, not the job.
-  MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
-  const bool is_rank0 = world.rank() == 0;
-  if (environment.thread_level() < boost::mpi::threading::funneled) {
+  MpiSession session(argc, argv);
+  const bool is_rank0 = session.rank() == 0;
+  if (!session.funneled()) {
     if (is_rank0) print_error("the MPI library does not provide MPI_THREAD_FUNNELED");
     return exit_usage;
   }
 
   // Rank 0 alone reads the command line, any job file and the journal, so a bad input is
   // reported once and every rank leaves with the same code before anything starts.
-  std::string message;
   Decision decision;
+  JobMessage decided;
   if (is_rank0) {
     decision = decide(args, registry, true);
-    message = decision.job ? json{{"job", *decision.job}, {"epoch", decision.epoch}}.dump()
-                           : json{{"exit", decision.exit_code}}.dump();
+    decided = decision.job ? JobMessage{true, 0, json(*decision.job).dump(), decision.epoch}
+                           : JobMessage{false, decision.exit_code, {}, 0};
   }
-  boost::mpi::broadcast(world, message, 0);
-  const json decided = json::parse(message);
-  if (decided.contains("exit")) return decided.at("exit").get<int>();
-  const JobSpec job = decided.at("job").get<JobSpec>();
-  const JobClock clock{decided.at("epoch").get<double>()};
+  decided = session.share_job(decided);
+  if (!decided.run) return decided.exit_code;
+  const JobSpec job = json::parse(decided.spec_json).get<JobSpec>();
+  const JobClock clock{decided.epoch_unix};
 
   try {
     const std::unique_ptr<Kernel> kernel =
-        is_rank0 ? std::move(decision.kernel) : make_kernel(registry, job, world.rank());
-    if (world.size() == 1) return run_in_process(job, *kernel, clock, decision.journal);
+        is_rank0 ? std::move(decision.kernel) : make_kernel(registry, job, session.rank());
+    if (session.size() == 1) return run_in_process(job, *kernel, clock, decision.journal);
 
     const unsigned threads = pool_threads(
-        job, job.threads > 0 ? job.threads : default_thread_count(worker_ranks_on_node(world)));
-    const std::string hello =
-        json{{"host", this_host_name()}, {"threads", threads}, {"pid", ::getpid()}}.dump();
-    std::vector<std::string> hellos;
-    boost::mpi::gather(world, hello, hellos, 0);
+        job, job.threads > 0 ? job.threads : default_thread_count(session.worker_ranks_on_node()));
+    std::vector<WorkerInfo> workers =
+        session.exchange_hellos(WorkerInfo{0, this_host_name(), threads, ::getpid()});
     if (!is_rank0) {
-      const WorkerOptions options{threads, job.timeout, job.heartbeat, job.timeout_percent > 0};
-      const Worker::Ending ending = Worker(world, *kernel, job.partition(), options, clock).run();
+      WorkerOptions options;
+      options.threads = threads;
+      options.timeout_seconds = job.timeout;
+      options.heartbeat_seconds = job.heartbeat;
+      options.timeout_may_change = job.timeout_percent > 0;
+      const WorkerLoop::Ending ending =
+          session.run_worker(*kernel, job.partition(), options, clock);
       if (ending.skip_finalize) exit_without_finalize(exit_success);
-      if (ending.threads_left_behind > 0) MPI_Finalize();  // before _exit: mpirun waits for it
+      if (ending.threads_left_behind > 0) session.finalize();  // before _exit: mpirun waits
       exit_if_threads_left_behind(ending.threads_left_behind, exit_success);
       return exit_success;
-    }
-    std::vector<WorkerInfo> workers;
-    for (int rank = 1; rank < world.size(); ++rank) {
-      const json info = json::parse(hellos[rank]);
-      workers.push_back(WorkerInfo{rank, info.at("host").get<std::string>(),
-                                   info.at("threads").get<unsigned>(), info.at("pid").get<long>()});
     }
     Progress progress = make_progress(job);
     int exit_code = exit_success;
     bool skip_finalize = false;
     {
-      MpiTransport transport(world, std::move(workers));
-      Coordinator coordinator(job, *kernel, transport, world.size(), clock, progress,
+      const std::unique_ptr<Transport> transport = session.connect_workers(std::move(workers));
+      Coordinator coordinator(job, *kernel, *transport, session.size(), clock, progress,
                               decision.journal.sinks());
       const Summary summary = coordinator.run();
       if (decision.journal.trace) decision.journal.trace->close();
@@ -388,10 +371,9 @@ int run_mpi(int argc, char** argv, const std::vector<std::string>& args,
     return exit_code;
   } catch (const std::exception& error) {
     // Mid-job, other ranks may be waiting on this one: end the whole job, not just this rank.
-    print_error(fmt::format("rank {}: {}", world.rank(), error.what()));
-    environment.abort(exit_failed_subtasks);
+    print_error(fmt::format("rank {}: {}", session.rank(), error.what()));
+    session.abort(exit_failed_subtasks);
   }
-  return exit_failed_subtasks;
 }
 
 }  // namespace

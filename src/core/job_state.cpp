@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <map>
+#include <variant>
 
 #include "journal/journal.hpp"
 
@@ -147,25 +148,32 @@ void JobState::top_up_reported(double now) {
   reported_.clear();
 }
 
-void JobState::handle_status(int rank, std::span<const std::byte> batch, double now) {
+void JobState::handle_message(int rank, const FromWorkerMessage& message, double now) {
   WorkerState& worker = roster_.at(rank);
   worker.last_heard = now;
   now_ = now;
+  if (const auto* batch = std::get_if<StatusBatchReader>(&message)) {
+    handle_status(worker, *batch);
+  } else if (std::holds_alternative<Drained>(message)) {
+    worker.drained = true;
+  } else if (std::holds_alternative<Goodbye>(message)) {
+    worker.said_goodbye = true;
+  }
+}
+
+void JobState::handle_status(WorkerState& worker, const StatusBatchReader& batch) {
   if (!worker.reported) {
     worker.reported = true;
-    reported_.push_back(rank);
+    reported_.push_back(worker.info.rank);
   }
-  const StatusBatchReader reader(batch);
-  reader.for_each([&](const StatusRecord& record, std::span<const std::byte> payload) {
+  batch.for_each([&](const StatusRecord& record, std::span<const std::byte> payload) {
     handle_record(worker, record, payload);
   });
   if (rules_.journaling) journal_.flush(effects_);
-  if (reader.flags() & drained_batch_flag) worker.drained = true;
-  if (reader.flags() & final_batch_flag) worker.said_goodbye = true;
 }
 
-void JobState::handle_goodbye(int rank, std::span<const std::byte> batch) {
-  if (StatusBatchReader(batch).flags() & final_batch_flag) roster_.at(rank).said_goodbye = true;
+void JobState::handle_goodbye(int rank) {
+  roster_.at(rank).said_goodbye = true;
 }
 
 void JobState::handle_record(WorkerState& worker, const StatusRecord& record,

@@ -45,14 +45,14 @@ class JobState {
   // The job starts: the first assignments (static shares, or every worker topped up).
   void start(double now);
 
-  // One encoded StatusBatch from a worker: its records, and the drained / final flags.
-  // Throws ProtocolError or IllegalTransition when the worker breaks the protocol.
-  void handle_status(int rank, std::span<const std::byte> batch, double now);
+  // One message from a worker: a status batch (its records), a heartbeat, Drained or
+  // Goodbye; each says the worker is alive. Throws ProtocolError or IllegalTransition when
+  // the worker breaks the protocol.
+  void handle_message(int rank, const FromWorkerMessage& message, double now);
   // The worker's process or connection is gone: it is lost and its subtasks reassigned.
   void handle_worker_gone(int rank, const std::string& why, double now);
-  // After the job, while the workers are stopped: a message that may carry the goodbye
-  // (the final flag). Records in it are not counted any more.
-  void handle_goodbye(int rank, std::span<const std::byte> batch);
+  // After the job, while the workers are stopped: the worker's Goodbye.
+  void handle_goodbye(int rank);
   // A stop signal (`signal` is its number, for the record).
   void handle_signal(StopKind kind, int signal, double now);
   // Time passed: silent workers are lost, --max-failures drains, idle workers are topped
@@ -81,6 +81,7 @@ class JobState {
   void top_up_reported(double now);
   void declare_silent_workers_lost(double now);
   void send(int rank, double now);  // runs_ to `rank`
+  void handle_status(WorkerState& worker, const StatusBatchReader& batch);
   void handle_record(WorkerState& worker, const StatusRecord& record,
                      std::span<const std::byte> payload);
   void handle_done(WorkerState& worker, const StatusRecord& record,

@@ -10,6 +10,7 @@ struct WorkerInfo {
   std::string host;
   unsigned threads = 1;  // pool threads: subtasks it runs at once
   long pid = 0;
+  friend bool operator==(const WorkerInfo&, const WorkerInfo&) = default;
 };
 
 }  // namespace tasktrack

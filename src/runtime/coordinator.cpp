@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
+#include <variant>
 
 #include "runtime/local_process.hpp"
 #include "runtime/signals.hpp"
@@ -173,8 +174,8 @@ Summary Coordinator::run() {
   if (sinks_.resume != nullptr) state_.restore(*sinks_.resume);
   record_session();
   const double started = clock_.now();
-  const StatusHandler handler = [this](int rank, std::span<const std::byte> batch) {
-    state_.handle_status(rank, batch, clock_.now());
+  const WorkerMessageHandler handler = [this](int rank, const FromWorkerMessage& message) {
+    state_.handle_message(rank, message, clock_.now());
   };
 
   state_.start(started);
@@ -208,8 +209,8 @@ std::vector<WorkerInfo> Coordinator::stop_workers(std::chrono::milliseconds dead
   }
   // Healthy workers answer within milliseconds; their goodbye means nothing of theirs is
   // in flight. Lost ones are not waited for.
-  const StatusHandler goodbyes = [this](int rank, std::span<const std::byte> batch) {
-    state_.handle_goodbye(rank, batch);
+  const WorkerMessageHandler goodbyes = [this](int rank, const FromWorkerMessage& message) {
+    if (std::holds_alternative<Goodbye>(message)) state_.handle_goodbye(rank);
   };
   auto wait_for_goodbyes = [&](auto deadline_from_now, bool include_lost) {
     const auto give_up = std::chrono::steady_clock::now() + deadline_from_now;

@@ -48,7 +48,7 @@ class Coordinator : private JobEffects {
   std::vector<WorkerInfo> stop_workers(std::chrono::milliseconds deadline);
 
   // True once a worker was lost or died: MPI_Finalize may then never return (see
-  // stop_skip_finalize_flag), so no rank of this job calls it.
+  // Stop::skip_finalize), so no rank of this job calls it.
   bool must_skip_finalize() const { return state_.any_lost_or_dead(); }
 
  private:

@@ -10,70 +10,62 @@ namespace {
 constexpr std::chrono::microseconds longest_idle_wait{5000};
 }  // namespace
 
-InProcessTransport::InProcessTransport(const Kernel& kernel, Partition partition, unsigned threads,
-                                       double timeout_seconds, bool timeout_may_change,
-                                       std::string host, JobClock clock)
-    : workers_{WorkerInfo{0, std::move(host), threads, static_cast<long>(::getpid())}},
-      pool_(kernel, partition, threads, outbox_, clock, timeout_seconds, timeout_may_change) {}
+std::optional<ToWorkerMessage> InProcessChannel::receive() {
+  if (inbox.empty()) return std::nullopt;
+  ToWorkerMessage message = std::move(inbox.front());
+  inbox.pop_front();
+  return message;
+}
+
+void InProcessChannel::send(std::vector<std::byte> message) {
+  reports.push_back(std::move(message));
+}
+
+InProcessTransport::InProcessTransport(const Kernel& kernel, Partition partition,
+                                       WorkerOptions options, std::string host, JobClock clock)
+    : workers_{WorkerInfo{0, std::move(host), options.threads, static_cast<long>(::getpid())}},
+      loop_(channel_, kernel, partition, options, clock) {}
+
+void InProcessTransport::deliver(ToWorkerMessage message) {
+  channel_.inbox.push_back(std::move(message));
+}
 
 void InProcessTransport::assign(int, std::span<const IdRun> runs) {
-  pool_.enqueue(runs);
+  deliver(Assign{std::vector<IdRun>(runs.begin(), runs.end())});
 }
 
 void InProcessTransport::drain(int) {
-  pool_.drop_queued();
-  draining_ = true;
+  deliver(Drain{});
 }
 
 void InProcessTransport::set_time_limit(int, const TimeLimit& limit) {
-  pool_.set_timeout(limit.seconds, describe(limit));
+  deliver(limit);
 }
 
-void InProcessTransport::stop(int, bool) {
-  left_behind_ = pool_.stop();
-  stopped_ = true;
+void InProcessTransport::stop(int, bool skip_finalize) {
+  deliver(Stop{skip_finalize});
 }
 
-std::size_t InProcessTransport::poll(const StatusHandler& handle) {
-  // Idle before taking the outbox: a thread pushes its results before it stops counting as
-  // busy, so everything it finished is in this take.
-  const bool idle = !pool_.busy();
-  running_.clear();
-  expired_.clear();
-  pool_.collect_newly_running(running_);
-  pool_.expire_overdue(expired_);
-  outbox_.take(finished_);
-  batcher_.add(running_);
-  batcher_.add(expired_);
-  batcher_.add(finished_);
-  std::size_t handled = 0;
-  for (const auto& message : batcher_.take()) {
-    handle(0, message);
-    ++handled;
-  }
-  // The same notices a worker rank sends, so the coordinator needs no special case.
-  auto notice = [&](std::uint32_t flag) {
-    handle(0, encode_status_notice(flag, 0));
-    ++handled;
-  };
-  if (draining_ && !drained_reported_ && idle) {
-    notice(drained_batch_flag);
-    drained_reported_ = true;
-  }
-  if (stopped_ && !goodbye_reported_) {
-    notice(final_batch_flag);
-    goodbye_reported_ = true;
-  }
-  return handled;
+std::size_t InProcessTransport::poll(const WorkerMessageHandler& handle) {
+  loop_.step();
+  // The handler may send the worker something, which steps the loop and adds reports:
+  // those wait for the next poll, after the ones handed out here.
+  handling_.clear();
+  handling_.swap(channel_.reports);
+  for (const auto& message : handling_) handle(0, decode_from_worker(message));
+  return handling_.size();
 }
 
 void InProcessTransport::wait(std::chrono::microseconds timeout) {
+  // What rank 0 sent since the last poll reaches the pool before this thread sleeps.
+  loop_.step();
+  if (!channel_.reports.empty()) return;
   // The pool wakes this wait whenever it pushes results, so unlike an MPI rank 0 it need
   // not poll often: the coordinator's short back-off is only its floor. Waking every few
   // milliseconds still catches deadlines, drains and signals in good time, and keeps the
   // coordinating thread from costing its pool threads CPU (measured: primes over [0, 2e7)
   // in one process, 0.12 -> 0.01 CPU s on this thread and 5% less wall).
-  outbox_.wait_for(std::max(timeout, longest_idle_wait));
+  loop_.wait(std::max(timeout, longest_idle_wait));
 }
 
 }  // namespace tasktrack

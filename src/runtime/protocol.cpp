@@ -4,30 +4,175 @@
 
 #include <cstring>
 #include <string>
+#include <type_traits>
 
 namespace tasktrack {
 
 namespace {
 
-MessageHeader read_header(std::span<const std::byte> message, const char* what) {
+const char* name_of(MessageKind kind) {
+  switch (kind) {
+    case MessageKind::job:
+      return "job";
+    case MessageKind::hello:
+      return "hello";
+    case MessageKind::assign:
+      return "assign";
+    case MessageKind::drain:
+      return "drain";
+    case MessageKind::time_limit:
+      return "time limit";
+    case MessageKind::stop:
+      return "stop";
+    case MessageKind::status_batch:
+      return "status batch";
+    case MessageKind::heartbeat:
+      return "heartbeat";
+    case MessageKind::drained:
+      return "drained";
+    case MessageKind::goodbye:
+      return "goodbye";
+    case MessageKind::batch_follows:
+      return "batch follows";
+  }
+  return nullptr;  // not a kind of this protocol version
+}
+
+MessageHeader read_any_header(std::span<const std::byte> message) {
   if (message.size() < sizeof(MessageHeader)) {
-    throw ProtocolError(std::string(what) + ": message of " + std::to_string(message.size()) +
+    throw ProtocolError("message of " + std::to_string(message.size()) +
                         " bytes is shorter than its header");
   }
   MessageHeader header;
   std::memcpy(&header, message.data(), sizeof header);
   if (header.version != protocol_version) {
-    throw ProtocolError(std::string(what) + ": protocol version " + std::to_string(header.version) +
-                        ", expected " + std::to_string(protocol_version) +
-                        " (mixed tasktrack builds?)");
+    throw ProtocolError("protocol version " + std::to_string(header.version) + ", expected " +
+                        std::to_string(protocol_version) + " (mixed tasktrack builds?)");
+  }
+  if (name_of(header.kind) == nullptr) {
+    throw ProtocolError("unknown message kind " +
+                        std::to_string(static_cast<std::uint32_t>(header.kind)));
   }
   return header;
 }
 
+// The header of a message that must be of `kind`.
+MessageHeader read_header(std::span<const std::byte> message, MessageKind kind) {
+  MessageHeader header;
+  try {
+    header = read_any_header(message);
+  } catch (const ProtocolError& error) {
+    throw ProtocolError(std::string(name_of(kind)) + ": " + error.what());
+  }
+  if (header.kind != kind) {
+    throw ProtocolError(std::string(name_of(kind)) + ": got a " + name_of(header.kind) +
+                        " message instead");
+  }
+  return header;
+}
+
+// header, then the fixed-layout `body`, then `tail` (whose size goes into header.count).
+template <typename Body>
+std::vector<std::byte> encode_with_body(MessageKind kind, const Body& body,
+                                        std::span<const std::byte> tail = {}) {
+  static_assert(std::is_trivially_copyable_v<Body>);
+  const MessageHeader header{protocol_version, kind, static_cast<std::uint32_t>(tail.size())};
+  std::vector<std::byte> message(sizeof header + sizeof body + tail.size());
+  std::memcpy(message.data(), &header, sizeof header);
+  std::memcpy(message.data() + sizeof header, &body, sizeof body);
+  if (!tail.empty())
+    std::memcpy(message.data() + sizeof header + sizeof body, tail.data(), tail.size());
+  return message;
+}
+
+// The body of a message encoded by encode_with_body; `tail` gets what follows it.
+template <typename Body>
+Body decode_body(std::span<const std::byte> message, MessageKind kind,
+                 std::string* tail = nullptr) {
+  const MessageHeader header = read_header(message, kind);
+  const std::size_t tail_bytes = tail != nullptr ? header.count : 0;
+  if (message.size() != sizeof header + sizeof(Body) + tail_bytes) {
+    throw ProtocolError(fmt::format("{}: {} bytes, expected {}", name_of(kind), message.size(),
+                                    sizeof header + sizeof(Body) + tail_bytes));
+  }
+  Body body;
+  std::memcpy(&body, message.data() + sizeof header, sizeof body);
+  if (tail != nullptr) {
+    tail->assign(reinterpret_cast<const char*>(message.data()) + sizeof header + sizeof body,
+                 tail_bytes);
+  }
+  return body;
+}
+
+std::vector<std::byte> encode_header_only(MessageKind kind) {
+  const MessageHeader header{protocol_version, kind, 0};
+  std::vector<std::byte> message(sizeof header);
+  std::memcpy(message.data(), &header, sizeof header);
+  return message;
+}
+
+void check_header_only(std::span<const std::byte> message, MessageKind kind) {
+  read_header(message, kind);
+  if (message.size() != sizeof(MessageHeader)) {
+    throw ProtocolError(fmt::format("{}: {} bytes, expected {}", name_of(kind), message.size(),
+                                    sizeof(MessageHeader)));
+  }
+}
+
+std::span<const std::byte> bytes_of(const std::string& text) {
+  return {reinterpret_cast<const std::byte*>(text.data()), text.size()};
+}
+
+struct JobBody {
+  std::uint32_t run;
+  std::int32_t exit_code;
+  double epoch_unix;
+};
+
+struct HelloBody {
+  std::int32_t rank;
+  std::uint32_t threads;
+  std::int64_t pid;
+};
+
 }  // namespace
 
+MessageKind message_kind(std::span<const std::byte> message) {
+  return read_any_header(message).kind;
+}
+
+std::vector<std::byte> encode(const JobMessage& job) {
+  const JobBody body{job.run ? 1u : 0u, job.exit_code, job.epoch_unix};
+  return encode_with_body(MessageKind::job, body, bytes_of(job.spec_json));
+}
+
+JobMessage decode_job(std::span<const std::byte> message) {
+  JobMessage job;
+  const auto body = decode_body<JobBody>(message, MessageKind::job, &job.spec_json);
+  job.run = body.run != 0;
+  job.exit_code = body.exit_code;
+  job.epoch_unix = body.epoch_unix;
+  return job;
+}
+
+std::vector<std::byte> encode(const Hello& hello) {
+  const HelloBody body{hello.worker.rank, hello.worker.threads,
+                       static_cast<std::int64_t>(hello.worker.pid)};
+  return encode_with_body(MessageKind::hello, body, bytes_of(hello.worker.host));
+}
+
+Hello decode_hello(std::span<const std::byte> message) {
+  Hello hello;
+  const auto body = decode_body<HelloBody>(message, MessageKind::hello, &hello.worker.host);
+  hello.worker.rank = body.rank;
+  hello.worker.threads = body.threads;
+  hello.worker.pid = static_cast<long>(body.pid);
+  return hello;
+}
+
 std::vector<std::byte> encode_assign(std::span<const IdRun> runs) {
-  const MessageHeader header{protocol_version, static_cast<std::uint32_t>(runs.size()), 0, 0};
+  const MessageHeader header{protocol_version, MessageKind::assign,
+                             static_cast<std::uint32_t>(runs.size())};
   std::vector<std::byte> message(sizeof header + runs.size_bytes());
   std::memcpy(message.data(), &header, sizeof header);
   if (!runs.empty()) std::memcpy(message.data() + sizeof header, runs.data(), runs.size_bytes());
@@ -35,8 +180,8 @@ std::vector<std::byte> encode_assign(std::span<const IdRun> runs) {
 }
 
 std::vector<IdRun> decode_assign(std::span<const std::byte> message) {
-  const MessageHeader header = read_header(message, "assign");
-  if (message.size() != sizeof header + header.count * sizeof(IdRun)) {
+  const MessageHeader header = read_header(message, MessageKind::assign);
+  if (message.size() != sizeof header + std::size_t{header.count} * sizeof(IdRun)) {
     throw ProtocolError("assign: " + std::to_string(message.size()) + " bytes for " +
                         std::to_string(header.count) + " runs");
   }
@@ -45,6 +190,48 @@ std::vector<IdRun> decode_assign(std::span<const std::byte> message) {
     std::memcpy(runs.data(), message.data() + sizeof header, header.count * sizeof(IdRun));
   }
   return runs;
+}
+
+std::vector<std::byte> encode(const Drain&) {
+  return encode_header_only(MessageKind::drain);
+}
+
+std::string describe(const TimeLimit& limit) {
+  return fmt::format("the {:.3g} s limit ({:g}% of the median run time, {:.3g} s)", limit.seconds,
+                     limit.percent, limit.median_seconds);
+}
+
+std::vector<std::byte> encode(const TimeLimit& limit) {
+  return encode_with_body(MessageKind::time_limit, limit);
+}
+
+TimeLimit decode_time_limit(std::span<const std::byte> message) {
+  return decode_body<TimeLimit>(message, MessageKind::time_limit);
+}
+
+std::vector<std::byte> encode(const Stop& stop) {
+  const std::uint32_t skip_finalize = stop.skip_finalize ? 1 : 0;
+  return encode_with_body(MessageKind::stop, skip_finalize);
+}
+
+Stop decode_stop(std::span<const std::byte> message) {
+  return Stop{decode_body<std::uint32_t>(message, MessageKind::stop) != 0};
+}
+
+ToWorkerMessage decode_to_worker(std::span<const std::byte> message) {
+  switch (const MessageKind kind = message_kind(message)) {
+    case MessageKind::assign:
+      return Assign{decode_assign(message)};
+    case MessageKind::drain:
+      check_header_only(message, kind);
+      return Drain{};
+    case MessageKind::time_limit:
+      return decode_time_limit(message);
+    case MessageKind::stop:
+      return decode_stop(message);
+    default:
+      throw ProtocolError(std::string("a worker got a ") + name_of(kind) + " message");
+  }
 }
 
 void StatusBatchWriter::add(const StatusRecord& record, std::span<const std::byte> payload) {
@@ -59,7 +246,8 @@ std::size_t StatusBatchWriter::encoded_bytes() const {
 }
 
 std::vector<std::byte> StatusBatchWriter::finish() {
-  const MessageHeader header{protocol_version, static_cast<std::uint32_t>(records_.size()), 0, 0};
+  const MessageHeader header{protocol_version, MessageKind::status_batch,
+                             static_cast<std::uint32_t>(records_.size())};
   std::vector<std::byte> message(encoded_bytes());
   std::byte* out = message.data();
   std::memcpy(out, &header, sizeof header);
@@ -74,50 +262,8 @@ std::vector<std::byte> StatusBatchWriter::finish() {
   return message;
 }
 
-std::vector<std::byte> encode_status_notice(std::uint32_t flags, std::uint32_t follow_bytes) {
-  const MessageHeader header{protocol_version, 0, flags, follow_bytes};
-  std::vector<std::byte> message(sizeof header);
-  std::memcpy(message.data(), &header, sizeof header);
-  return message;
-}
-
-std::vector<std::byte> encode_stop(std::uint32_t flags) {
-  const MessageHeader header{protocol_version, 0, flags, 0};
-  std::vector<std::byte> message(sizeof header);
-  std::memcpy(message.data(), &header, sizeof header);
-  return message;
-}
-
-std::uint32_t decode_stop(std::span<const std::byte> message) {
-  return read_header(message, "stop").flags;
-}
-
-std::string describe(const TimeLimit& limit) {
-  return fmt::format("the {:.3g} s limit ({:g}% of the median run time, {:.3g} s)", limit.seconds,
-                     limit.percent, limit.median_seconds);
-}
-
-std::vector<std::byte> encode_time_limit(const TimeLimit& limit) {
-  const MessageHeader header{protocol_version, 1, 0, 0};
-  std::vector<std::byte> message(sizeof header + sizeof limit);
-  std::memcpy(message.data(), &header, sizeof header);
-  std::memcpy(message.data() + sizeof header, &limit, sizeof limit);
-  return message;
-}
-
-TimeLimit decode_time_limit(std::span<const std::byte> message) {
-  const MessageHeader header = read_header(message, "time limit");
-  if (header.count != 1 || message.size() != sizeof header + sizeof(TimeLimit)) {
-    throw ProtocolError("time limit: " + std::to_string(message.size()) + " bytes");
-  }
-  TimeLimit limit;
-  std::memcpy(&limit, message.data() + sizeof header, sizeof limit);
-  return limit;
-}
-
-StatusBatchReader::StatusBatchReader(std::span<const std::byte> message)
-    : message_(message), header_(read_header(message, "status batch")) {
-  const MessageHeader& header = header_;
+StatusBatchReader::StatusBatchReader(std::span<const std::byte> message) : message_(message) {
+  const MessageHeader header = read_header(message, MessageKind::status_batch);
   count_ = header.count;
   const std::size_t records_end = sizeof header + count_ * sizeof(StatusRecord);
   if (message.size() < records_end) {
@@ -133,6 +279,45 @@ StatusBatchReader::StatusBatchReader(std::span<const std::byte> message)
   if (message.size() != records_end + payload_total) {
     throw ProtocolError("status batch: payload sizes do not add up to the message size");
   }
+}
+
+std::vector<std::byte> encode(const Heartbeat&) {
+  return encode_header_only(MessageKind::heartbeat);
+}
+
+std::vector<std::byte> encode(const Drained&) {
+  return encode_header_only(MessageKind::drained);
+}
+
+std::vector<std::byte> encode(const Goodbye&) {
+  return encode_header_only(MessageKind::goodbye);
+}
+
+FromWorkerMessage decode_from_worker(std::span<const std::byte> message) {
+  switch (const MessageKind kind = message_kind(message)) {
+    case MessageKind::status_batch:
+      return StatusBatchReader(message);
+    case MessageKind::heartbeat:
+      check_header_only(message, kind);
+      return Heartbeat{};
+    case MessageKind::drained:
+      check_header_only(message, kind);
+      return Drained{};
+    case MessageKind::goodbye:
+      check_header_only(message, kind);
+      return Goodbye{};
+    default:
+      throw ProtocolError(std::string("rank 0 got a ") + name_of(kind) +
+                          " message among a worker's reports");
+  }
+}
+
+std::vector<std::byte> encode(const BatchFollows& follows) {
+  return encode_with_body(MessageKind::batch_follows, follows);
+}
+
+BatchFollows decode_batch_follows(std::span<const std::byte> message) {
+  return decode_body<BatchFollows>(message, MessageKind::batch_follows);
 }
 
 }  // namespace tasktrack

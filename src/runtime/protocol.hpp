@@ -1,12 +1,15 @@
 // The closed, versioned message set between rank 0 and the workers (design.md rules 3, 4).
 //
-//   rank 0 -> worker: Assign (runs of subtask ids), Drain, Stop
-//   worker -> rank 0: StatusBatch (fixed-size records + their payload bytes); an empty one
-//                     is a heartbeat, or carries the drained / final flags
+//   rank 0 -> every rank, once:  Job (by broadcast): the job to run, or the exit code
+//   worker -> rank 0, once:      Hello: who it is (host, threads, pid)
+//   rank 0 -> worker:            Assign, Drain, TimeLimit, Stop        (ToWorkerMessage)
+//   worker -> rank 0:            StatusBatch, Heartbeat, Drained, Goodbye (FromWorkerMessage)
+//                                and BatchFollows, which only the MPI transport sees
 //
+// Every message starts with a MessageHeader: the protocol version and the message's kind,
+// so a message is never read as another and a mismatch is a ProtocolError, never a misread.
 // Hot messages are flat byte buffers of fixed-layout, trivially copyable structs; both ends
-// run the same build, so host byte order is used. Every message starts with a header
-// carrying the protocol version; a mismatch is a ProtocolError, never a misread.
+// run the same build, so host byte order is used. Encoding and decoding happen only here.
 #pragma once
 
 #include <cstddef>
@@ -14,28 +17,50 @@
 #include <cstring>
 #include <span>
 #include <stdexcept>
+#include <string>
+#include <variant>
 #include <vector>
 
+#include "core/worker_info.hpp"
 #include "tasktrack/subtask.hpp"
 
 namespace tasktrack {
 
-inline constexpr std::uint32_t protocol_version = 1;
+// Version 2: every message names its kind; heartbeat, drained, goodbye and "an oversized
+// batch follows" became messages of their own (they were flags on an empty batch).
+inline constexpr std::uint32_t protocol_version = 2;
 
-// Message tags. Fixed values: they are part of the protocol.
+// Message tags: one per direction, so that a worker's messages, whatever their kind, are
+// received by rank 0's one posted receive in the order they were sent. Fixed values.
 enum class Tag : int {
-  assign = 1,      // rank 0 -> worker: Assign
-  stop = 2,        // rank 0 -> worker: StopMessage; finish up, send a final StatusBatch, leave
-  status = 3,      // worker -> rank 0: StatusBatch
-  drain = 4,       // rank 0 -> worker: empty; drop queued subtasks, finish the running ones,
-                   // then send a StatusBatch flagged drained
-  time_limit = 5,  // rank 0 -> worker: TimeLimit; the per-attempt limit from now on
+  to_worker = 1,       // rank 0 -> worker: ToWorkerMessage
+  to_coordinator = 2,  // worker -> rank 0: Hello, then FromWorkerMessage and BatchFollows
 };
 
-// Rank 0 keeps exactly one receive posted per worker, with a buffer of this size. A batch
-// that does not fit (only a single record with a big payload can make one) is announced by
-// an empty batch whose `follow_bytes` gives its size; rank 0 then posts one receive of that
-// size for that worker, so messages from one worker are always read in order.
+enum class MessageKind : std::uint32_t {
+  job = 1,
+  hello = 2,
+  assign = 3,
+  drain = 4,
+  time_limit = 5,
+  stop = 6,
+  status_batch = 7,
+  heartbeat = 8,
+  drained = 9,
+  goodbye = 10,
+  batch_follows = 11,
+};
+
+struct MessageHeader {
+  std::uint32_t version = protocol_version;
+  MessageKind kind = MessageKind::job;
+  std::uint32_t count = 0;  // Assign: IdRuns; StatusBatch: StatusRecords; Hello, Job: text bytes
+};
+
+// Rank 0 keeps exactly one receive posted per worker, with a buffer of this size. A status
+// batch that does not fit (only a single record with a big payload can make one) is
+// announced by a BatchFollows giving its size; rank 0 then posts one receive of that size
+// for that worker, so messages from one worker are always read in order.
 inline constexpr std::size_t max_status_message_bytes = 256 * 1024;
 // Workers keep one receive posted for rank 0's messages with a buffer of this size;
 // rank 0 splits an Assign that would not fit.
@@ -46,6 +71,33 @@ class ProtocolError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// The kind of `message` after checking its header and version (ProtocolError).
+MessageKind message_kind(std::span<const std::byte> message);
+
+// ---- once per job ----------------------------------------------------------------------
+
+// Job: what rank 0 decided after reading the command line. Either the job to run (its
+// JobSpec as JSON, which the cli layer writes and reads, and the job clock's epoch), or no
+// job: then every rank leaves with `exit_code` (bad input, --help, status, ...).
+struct JobMessage {
+  bool run = false;
+  int exit_code = 0;      // when !run
+  std::string spec_json;  // when run
+  double epoch_unix = 0;  // when run
+  friend bool operator==(const JobMessage&, const JobMessage&) = default;
+};
+std::vector<std::byte> encode(const JobMessage& job);
+JobMessage decode_job(std::span<const std::byte> message);  // ProtocolError
+
+// Who a worker is (core/worker_info.hpp); its Hello carries exactly this.
+struct Hello {
+  WorkerInfo worker;
+};
+std::vector<std::byte> encode(const Hello& hello);
+Hello decode_hello(std::span<const std::byte> message);  // ProtocolError
+
+// ---- rank 0 -> worker ------------------------------------------------------------------
+
 // `count` consecutive subtask ids starting at `first`, all at the same attempt.
 struct IdRun {
   SubtaskId first = 0;
@@ -54,12 +106,19 @@ struct IdRun {
   friend bool operator==(const IdRun&, const IdRun&) = default;
 };
 
-// Stop: whether the worker may call MPI_Finalize. After a rank died or was lost, Open MPI
-// 4.1's MPI_Finalize can wait for it forever (measured here, most often across hosts), so
-// rank 0 tells every survivor to leave without it (its results are all delivered by then).
-inline constexpr std::uint32_t stop_skip_finalize_flag = 1;
-std::vector<std::byte> encode_stop(std::uint32_t flags);
-std::uint32_t decode_stop(std::span<const std::byte> message);  // flags; ProtocolError
+// Assign: queue these subtasks.
+struct Assign {
+  std::vector<IdRun> runs;
+};
+// How many runs fit one Assign message.
+inline constexpr std::size_t max_runs_per_assign =
+    (max_assign_message_bytes - sizeof(MessageHeader)) / sizeof(IdRun);
+std::vector<std::byte> encode_assign(std::span<const IdRun> runs);
+std::vector<IdRun> decode_assign(std::span<const std::byte> message);  // ProtocolError
+
+// Drain: drop the queued subtasks, finish the running ones, then send Drained.
+struct Drain {};
+std::vector<std::byte> encode(const Drain&);
 
 // TimeLimit: with --timeout P%, rank 0 sends the limit it computed from the median run
 // time of the job's finished attempts whenever it changes much. It applies at once to
@@ -71,26 +130,23 @@ struct TimeLimit {
 };
 // "the 2.4 s limit (200% of the median run time, 1.2 s)": how a failure's detail names it.
 std::string describe(const TimeLimit& limit);
-std::vector<std::byte> encode_time_limit(const TimeLimit& limit);
+std::vector<std::byte> encode(const TimeLimit& limit);
 TimeLimit decode_time_limit(std::span<const std::byte> message);  // ProtocolError
 
-// Header flags of a StatusBatch.
-inline constexpr std::uint32_t final_batch_flag = 1;    // the worker's last message
-inline constexpr std::uint32_t drained_batch_flag = 2;  // after Drain: nothing runs any more
-
-struct MessageHeader {
-  std::uint32_t version = protocol_version;
-  std::uint32_t count = 0;         // IdRuns or StatusRecords that follow
-  std::uint32_t flags = 0;         // StatusBatch: final_batch_flag
-  std::uint32_t follow_bytes = 0;  // StatusBatch: size of the oversized batch sent next
+// Stop: finish up, send what is left and a Goodbye, leave. `skip_finalize`: after a rank
+// died or was lost, Open MPI 4.1's MPI_Finalize can wait for it forever (measured here, most
+// often across hosts), so rank 0 tells every survivor to leave without it (its results are
+// all delivered by then).
+struct Stop {
+  bool skip_finalize = false;
 };
+std::vector<std::byte> encode(const Stop& stop);
+Stop decode_stop(std::span<const std::byte> message);  // ProtocolError
 
-// How many runs fit one Assign message.
-inline constexpr std::size_t max_runs_per_assign =
-    (max_assign_message_bytes - sizeof(MessageHeader)) / sizeof(IdRun);
+using ToWorkerMessage = std::variant<Assign, Drain, TimeLimit, Stop>;
+ToWorkerMessage decode_to_worker(std::span<const std::byte> message);  // ProtocolError
 
-std::vector<std::byte> encode_assign(std::span<const IdRun> runs);
-std::vector<IdRun> decode_assign(std::span<const std::byte> message);
+// ---- worker -> rank 0 ------------------------------------------------------------------
 
 // One report about one attempt of one subtask. Times are seconds since the job's epoch
 // (rank 0's clock at the start, shared with every worker).
@@ -107,7 +163,7 @@ struct StatusRecord {
 };
 static_assert(sizeof(StatusRecord) == 40, "StatusRecord is part of the wire format");
 
-// Builds one StatusBatch message: header, records, then every record's payload in order.
+// StatusBatch, built: header, records, then every record's payload in order.
 class StatusBatchWriter {
  public:
   void add(const StatusRecord& record, std::span<const std::byte> payload);
@@ -123,25 +179,44 @@ class StatusBatchWriter {
   std::vector<std::byte> payloads_;
 };
 
-// A header-only StatusBatch: announces an oversized batch, or says goodbye (final).
-std::vector<std::byte> encode_status_notice(std::uint32_t flags, std::uint32_t follow_bytes);
-
-// Reads a StatusBatch in place. Validates sizes on construction (ProtocolError).
+// StatusBatch, read in place: a view of the message, which must outlive it. Validates the
+// kind and the sizes on construction (ProtocolError).
 class StatusBatchReader {
  public:
   explicit StatusBatchReader(std::span<const std::byte> message);
   std::size_t size() const { return count_; }
-  std::uint32_t flags() const { return header_.flags; }
-  std::uint32_t follow_bytes() const { return header_.follow_bytes; }
   // Visits records in order with their payloads.
   template <typename Visitor>
   void for_each(Visitor&& visit) const;
 
  private:
   std::span<const std::byte> message_;
-  MessageHeader header_;
   std::size_t count_ = 0;
 };
+
+// Heartbeat: the worker is alive; sent when nothing else went out for --heartbeat.
+struct Heartbeat {};
+// Drained: after Drain, nothing runs on the worker any more.
+struct Drained {};
+// Goodbye: after Stop, the worker's last message.
+struct Goodbye {};
+std::vector<std::byte> encode(const Heartbeat&);
+std::vector<std::byte> encode(const Drained&);
+std::vector<std::byte> encode(const Goodbye&);
+
+// What rank 0's handler is given, one message at a time, in the order the worker sent them.
+using FromWorkerMessage = std::variant<StatusBatchReader, Heartbeat, Drained, Goodbye>;
+// A StatusBatchReader in the result views `message`. ProtocolError for anything else,
+// BatchFollows included (the transport handles that one itself).
+FromWorkerMessage decode_from_worker(std::span<const std::byte> message);
+
+// BatchFollows: the worker's next message is a StatusBatch of `bytes`, more than
+// max_status_message_bytes. A transport detail of MPI: the in-process channel never sends it.
+struct BatchFollows {
+  std::uint64_t bytes = 0;
+};
+std::vector<std::byte> encode(const BatchFollows& follows);
+BatchFollows decode_batch_follows(std::span<const std::byte> message);  // ProtocolError
 
 template <typename Visitor>
 void StatusBatchReader::for_each(Visitor&& visit) const {

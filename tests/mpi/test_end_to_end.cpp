@@ -238,6 +238,16 @@ TEST(EndToEnd, TheTraceParsesAndHoldsExactlyOneSlicePerAttempt) {
   for (const auto& [pid, tid] : tracks) EXPECT_EQ(pid >= 1, processes > 1) << pid;
 }
 
+TEST(EndToEnd, ASubtaskLongerThanTheWorkerTimeoutDoesNotLoseItsWorker) {
+  // The worker sends heartbeats while it computes, in one process as under mpirun (a
+  // one-process run used to declare its own pool lost after --worker-timeout).
+  const Job job{"sleep", {0, 1}, 1, {{"mean", "2.5"}}};
+  const JobRun run = run_job(job, {"--worker-timeout", "1s", "--heartbeat", "0.2s"});
+  expect_summary_adds_up(run, job);
+  EXPECT_EQ(run.process.err.find("lost"), std::string::npos) << run.process.err;
+  EXPECT_EQ(run.summary.at("subtasks").at("reassigned"), 0);
+}
+
 TEST(EndToEnd, ProgressLinesGoToStderrWhenItIsNotATerminal) {
   const Job job{"sleep", {0, 40}, 40, {{"mean", "0.02"}}};
   std::vector<std::string> argv;

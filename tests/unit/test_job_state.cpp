@@ -100,18 +100,12 @@ StatusRecord record(SubtaskId id, SubtaskState state, std::uint32_t attempt = 0,
   return r;
 }
 
-std::vector<std::byte> batch(const std::vector<StatusRecord>& records, std::uint32_t flags = 0) {
-  if (records.empty()) return encode_status_notice(flags, 0);
+// One status batch of `records` from `rank` at `now`.
+void report(JobState& state, int rank, const std::vector<StatusRecord>& records, double now) {
   StatusBatchWriter writer;
   for (const StatusRecord& r : records) writer.add(r, {});
-  std::vector<std::byte> message = writer.finish();
-  if (flags != 0) {
-    MessageHeader header;
-    std::memcpy(&header, message.data(), sizeof header);
-    header.flags = flags;
-    std::memcpy(message.data(), &header, sizeof header);
-  }
-  return message;
+  const std::vector<std::byte> message = writer.finish();
+  state.handle_message(rank, StatusBatchReader(message), now);
 }
 
 // Reports every subtask handed to `rank` so far and not reported yet as done.
@@ -125,7 +119,7 @@ void complete_all(JobState& state, RecordedEffects& effects, int rank, std::set<
       }
     }
   }
-  if (!records.empty()) state.handle_status(rank, batch(records), now);
+  if (!records.empty()) report(state, rank, records, now);
 }
 
 TEST(JobState, StaticGivesEachWorkerItsShareUpFrontByThreads) {
@@ -193,12 +187,12 @@ TEST(JobState, ARetryAvoidsTheRankWhereItFailed) {
   JobState state(rules(4), workers(2), 3, effects);
   state.start(0);
   ASSERT_EQ(effects.ids_for(1), (std::vector<SubtaskId>{0, 1}));
-  state.handle_status(1, batch({record(0, SubtaskState::failed)}), 1);
+  report(state, 1, {record(0, SubtaskState::failed)}, 1);
   effects.clear_assignments();
   state.handle_tick(1);
   // Rank 1 asks first, but subtask 0's retry waits for rank 2.
   EXPECT_EQ(effects.ids_for(1), (std::vector<SubtaskId>{}));
-  state.handle_status(2, batch({record(2, SubtaskState::done)}), 2);
+  report(state, 2, {record(2, SubtaskState::done)}, 2);
   state.handle_tick(2);
   ASSERT_FALSE(effects.assigned[2].empty());
   EXPECT_EQ(effects.assigned[2].front(), (IdRun{0, 1, 1}));  // attempt 1, on rank 2
@@ -212,7 +206,7 @@ TEST(JobState, ALostWorkersSubtasksAreReassignedWithoutARetryAndItsLateReportsAr
   state.start(0);
   ASSERT_EQ(effects.ids_for(1), (std::vector<SubtaskId>{0, 1}));
   // Rank 2 keeps talking; rank 1 goes silent past the worker timeout.
-  state.handle_status(2, batch({record(2, SubtaskState::done, 0, 3, 4)}), 4);
+  report(state, 2, {record(2, SubtaskState::done, 0, 3, 4)}, 4);
   effects.clear_assignments();
   state.handle_tick(6);
   ASSERT_EQ(state.workers()[0].health, Health::lost);
@@ -226,13 +220,13 @@ TEST(JobState, ALostWorkersSubtasksAreReassignedWithoutARetryAndItsLateReportsAr
   ASSERT_TRUE(first.first <= 1 && first.count == 1 && first.attempt == 0) << first.first;
   const SubtaskId other = 1 - first.first;
   // Rank 1 comes back and reports its subtasks done: late duplicates, dropped.
-  state.handle_status(1, batch({record(first.first, SubtaskState::done)}), 7);
+  report(state, 1, {record(first.first, SubtaskState::done)}, 7);
   EXPECT_EQ(effects.results.count(first.first), 0u);
-  state.handle_status(2, batch({record(first.first, SubtaskState::done)}), 8);
+  report(state, 2, {record(first.first, SubtaskState::done)}, 8);
   state.handle_tick(8);
   EXPECT_EQ(effects.assigned[2].back(), (IdRun{other, 1, 0}));
   EXPECT_TRUE(effects.assigned[1].empty());  // a lost worker gets nothing
-  state.handle_status(2, batch({record(other, SubtaskState::done)}), 8);
+  report(state, 2, {record(other, SubtaskState::done)}, 8);
   EXPECT_EQ(effects.results.at(0), 0);
   EXPECT_EQ(effects.results.at(1), 10);
   Summary summary;
@@ -253,8 +247,8 @@ TEST(JobState, AWorkerWhoseProcessIsGoneIsLostAtOnce) {
   EXPECT_TRUE(state.workers()[0].dead);
   EXPECT_THAT(effects.notices.at(0), HasSubstr("lost: its process is gone; 2 subtasks"));
   // A status batch from a rank that is no worker is a protocol error.
-  EXPECT_THROW(state.handle_status(0, batch({}), 1), ProtocolError);
-  EXPECT_THROW(state.handle_status(7, batch({}), 1), ProtocolError);
+  EXPECT_THROW(state.handle_message(0, Heartbeat{}, 1), ProtocolError);
+  EXPECT_THROW(state.handle_message(7, Heartbeat{}, 1), ProtocolError);
 }
 
 TEST(JobState, AWorkerThatFailsDifferentSubtasksInARowIsQuarantinedButNeverTheLastOne) {
@@ -264,19 +258,19 @@ TEST(JobState, AWorkerThatFailsDifferentSubtasksInARowIsQuarantinedButNeverTheLa
   JobState state(r, workers(2, 2), 3, effects);
   state.start(0);
   ASSERT_EQ(effects.ids_for(1), (std::vector<SubtaskId>{0, 1, 2, 3}));
-  state.handle_status(1, batch({record(0, SubtaskState::failed)}), 1);
+  report(state, 1, {record(0, SubtaskState::failed)}, 1);
   EXPECT_EQ(state.workers()[0].health, Health::active);
-  state.handle_status(1, batch({record(1, SubtaskState::failed)}), 1);
+  report(state, 1, {record(1, SubtaskState::failed)}, 1);
   EXPECT_EQ(state.workers()[0].health, Health::quarantined);
   EXPECT_THAT(effects.notices.at(0), HasSubstr("rank 1 (node1) quarantined after 2 failed"));
   effects.clear_assignments();
   state.handle_tick(2);
   EXPECT_TRUE(effects.ids_for(1).empty());  // no more work for it
   // Rank 2, now the only active worker, fails as often: it is never benched.
-  state.handle_status(2,
-                      batch({record(4, SubtaskState::failed), record(5, SubtaskState::failed),
-                             record(6, SubtaskState::failed)}),
-                      3);
+  report(state, 2,
+         {record(4, SubtaskState::failed), record(5, SubtaskState::failed),
+          record(6, SubtaskState::failed)},
+         3);
   EXPECT_EQ(state.workers()[1].health, Health::active);
 }
 
@@ -287,13 +281,14 @@ TEST(JobState, MaxFailuresDrainsAndTheJobEndsWhenEveryWorkerDrained) {
   r.max_failures = 1;
   JobState state(r, workers(2), 3, effects);
   state.start(0);
-  state.handle_status(1, batch({record(0, SubtaskState::failed)}), 1);
+  report(state, 1, {record(0, SubtaskState::failed)}, 1);
   EXPECT_FALSE(state.handle_tick(1));
   EXPECT_EQ(effects.drained, (std::vector<int>{1, 2}));
   effects.clear_assignments();
-  state.handle_status(1, batch({}, drained_batch_flag), 2);
+  state.handle_message(1, Drained{}, 2);
   EXPECT_FALSE(state.handle_tick(2));  // rank 2 still runs
-  state.handle_status(2, batch({record(2, SubtaskState::done)}, drained_batch_flag), 3);
+  report(state, 2, {record(2, SubtaskState::done)}, 3);
+  state.handle_message(2, Drained{}, 3);
   EXPECT_TRUE(state.handle_tick(3));
   EXPECT_TRUE(effects.assigned.empty());  // nothing new went out while draining
   Summary summary;
@@ -401,12 +396,11 @@ TEST(JobState, FastDoneSubtasksShareOneJournalRunAndFailuresGetARecordEach) {
   r.retries = 0;
   JobState state(r, workers(1, 4), 2, effects);
   state.start(0);
-  state.handle_status(
-      1,
-      batch({record(0, SubtaskState::done, 0, 1.0, 1.0001),
-             record(1, SubtaskState::done, 0, 1.0001, 1.0002),
-             record(2, SubtaskState::done, 0, 1.0002, 1.0003), record(3, SubtaskState::failed)}),
-      2);
+  report(state, 1,
+         {record(0, SubtaskState::done, 0, 1.0, 1.0001),
+          record(1, SubtaskState::done, 0, 1.0001, 1.0002),
+          record(2, SubtaskState::done, 0, 1.0002, 1.0003), record(3, SubtaskState::failed)},
+         2);
   ASSERT_EQ(effects.runs.size(), 1u);
   EXPECT_EQ(effects.runs[0].first, 0u);
   EXPECT_EQ(effects.runs[0].values, (std::vector<std::int64_t>{0, 10, 20}));
@@ -421,10 +415,10 @@ TEST(JobState, TimeoutPercentSendsALimitOnceThreeAttemptsFinished) {
   r.timeout_percent = 300;
   JobState state(r, workers(2, 2), 3, effects);
   state.start(0);
-  state.handle_status(1, batch({record(0, SubtaskState::done, 0, 0, 2)}), 2);
-  state.handle_status(1, batch({record(1, SubtaskState::done, 0, 0, 2)}), 2);
+  report(state, 1, {record(0, SubtaskState::done, 0, 0, 2)}, 2);
+  report(state, 1, {record(1, SubtaskState::done, 0, 0, 2)}, 2);
   EXPECT_TRUE(effects.limits.empty());
-  state.handle_status(2, batch({record(4, SubtaskState::done, 0, 0, 2)}), 2);
+  report(state, 2, {record(4, SubtaskState::done, 0, 0, 2)}, 2);
   ASSERT_EQ(effects.limits.size(), 2u);  // both workers hear it
   EXPECT_NEAR(effects.limits[0].second.seconds, 6.0, 0.3);
   EXPECT_EQ(effects.limits[0].second.percent, 300);
@@ -434,10 +428,10 @@ TEST(JobState, TheGoodbyeIsNoticedAfterTheJob) {
   RecordedEffects effects;
   JobState state(rules(1), workers(1), 2, effects);
   state.start(0);
-  state.handle_status(1, batch({record(0, SubtaskState::done)}), 1);
+  report(state, 1, {record(0, SubtaskState::done)}, 1);
   EXPECT_TRUE(state.handle_tick(1));
   EXPECT_FALSE(state.workers()[0].said_goodbye);
-  state.handle_goodbye(1, batch({}, final_batch_flag));
+  state.handle_goodbye(1);
   EXPECT_TRUE(state.workers()[0].said_goodbye);
 }
 

@@ -12,6 +12,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <variant>
 #include <vector>
 
 #include "runtime/outbox.hpp"
@@ -176,8 +177,9 @@ TEST(ProtocolStatusBatch, EmptyWriterGivesAHeaderOnlyBatch) {
   EXPECT_EQ(message.size(), sizeof(MessageHeader));
   const StatusBatchReader reader(message);
   EXPECT_EQ(reader.size(), 0u);
-  EXPECT_EQ(reader.flags(), 0u);
-  EXPECT_EQ(reader.follow_bytes(), 0u);
+  // A plain batch, none of the notices that used to be flags on an empty batch.
+  EXPECT_EQ(message_kind(message), MessageKind::status_batch);
+  EXPECT_TRUE(std::holds_alternative<StatusBatchReader>(decode_from_worker(message)));
   EXPECT_TRUE(read_all(message).empty());
 }
 
@@ -191,7 +193,7 @@ TEST(ProtocolStatusBatch, RoundTripWithoutPayloads) {
 
   const StatusBatchReader reader(message);
   EXPECT_EQ(reader.size(), 50u);
-  EXPECT_EQ(reader.flags(), 0u);
+  EXPECT_EQ(message_kind(message), MessageKind::status_batch);
   const std::vector<Read> read = read_all(message);
   ASSERT_EQ(read.size(), 50u);
   for (std::uint32_t i = 0; i < 50; ++i) {
@@ -252,31 +254,46 @@ TEST(ProtocolStatusBatch, FinishClearsTheWriter) {
   EXPECT_EQ(read_all(first).size(), 1u);
 }
 
-TEST(ProtocolStatusBatch, NoticeCarriesFlagsAndFollowBytes) {
-  const Bytes goodbye = encode_status_notice(final_batch_flag, 0);
+TEST(ProtocolWorkerNotices, GoodbyeDrainedAndHeartbeatAreHeaderOnlyMessagesOfTheirOwn) {
+  const Bytes goodbye = encode(Goodbye{});
   EXPECT_EQ(goodbye.size(), sizeof(MessageHeader));
-  const StatusBatchReader final_reader(goodbye);
-  EXPECT_EQ(final_reader.size(), 0u);
-  EXPECT_EQ(final_reader.flags(), final_batch_flag);
-  EXPECT_EQ(final_reader.follow_bytes(), 0u);
+  EXPECT_EQ(header_of(goodbye).version, protocol_version);
+  EXPECT_EQ(message_kind(goodbye), MessageKind::goodbye);
+  EXPECT_TRUE(std::holds_alternative<Goodbye>(decode_from_worker(goodbye)));
+  EXPECT_THROW(StatusBatchReader{goodbye}, ProtocolError);  // not a batch of no records
 
-  const Bytes announce = encode_status_notice(0, 3'000'000);
-  const StatusBatchReader announce_reader(announce);
-  EXPECT_EQ(announce_reader.size(), 0u);
-  EXPECT_EQ(announce_reader.flags(), 0u);
-  EXPECT_EQ(announce_reader.follow_bytes(), 3'000'000u);
-  EXPECT_TRUE(read_all(announce).empty());
+  const Bytes drained = encode(Drained{});
+  EXPECT_EQ(drained.size(), sizeof(MessageHeader));
+  EXPECT_TRUE(std::holds_alternative<Drained>(decode_from_worker(drained)));
+
+  const Bytes heartbeat = encode(Heartbeat{});
+  EXPECT_EQ(heartbeat.size(), sizeof(MessageHeader));
+  EXPECT_TRUE(std::holds_alternative<Heartbeat>(decode_from_worker(heartbeat)));
+
+  // A notice with anything after its header is not one this build sends.
+  Bytes longer = goodbye;
+  longer.push_back(std::byte{0});
+  EXPECT_THROW(decode_from_worker(longer), ProtocolError);
+}
+
+TEST(ProtocolWorkerNotices, BatchFollowsCarriesTheSizeAndIsNotAReport) {
+  const Bytes announce = encode(BatchFollows{3'000'000});
+  EXPECT_EQ(message_kind(announce), MessageKind::batch_follows);
+  EXPECT_EQ(decode_batch_follows(announce).bytes, 3'000'000u);
+  EXPECT_THROW(StatusBatchReader{announce}, ProtocolError);
+  // The transport handles it; it is never handed to rank 0's handler.
+  EXPECT_THROW(decode_from_worker(announce), ProtocolError);
+  EXPECT_THROW(decode_batch_follows(std::span(announce).first(announce.size() - 1)), ProtocolError);
 }
 
 TEST(ProtocolStatusBatch, ShortMessageIsAnError) {
   EXPECT_THROW(StatusBatchReader(std::span<const std::byte>{}), ProtocolError);
-  const Bytes notice = encode_status_notice(0, 0);
-  EXPECT_THROW(StatusBatchReader(std::span(notice).first(sizeof(MessageHeader) - 1)),
-               ProtocolError);
+  const Bytes empty = StatusBatchWriter().finish();
+  EXPECT_THROW(StatusBatchReader(std::span(empty).first(sizeof(MessageHeader) - 1)), ProtocolError);
 }
 
 TEST(ProtocolStatusBatch, WrongVersionIsAnError) {
-  Bytes message = encode_status_notice(final_batch_flag, 0);
+  Bytes message = StatusBatchWriter().finish();
   MessageHeader header = header_of(message);
   header.version = protocol_version + 1;
   set_header(message, header);
@@ -479,14 +496,135 @@ TEST(StatusBatcher, KeepsOrderAcrossSeveralAddsAndTakes) {
 
 TEST(Protocol, TimeLimitRoundTripsAndRefusesBadSizes) {
   const TimeLimit limit{2.5, 200, 1.25};
-  const auto message = encode_time_limit(limit);
+  const auto message = encode(limit);
   const TimeLimit back = decode_time_limit(message);
   EXPECT_EQ(back.seconds, 2.5);
   EXPECT_EQ(back.percent, 200);
   EXPECT_EQ(back.median_seconds, 1.25);
   EXPECT_EQ(describe(back), "the 2.5 s limit (200% of the median run time, 1.25 s)");
   EXPECT_THROW(decode_time_limit(std::span(message).first(message.size() - 1)), ProtocolError);
-  EXPECT_THROW(decode_time_limit(encode_stop(0)), ProtocolError);
+  EXPECT_THROW(decode_time_limit(encode(Stop{})), ProtocolError);
+}
+
+// --- the once-per-job messages and the closed set ---
+
+TEST(ProtocolJob, ARunRoundTripsWithItsSpecAndEpoch) {
+  const JobMessage job{true, 0, R"({"kernel":"primes","range":[0,100]})", 1'764'000'000.25};
+  const Bytes message = encode(job);
+  EXPECT_EQ(message_kind(message), MessageKind::job);
+  EXPECT_EQ(decode_job(message), job);
+}
+
+TEST(ProtocolJob, NoRunCarriesTheExitCode) {
+  const JobMessage exit{false, 2, "", 0};
+  EXPECT_EQ(decode_job(encode(exit)), exit);
+  EXPECT_FALSE(decode_job(encode(exit)).run);
+  EXPECT_EQ(decode_job(encode(exit)).exit_code, 2);
+}
+
+TEST(ProtocolJob, TruncatedOrLongerIsAnError) {
+  const Bytes message = encode(JobMessage{true, 0, "{}", 1.5});
+  EXPECT_THROW(decode_job(std::span(message).first(message.size() - 1)), ProtocolError);
+  Bytes longer = message;
+  longer.push_back(std::byte{'}'});
+  EXPECT_THROW(decode_job(longer), ProtocolError);
+  Bytes miscounted = message;
+  MessageHeader header = header_of(miscounted);
+  header.count = 0xFFFFFFFFu;  // a text length it does not have: no huge read
+  set_header(miscounted, header);
+  EXPECT_THROW(decode_job(miscounted), ProtocolError);
+}
+
+TEST(ProtocolHello, RoundTripsTheWorkersInfo) {
+  const WorkerInfo worker{7, "node-0042.cluster", 48, 123456789L};
+  const Bytes message = encode(Hello{worker});
+  EXPECT_EQ(message_kind(message), MessageKind::hello);
+  EXPECT_EQ(decode_hello(message).worker, worker);
+  const WorkerInfo no_host{1, "", 1, 1};
+  EXPECT_EQ(decode_hello(encode(Hello{no_host})).worker, no_host);
+  EXPECT_THROW(decode_hello(std::span(message).first(message.size() - 1)), ProtocolError);
+}
+
+TEST(ProtocolStop, RoundTripsSkipFinalize) {
+  EXPECT_FALSE(decode_stop(encode(Stop{false})).skip_finalize);
+  EXPECT_TRUE(decode_stop(encode(Stop{true})).skip_finalize);
+  const Bytes message = encode(Stop{true});
+  EXPECT_THROW(decode_stop(std::span(message).first(message.size() - 1)), ProtocolError);
+}
+
+TEST(ProtocolToWorker, EveryMessageDecodesAsItself) {
+  const std::vector<IdRun> runs = {IdRun{3, 4, 1}};
+  const ToWorkerMessage assign = decode_to_worker(encode_assign(runs));
+  ASSERT_TRUE(std::holds_alternative<Assign>(assign));
+  EXPECT_EQ(std::get<Assign>(assign).runs, runs);
+
+  EXPECT_TRUE(std::holds_alternative<Drain>(decode_to_worker(encode(Drain{}))));
+
+  const ToWorkerMessage limit = decode_to_worker(encode(TimeLimit{2.5, 200, 1.25}));
+  ASSERT_TRUE(std::holds_alternative<TimeLimit>(limit));
+  EXPECT_EQ(std::get<TimeLimit>(limit).seconds, 2.5);
+
+  const ToWorkerMessage stop = decode_to_worker(encode(Stop{true}));
+  ASSERT_TRUE(std::holds_alternative<Stop>(stop));
+  EXPECT_TRUE(std::get<Stop>(stop).skip_finalize);
+}
+
+TEST(ProtocolClosedSet, EachDirectionRefusesTheOthersMessages) {
+  StatusBatchWriter writer;
+  writer.add(record_for(1), {});
+  const std::vector<Bytes> from_worker = {writer.finish(),         encode(Heartbeat{}),
+                                          encode(Drained{}),       encode(Goodbye{}),
+                                          encode(BatchFollows{1}), encode(Hello{WorkerInfo{}})};
+  for (const Bytes& message : from_worker) {
+    EXPECT_THROW(decode_to_worker(message), ProtocolError)
+        << static_cast<int>(message_kind(message));
+  }
+  const std::vector<Bytes> to_worker = {encode_assign({}), encode(Drain{}), encode(TimeLimit{}),
+                                        encode(Stop{}), encode(JobMessage{})};
+  for (const Bytes& message : to_worker) {
+    EXPECT_THROW(decode_from_worker(message), ProtocolError)
+        << static_cast<int>(message_kind(message));
+  }
+}
+
+TEST(ProtocolClosedSet, EachDecoderRefusesAnotherKind) {
+  const Bytes stop = encode(Stop{});
+  EXPECT_THROW(decode_assign(stop), ProtocolError);
+  EXPECT_THROW(decode_hello(stop), ProtocolError);
+  EXPECT_THROW(decode_job(stop), ProtocolError);
+  EXPECT_THROW(decode_batch_follows(stop), ProtocolError);
+  EXPECT_THROW(decode_stop(encode(TimeLimit{})), ProtocolError);  // same body size, other kind
+  EXPECT_THROW(StatusBatchReader{encode_assign({})}, ProtocolError);
+}
+
+TEST(ProtocolClosedSet, UnknownKindsAndOtherVersionsAreErrors) {
+  const std::vector<Bytes> messages = {encode(JobMessage{true, 0, "{}", 1}),
+                                       encode(Hello{WorkerInfo{1, "h", 2, 3}}),
+                                       encode_assign({}),
+                                       encode(Drain{}),
+                                       encode(TimeLimit{}),
+                                       encode(Stop{}),
+                                       encode(Heartbeat{}),
+                                       encode(Drained{}),
+                                       encode(Goodbye{}),
+                                       encode(BatchFollows{5})};
+  for (const Bytes& original : messages) {
+    SCOPED_TRACE(static_cast<int>(message_kind(original)));
+    Bytes message = original;
+    MessageHeader header = header_of(message);
+    header.version = protocol_version - 1;
+    set_header(message, header);
+    EXPECT_THROW(message_kind(message), ProtocolError);
+    EXPECT_THROW(decode_to_worker(message), ProtocolError);
+    EXPECT_THROW(decode_from_worker(message), ProtocolError);
+  }
+  Bytes unknown = encode(Drain{});
+  MessageHeader header = header_of(unknown);
+  for (const std::uint32_t kind : {0u, 12u, 0xFFFFFFFFu}) {
+    header.kind = static_cast<MessageKind>(kind);
+    set_header(unknown, header);
+    EXPECT_THROW(message_kind(unknown), ProtocolError) << kind;
+  }
 }
 
 }  // namespace

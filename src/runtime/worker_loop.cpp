@@ -1,0 +1,127 @@
+#include "runtime/worker_loop.hpp"
+
+#include <algorithm>
+#include <type_traits>
+#include <variant>
+
+#include "runtime/signals.hpp"
+
+namespace tasktrack {
+
+namespace {
+
+using std::chrono::microseconds;
+
+// Sends in flight before the worker lets records pile up in the batcher instead: a slow
+// rank 0 then gets fewer, larger batches.
+constexpr std::size_t max_sends_in_flight = 8;
+
+// How long run() sleeps when nothing happened: doubles from the first value up to the
+// second. Bounds the delay before a new assignment is seen; credits keep the pool busy
+// meanwhile.
+constexpr microseconds first_pause{50};
+constexpr microseconds longest_pause{1000};
+
+}  // namespace
+
+WorkerLoop::WorkerLoop(WorkerChannel& channel, const Kernel& kernel, Partition partition,
+                       WorkerOptions options, JobClock clock)
+    : channel_(channel),
+      options_(options),
+      pool_(kernel, partition, options.threads, outbox_, clock, options.timeout_seconds,
+            options.timeout_may_change),
+      last_sent_(Clock::now()) {}
+
+void WorkerLoop::send(std::vector<std::byte> message) {
+  channel_.send(std::move(message));
+  last_sent_ = Clock::now();
+}
+
+void WorkerLoop::send_batches() {
+  for (auto& message : batcher_.take()) send(std::move(message));
+}
+
+void WorkerLoop::gather_reports() {
+  running_.clear();
+  expired_.clear();
+  pool_.collect_newly_running(running_);
+  pool_.expire_overdue(expired_);
+  outbox_.take(finished_entries_);
+  batcher_.add(running_);
+  batcher_.add(expired_);
+  batcher_.add(finished_entries_);
+}
+
+void WorkerLoop::handle(ToWorkerMessage message) {
+  std::visit(
+      [&](auto& m) {
+        using M = std::decay_t<decltype(m)>;
+        if constexpr (std::is_same_v<M, Assign>) {
+          if (!draining_) pool_.enqueue(m.runs);
+        } else if constexpr (std::is_same_v<M, Drain>) {
+          pool_.drop_queued();
+          draining_ = true;
+        } else if constexpr (std::is_same_v<M, TimeLimit>) {
+          pool_.set_timeout(m.seconds, describe(m));
+        } else if constexpr (std::is_same_v<M, Stop>) {
+          finish(m.skip_finalize);
+        }
+      },
+      message);
+}
+
+bool WorkerLoop::step() {
+  if (finished_) return false;
+  bool progressed = false;
+  while (auto message = channel_.receive()) {
+    progressed = true;
+    handle(std::move(*message));
+    if (finished_) return true;
+  }
+  if (!dropped_on_signal_ && stop_requested() == StopRequest::fast) {
+    pool_.drop_queued();  // nothing new starts; rank 0 collects what finished and stops us
+    dropped_on_signal_ = true;
+  }
+  // Idle before gathering: a pool thread pushes its results before it stops counting as
+  // busy, so once idle, this gather holds everything that finished.
+  const bool idle = !pool_.busy();
+  gather_reports();
+  if (!batcher_.empty() && channel_.sends_in_flight() < max_sends_in_flight) {
+    send_batches();
+    progressed = true;
+  }
+  if (draining_ && !drained_reported_ && idle && batcher_.empty()) {
+    send(encode(Drained{}));
+    drained_reported_ = true;
+  }
+  const auto heartbeat = std::chrono::duration<double>(options_.heartbeat_seconds);
+  if (Clock::now() - last_sent_ >= heartbeat) send(encode(Heartbeat{}));
+  return progressed;
+}
+
+// Stop: rank 0 has what it needs. Report whatever still finishes, then say goodbye so rank 0
+// stops listening to this worker in order.
+void WorkerLoop::finish(bool skip_finalize) {
+  ending_.skip_finalize = skip_finalize;
+  ending_.threads_left_behind = pool_.stop(options_.stop_patience);
+  gather_reports();
+  send_batches();
+  send(encode(Goodbye{}));
+  channel_.flush(options_.final_send_patience);
+  finished_ = true;
+}
+
+WorkerLoop::Ending WorkerLoop::run() {
+  microseconds pause = first_pause;
+  while (!finished_) {
+    if (step()) {
+      pause = first_pause;
+    } else {
+      wait(pause);
+      pause = std::min(pause * 2, longest_pause);
+    }
+  }
+  return ending_;
+}
+
+}  // namespace tasktrack
