@@ -14,6 +14,13 @@
 
 namespace tasktrack::report_html {
 
+void write_no_attempt(Buffer& html, double y) {
+  fmt::format_to(std::back_inserter(html),
+                 "<text x=\"{:.0f}\" y=\"{:.0f}\" text-anchor=\"middle\">no attempt recorded"
+                 "</text>\n</svg>\n",
+                 chart_width / 2, y);
+}
+
 void write_utilization(Buffer& html, const Report& report) {
   const double left = 56;
   const double top = 24;
@@ -86,10 +93,7 @@ void write_utilization(Buffer& html, const Report& report) {
                  (top + bottom) / 2, (top + bottom) / 2);
   write_time_axis(html, report, axis, top, bottom);
   if (report.bars.empty()) {
-    fmt::format_to(std::back_inserter(html),
-                   "<text x=\"{:.0f}\" y=\"{:.0f}\" text-anchor=\"middle\">no attempt recorded"
-                   "</text>\n</svg>\n",
-                   chart_width / 2, (top + bottom) / 2);
+    write_no_attempt(html, (top + bottom) / 2);
     return;
   }
   // The area, one path per piece of the axis.
@@ -150,10 +154,7 @@ void write_histogram(Buffer& html, const Report& report) {
                  "role=\"img\" aria-label=\"Histogram of attempt durations\">\n",
                  chart_width, height);
   if (report.bars.empty()) {
-    fmt::format_to(std::back_inserter(html),
-                   "<text x=\"{:.0f}\" y=\"{:.0f}\" text-anchor=\"middle\">no attempt recorded"
-                   "</text>\n</svg>\n",
-                   chart_width / 2, (top + bottom) / 2);
+    write_no_attempt(html, (top + bottom) / 2);
     return;
   }
   double longest = 0;

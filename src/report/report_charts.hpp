@@ -21,4 +21,8 @@ void write_utilization(Buffer& html, const Report& report);
 // more than two orders of magnitude.
 void write_histogram(Buffer& html, const Report& report);
 
+// Ends a chart that has nothing to draw with one line saying so at height `y`, and its
+// </svg>.
+void write_no_attempt(Buffer& html, double y);
+
 }  // namespace tasktrack::report_html

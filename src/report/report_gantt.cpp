@@ -105,10 +105,7 @@ void write_gantt(Buffer& html, const Report& report, std::size_t max_bars) {
                  "aria-label=\"Attempts per worker thread over time\">\n",
                  chart_width, height);
   if (rows.empty()) {
-    fmt::format_to(std::back_inserter(html),
-                   "<text x=\"{:.0f}\" y=\"{:.0f}\" text-anchor=\"middle\">no attempt recorded"
-                   "</text>\n</svg>\n",
-                   chart_width / 2, top + 12);
+    write_no_attempt(html, top + 12);
     return;
   }
   // A light band behind every other rank, and the row labels: every row when there is room,
