@@ -1,6 +1,7 @@
 #include "journal/replay.hpp"
 
 #include <algorithm>
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <optional>
 
@@ -58,6 +59,67 @@ JournalSession read_session(const json& record) {
   return session;
 }
 
+// Counted records, in visiting order, into the history's per-subtask lists by id: the
+// first done record of each subtask, and the last failed record of each subtask never done.
+// Subtask ids are nearly always dense (0..total-1), so a table indexed by id does it in one
+// pass; ids spread far wider than the records (a hostile journal) are sorted instead, so
+// that no allocation grows beyond a small multiple of the records.
+void settle(std::vector<DoneSubtask>& done, const std::vector<const JournalAttempt*>& failed,
+            JournalHistory& history) {
+  std::uint64_t max_id = 0;
+  for (const DoneSubtask& d : done) max_id = std::max<std::uint64_t>(max_id, d.subtask);
+  for (const JournalAttempt* f : failed) max_id = std::max<std::uint64_t>(max_id, f->subtask);
+  const std::uint64_t records = done.size() + failed.size();
+  if (records == 0) return;
+
+  // Indices into `done` and `failed` by id, as u32: 4 bytes a subtask.
+  using Index = std::uint32_t;
+  constexpr Index none = std::numeric_limits<Index>::max();
+  if (max_id <= 4 * records + 1024 && records < none) {
+    std::vector<Index> first_done(max_id + 1, none);
+    for (std::size_t i = 0; i < done.size(); ++i) {
+      if (first_done[done[i].subtask] == none) first_done[done[i].subtask] = static_cast<Index>(i);
+    }
+    std::vector<Index> last_failed(failed.empty() ? 0 : max_id + 1, none);
+    for (std::size_t i = 0; i < failed.size(); ++i) {
+      last_failed[failed[i]->subtask] = static_cast<Index>(i);
+    }
+    history.done.reserve(done.size());
+    for (std::uint64_t id = 0; id <= max_id; ++id) {
+      if (first_done[id] != none) {
+        history.done.push_back(done[first_done[id]]);
+      } else if (!failed.empty() && last_failed[id] != none) {
+        history.failed.push_back(failed[last_failed[id]]);
+      }
+    }
+    return;
+  }
+
+  // Stable sorts: among records of one subtask, visiting order stays.
+  std::stable_sort(done.begin(), done.end(), [](const DoneSubtask& a, const DoneSubtask& b) {
+    return a.subtask < b.subtask;
+  });
+  // std::unique keeps the first of each group: the first done record.
+  done.erase(std::unique(
+                 done.begin(), done.end(),
+                 [](const DoneSubtask& a, const DoneSubtask& b) { return a.subtask == b.subtask; }),
+             done.end());
+  std::vector<const JournalAttempt*> sorted_failed = failed;
+  std::stable_sort(
+      sorted_failed.begin(), sorted_failed.end(),
+      [](const JournalAttempt* a, const JournalAttempt* b) { return a->subtask < b->subtask; });
+  // The last failed record of each subtask not done, walking both lists by id.
+  auto next_done = done.begin();
+  for (std::size_t i = 0; i < sorted_failed.size(); ++i) {
+    const SubtaskId id = sorted_failed[i]->subtask;
+    if (i + 1 < sorted_failed.size() && sorted_failed[i + 1]->subtask == id) continue;
+    while (next_done != done.end() && next_done->subtask < id) ++next_done;
+    if (next_done != done.end() && next_done->subtask == id) continue;
+    history.failed.push_back(sorted_failed[i]);
+  }
+  history.done = std::move(done);
+}
+
 JournalHistory replay_counting(const JournalContents& contents, const CurrentWork* work) {
   JournalHistory history;
   history.contents = &contents;
@@ -68,8 +130,8 @@ JournalHistory replay_counting(const JournalContents& contents, const CurrentWor
     return work == nullptr ||
            (attempt.subtask < work->total && attempt.key == work->key(attempt.subtask));
   };
-  // Every counted record in visiting order; sorted by id below, stably, so that "first"
-  // and "last" keep meaning the visiting order.
+  // Every counted record in visiting order; settle() keeps "first" and "last" in that
+  // order.
   std::vector<DoneSubtask> done;
   std::vector<const JournalAttempt*> failed;
   std::size_t visited = 0;
@@ -87,29 +149,7 @@ JournalHistory replay_counting(const JournalContents& contents, const CurrentWor
     }
   });
 
-  const auto by_id = [](const DoneSubtask& a, const DoneSubtask& b) {
-    return a.subtask < b.subtask;
-  };
-  std::stable_sort(done.begin(), done.end(), by_id);
-  // std::unique keeps the first of each group: the first done record.
-  done.erase(std::unique(
-                 done.begin(), done.end(),
-                 [](const DoneSubtask& a, const DoneSubtask& b) { return a.subtask == b.subtask; }),
-             done.end());
-
-  std::stable_sort(
-      failed.begin(), failed.end(),
-      [](const JournalAttempt* a, const JournalAttempt* b) { return a->subtask < b->subtask; });
-  // The last failed record of each subtask not done, walking both lists by id.
-  auto next_done = done.begin();
-  for (std::size_t i = 0; i < failed.size(); ++i) {
-    const SubtaskId id = failed[i]->subtask;
-    if (i + 1 < failed.size() && failed[i + 1]->subtask == id) continue;
-    while (next_done != done.end() && next_done->subtask < id) ++next_done;
-    if (next_done != done.end() && next_done->subtask == id) continue;
-    history.failed.push_back(failed[i]);
-  }
-  history.done = std::move(done);
+  settle(done, failed, history);
   return history;
 }
 

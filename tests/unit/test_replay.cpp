@@ -151,6 +151,25 @@ TEST(Replay, OnlyRecordsOfTheCurrentWorkCount) {
   EXPECT_TRUE(all.failed.empty());
 }
 
+// Ids far wider than the records (a hostile journal) take the sorting path: same rules.
+TEST(Replay, SparseIdsFollowTheSameRules) {
+  const SubtaskId far = 4000000000u;
+  JournalContents contents;
+  contents.attempts.push_back(failed(far, 0, "first"));
+  contents.attempts.push_back(done(7, 0));
+  contents.attempts.push_back(failed(far, 1, "last"));
+  contents.attempts.push_back(done(7, 1));
+  contents.attempts.push_back(failed(9, 0, "then done"));
+  contents.attempts.push_back(done(9, 2));
+
+  const JournalHistory history = replay(contents);
+  ASSERT_EQ(ids_of(history.done), (std::vector<SubtaskId>{7, 9}));
+  EXPECT_EQ(history.done[0].record, &contents.attempts[1]);
+  EXPECT_EQ(history.done[1].record, &contents.attempts[5]);
+  ASSERT_EQ(ids_of(history.failed), (std::vector<SubtaskId>{far}));
+  EXPECT_EQ(history.failed[0], &contents.attempts[2]);
+}
+
 TEST(Replay, LastEndSkipsNaNAndIsMinusOneWithoutRecords) {
   JournalContents contents;
   EXPECT_EQ(replay(contents).last_end_unix, -1);
