@@ -9,14 +9,14 @@ void for_each_attempt(const JournalContents& contents,
   attempt.state = SubtaskState::done;
   for (const JournalRun& run : contents.runs) {
     const std::size_t count = run.values.size();
-    const double step = count > 0 ? (run.end_unix - run.start_unix) / count : 0;
     attempt.thread = run.thread;
     attempt.attempt = run.attempt;
     attempt.rank = run.rank;
     for (std::size_t i = 0; i < count; ++i) {
       attempt.subtask = run.first + static_cast<SubtaskId>(i);
-      attempt.start_unix = run.start_unix + step * static_cast<double>(i);
-      attempt.end_unix = attempt.start_unix + step;
+      const TimeSpan span = run_subtask_span(run, i);
+      attempt.start_unix = span.start_unix;
+      attempt.end_unix = span.end_unix;
       attempt.value = run.values[i];
       attempt.key = run.keys.empty() ? 0 : run.keys[i];
       visit(attempt);

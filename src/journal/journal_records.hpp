@@ -3,6 +3,7 @@
 // are in journal_reader.hpp, journal_writer.hpp and replay.hpp.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <nlohmann/json.hpp>
@@ -54,6 +55,19 @@ struct JournalContents {
   std::uint64_t valid_bytes = 0;         // where the last good record ends
   std::optional<std::string> warning;    // set when a torn or corrupt tail was cut off
 };
+
+// The time span for_each_attempt() gives subtask `i` of `run`: the run's span spread evenly
+// over its subtasks.
+struct TimeSpan {
+  double start_unix = 0;
+  double end_unix = 0;
+};
+inline TimeSpan run_subtask_span(const JournalRun& run, std::size_t i) {
+  const std::size_t count = run.values.size();
+  const double step = count > 0 ? (run.end_unix - run.start_unix) / count : 0;
+  const double start = run.start_unix + step * static_cast<double>(i);
+  return TimeSpan{start, start + step};
+}
 
 // Calls `visit` for every attempt of `contents`: the single records, then each run's subtasks
 // as attempts (done, no payload, the run's span spread evenly over its subtasks). A

@@ -59,43 +59,99 @@ JournalSession read_session(const json& record) {
   return session;
 }
 
-// Counted records, in visiting order, into the history's per-subtask lists by id: the
-// first done record of each subtask, and the last failed record of each subtask never done.
-// Subtask ids are nearly always dense (0..total-1), so a table indexed by id does it in one
-// pass; ids spread far wider than the records (a hostile journal) are sorted instead, so
-// that no allocation grows beyond a small multiple of the records.
-void settle(std::vector<DoneSubtask>& done, const std::vector<const JournalAttempt*>& failed,
-            JournalHistory& history) {
-  std::uint64_t max_id = 0;
-  for (const DoneSubtask& d : done) max_id = std::max<std::uint64_t>(max_id, d.subtask);
-  for (const JournalAttempt* f : failed) max_id = std::max<std::uint64_t>(max_id, f->subtask);
-  const std::uint64_t records = done.size() + failed.size();
-  if (records == 0) return;
-
-  // Indices into `done` and `failed` by id, as u32: 4 bytes a subtask.
-  using Index = std::uint32_t;
-  constexpr Index none = std::numeric_limits<Index>::max();
-  if (max_id <= 4 * records + 1024 && records < none) {
-    std::vector<Index> first_done(max_id + 1, none);
-    for (std::size_t i = 0; i < done.size(); ++i) {
-      if (first_done[done[i].subtask] == none) first_done[done[i].subtask] = static_cast<Index>(i);
-    }
-    std::vector<Index> last_failed(failed.empty() ? 0 : max_id + 1, none);
-    for (std::size_t i = 0; i < failed.size(); ++i) {
-      last_failed[failed[i]->subtask] = static_cast<Index>(i);
-    }
-    history.done.reserve(done.size());
-    for (std::uint64_t id = 0; id <= max_id; ++id) {
-      if (first_done[id] != none) {
-        history.done.push_back(done[first_done[id]]);
-      } else if (!failed.empty() && last_failed[id] != none) {
-        history.failed.push_back(failed[last_failed[id]]);
-      }
-    }
-    return;
+// Calls on_single(index, record) for each counted single record in file order, then
+// on_run(run index, offset, id) for each counted subtask of each run: for_each_attempt()'s
+// order, without building an attempt per run subtask.
+template <typename OnSingle, typename OnRun>
+void for_each_counted(const JournalContents& contents, const CurrentWork* work, OnSingle on_single,
+                      OnRun on_run) {
+  const auto counts = [&](SubtaskId id, std::uint64_t key) {
+    return work == nullptr || (id < work->total && key == work->key(id));
+  };
+  for (std::size_t i = 0; i < contents.attempts.size(); ++i) {
+    const JournalAttempt& attempt = contents.attempts[i];
+    if (counts(attempt.subtask, attempt.key)) on_single(i, attempt);
   }
+  for (std::size_t r = 0; r < contents.runs.size(); ++r) {
+    const JournalRun& run = contents.runs[r];
+    for (std::size_t k = 0; k < run.values.size(); ++k) {
+      const SubtaskId id = run.first + static_cast<SubtaskId>(k);
+      if (counts(id, run.keys.empty() ? 0 : run.keys[k])) on_run(r, k, id);
+    }
+  }
+}
 
-  // Stable sorts: among records of one subtask, visiting order stays.
+DoneSubtask done_by_run(const JournalRun& run, std::size_t offset) {
+  return DoneSubtask{run.first + static_cast<SubtaskId>(offset), run.rank, run.values[offset],
+                     nullptr};
+}
+
+DoneSubtask done_by_single(const JournalAttempt& attempt) {
+  return DoneSubtask{attempt.subtask, attempt.rank, attempt.value, &attempt};
+}
+
+// Subtask ids are nearly always dense (0..total-1): one table by id settles every subtask in
+// a pass, 4 bytes a subtask. An entry is a single record's index, or a run's index with
+// from_run set.
+void settle_by_table(const JournalContents& contents, const CurrentWork* work, std::uint64_t max_id,
+                     JournalHistory& history) {
+  using Entry = std::uint32_t;
+  constexpr Entry none = std::numeric_limits<Entry>::max();
+  constexpr Entry from_run = Entry{1} << 31;
+  std::vector<Entry> first_done(max_id + 1, none);
+  std::vector<Entry> last_failed;  // only when something failed
+  std::size_t done_count = 0;
+  for_each_counted(
+      contents, work,
+      [&](std::size_t i, const JournalAttempt& attempt) {
+        if (attempt.state == SubtaskState::done) {
+          if (first_done[attempt.subtask] == none) {
+            first_done[attempt.subtask] = static_cast<Entry>(i);
+            ++done_count;
+          }
+        } else {
+          if (last_failed.empty()) last_failed.assign(max_id + 1, none);
+          last_failed[attempt.subtask] = static_cast<Entry>(i);
+        }
+      },
+      [&](std::size_t r, std::size_t, SubtaskId id) {
+        if (first_done[id] == none) {
+          first_done[id] = static_cast<Entry>(r) | from_run;
+          ++done_count;
+        }
+      });
+  history.done.reserve(done_count);
+  for (std::uint64_t id = 0; id <= max_id; ++id) {
+    const Entry entry = first_done[id];
+    if (entry != none) {
+      history.done.push_back((entry & from_run) != 0
+                                 ? done_by_run(contents.runs[entry & ~from_run],
+                                               id - contents.runs[entry & ~from_run].first)
+                                 : done_by_single(contents.attempts[entry]));
+    } else if (!last_failed.empty() && last_failed[id] != none) {
+      history.failed.push_back(&contents.attempts[last_failed[id]]);
+    }
+  }
+}
+
+// Ids spread far wider than the records (only a hostile journal has them): the counted
+// records are sorted by id instead, stably, so that "first" and "last" keep their order.
+void settle_by_sorting(const JournalContents& contents, const CurrentWork* work,
+                       JournalHistory& history) {
+  std::vector<DoneSubtask> done;
+  std::vector<const JournalAttempt*> failed;
+  for_each_counted(
+      contents, work,
+      [&](std::size_t, const JournalAttempt& attempt) {
+        if (attempt.state == SubtaskState::done) {
+          done.push_back(done_by_single(attempt));
+        } else {
+          failed.push_back(&attempt);
+        }
+      },
+      [&](std::size_t r, std::size_t k, SubtaskId) {
+        done.push_back(done_by_run(contents.runs[r], k));
+      });
   std::stable_sort(done.begin(), done.end(), [](const DoneSubtask& a, const DoneSubtask& b) {
     return a.subtask < b.subtask;
   });
@@ -104,18 +160,17 @@ void settle(std::vector<DoneSubtask>& done, const std::vector<const JournalAttem
                  done.begin(), done.end(),
                  [](const DoneSubtask& a, const DoneSubtask& b) { return a.subtask == b.subtask; }),
              done.end());
-  std::vector<const JournalAttempt*> sorted_failed = failed;
   std::stable_sort(
-      sorted_failed.begin(), sorted_failed.end(),
+      failed.begin(), failed.end(),
       [](const JournalAttempt* a, const JournalAttempt* b) { return a->subtask < b->subtask; });
   // The last failed record of each subtask not done, walking both lists by id.
   auto next_done = done.begin();
-  for (std::size_t i = 0; i < sorted_failed.size(); ++i) {
-    const SubtaskId id = sorted_failed[i]->subtask;
-    if (i + 1 < sorted_failed.size() && sorted_failed[i + 1]->subtask == id) continue;
+  for (std::size_t i = 0; i < failed.size(); ++i) {
+    const SubtaskId id = failed[i]->subtask;
+    if (i + 1 < failed.size() && failed[i + 1]->subtask == id) continue;
     while (next_done != done.end() && next_done->subtask < id) ++next_done;
     if (next_done != done.end() && next_done->subtask == id) continue;
-    history.failed.push_back(sorted_failed[i]);
+    history.failed.push_back(failed[i]);
   }
   history.done = std::move(done);
 }
@@ -126,30 +181,29 @@ JournalHistory replay_counting(const JournalContents& contents, const CurrentWor
   history.job = read_recorded_job(contents.fingerprint);
   for (const json& record : contents.sessions) history.sessions.push_back(read_session(record));
 
-  const auto counts = [&](const JournalAttempt& attempt) {
-    return work == nullptr ||
-           (attempt.subtask < work->total && attempt.key == work->key(attempt.subtask));
-  };
-  // Every counted record in visiting order; settle() keeps "first" and "last" in that
-  // order.
-  std::vector<DoneSubtask> done;
-  std::vector<const JournalAttempt*> failed;
-  std::size_t visited = 0;
-  history.for_each_attempt([&](const JournalAttempt& attempt) {
-    // for_each_attempt() visits the single records first: those are the file's own.
-    const JournalAttempt* single =
-        visited < contents.attempts.size() ? &contents.attempts[visited] : nullptr;
-    ++visited;
+  // Every record, counted or not: the latest end, and the widest id and how many records.
+  std::uint64_t max_id = 0;
+  std::uint64_t records = contents.attempts.size();
+  for (const JournalAttempt& attempt : contents.attempts) {
     history.last_end_unix = std::max(history.last_end_unix, attempt.end_unix);
-    if (!counts(attempt)) return;
-    if (attempt.state == SubtaskState::done) {
-      done.push_back(DoneSubtask{attempt.subtask, attempt.rank, attempt.value, single});
-    } else {
-      failed.push_back(single);  // runs are all done: a failed record is a single one
+    max_id = std::max<std::uint64_t>(max_id, attempt.subtask);
+  }
+  for (const JournalRun& run : contents.runs) {
+    for (std::size_t i = 0; i < run.values.size(); ++i) {
+      history.last_end_unix = std::max(history.last_end_unix, run_subtask_span(run, i).end_unix);
     }
-  });
-
-  settle(done, failed, history);
+    if (!run.values.empty())
+      max_id = std::max<std::uint64_t>(max_id, run.first + run.values.size() - 1);
+    records += run.values.size();
+  }
+  if (records == 0) return history;
+  const bool dense = max_id <= 4 * records + 1024 && contents.attempts.size() < (1u << 31) - 1 &&
+                     contents.runs.size() < (1u << 31) - 1;
+  if (dense) {
+    settle_by_table(contents, work, max_id, history);
+  } else {
+    settle_by_sorting(contents, work, history);
+  }
   return history;
 }
 
