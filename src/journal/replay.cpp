@@ -123,11 +123,11 @@ void settle_by_table(const JournalContents& contents, const CurrentWork* work, s
   history.done.reserve(done_count);
   for (std::uint64_t id = 0; id <= max_id; ++id) {
     const Entry entry = first_done[id];
-    if (entry != none) {
-      history.done.push_back((entry & from_run) != 0
-                                 ? done_by_run(contents.runs[entry & ~from_run],
-                                               id - contents.runs[entry & ~from_run].first)
-                                 : done_by_single(contents.attempts[entry]));
+    if (entry != none && (entry & from_run) != 0) {
+      const JournalRun& run = contents.runs[entry & ~from_run];
+      history.done.push_back(done_by_run(run, id - run.first));
+    } else if (entry != none) {
+      history.done.push_back(done_by_single(contents.attempts[entry]));
     } else if (!last_failed.empty() && last_failed[id] != none) {
       history.failed.push_back(&contents.attempts[last_failed[id]]);
     }
