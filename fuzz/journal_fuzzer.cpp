@@ -1,6 +1,7 @@
 // libFuzzer target for the journal parser: whatever the bytes, parse_journal() must return
 // or throw UsageError, never crash, hang or allocate beyond the input's size, and what it
-// keeps must read back the same on its own.
+// keeps must read back the same on its own; and replay() of what it keeps must hold one
+// entry per subtask, done or failed for good, never both.
 //
 // Every record is guarded by a CRC-32, which random mutation almost never gets right, so
 // each input is parsed twice: as it is, and with its checksums repaired, so that mutations
@@ -95,6 +96,17 @@ void check(std::span<const std::byte> bytes) {
       again.fingerprint != contents.fingerprint || again.sessions != contents.sessions ||
       !same_attempts(again.attempts, contents.attempts)) {
     __builtin_trap();
+  }
+  const tasktrack::JournalHistory history = tasktrack::replay(contents);
+  auto done = history.done.begin();
+  for (std::size_t i = 0; i < history.failed.size(); ++i) {
+    const tasktrack::SubtaskId id = history.failed[i]->subtask;
+    if (i > 0 && history.failed[i - 1]->subtask >= id) __builtin_trap();
+    while (done != history.done.end() && done->subtask < id) ++done;
+    if (done != history.done.end() && done->subtask == id) __builtin_trap();
+  }
+  for (std::size_t i = 1; i < history.done.size(); ++i) {
+    if (history.done[i - 1].subtask >= history.done[i].subtask) __builtin_trap();
   }
 }
 

@@ -3,10 +3,9 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <map>
 #include <variant>
 
-#include "journal/journal.hpp"
+#include "journal/replay.hpp"
 
 namespace tasktrack {
 
@@ -37,42 +36,17 @@ JobState::JobState(JobRules rules, std::vector<WorkerInfo> workers, int ranks, J
       journal_(rules_.epoch_unix, rules_.subtask_key),
       time_limit_(rules_.timeout_percent) {}
 
-void JobState::restore(const JournalContents& contents) {
-  // Replays the journal in file order. A subtask done in any earlier run stays done; one
-  // whose latest word is "failed for good" runs again unless retry_failed is off.
-  // A record counts only while its key matches the subtask's work (a task list's edited
-  // line is new work; a line beyond the end of a shortened file is gone).
-  const auto counts = [&](SubtaskId id, std::uint64_t key) {
-    return id < tracker_.total() && key == rules_.subtask_key(id);
-  };
-  std::map<SubtaskId, const JournalAttempt*> failed_for_good;
-  for (const JournalRun& run : contents.runs) {
-    for (std::size_t i = 0; i < run.values.size(); ++i) {
-      const SubtaskId id = run.first + static_cast<SubtaskId>(i);
-      if (!counts(id, run.keys.empty() ? 0 : run.keys[i])) continue;
-      if (tracker_.restore_done(id)) {
-        effects_.accept_result(id, run.values[i], {});
-        ++statistics_.resumed;
-      }
-    }
-  }
-  for (const JournalAttempt& attempt : contents.attempts) {
-    if (!counts(attempt.subtask, attempt.key)) continue;
-    if (attempt.state == SubtaskState::done) {
-      failed_for_good.erase(attempt.subtask);
-      if (tracker_.restore_done(attempt.subtask)) {
-        effects_.accept_result(attempt.subtask, attempt.value, attempt.payload);
-        ++statistics_.resumed;
-      }
-    } else if (tracker_.state(attempt.subtask) != SubtaskState::done) {
-      failed_for_good[attempt.subtask] = &attempt;
-    }
+void JobState::restore(const JournalHistory& history) {
+  for (const DoneSubtask& done : history.done) {
+    if (!tracker_.restore_done(done.subtask)) continue;
+    effects_.accept_result(done.subtask, done.value, done.payload());
+    ++statistics_.resumed;
   }
   if (rules_.retry_failed) return;
-  for (const auto& [id, attempt] : failed_for_good) {
-    tracker_.restore_failed(id, attempt->attempt);
-    statistics_.note_failure(
-        FailureSummary{id, attempt->attempt + 1, attempt->reason, text_of(attempt->payload)});
+  for (const JournalAttempt* failed : history.failed) {
+    tracker_.restore_failed(failed->subtask, failed->attempt);
+    statistics_.note_failure(FailureSummary{failed->subtask, failed->attempt + 1, failed->reason,
+                                            text_of(failed->payload)});
   }
 }
 

@@ -25,7 +25,7 @@
 
 namespace tasktrack {
 
-struct JournalContents;
+struct JournalHistory;
 
 enum class StopKind : std::uint8_t {
   graceful,  // SIGUSR1 / SIGTERM: drain, give running subtasks the grace period
@@ -37,10 +37,11 @@ class JobState {
   // `ranks`: processes in the job (1 for a one-process run). `effects` outlives the state.
   JobState(JobRules rules, std::vector<WorkerInfo> workers, int ranks, JobEffects& effects);
 
-  // Before start(): an earlier run's journal. A subtask done in any earlier run stays done
-  // (its result is accepted again); one whose latest word is "failed for good" stays failed
-  // unless the rules say retry_failed. A record counts only while its key matches.
-  void restore(const JournalContents& contents);
+  // Before start(): an earlier run's journal, replayed against this job's work (replay()
+  // with a CurrentWork: a record counts only while its key matches). A subtask done in any
+  // earlier run stays done (its result is accepted again); one that failed for good stays
+  // failed unless the rules say retry_failed.
+  void restore(const JournalHistory& history);
 
   // The job starts: the first assignments (static shares, or every worker topped up).
   void start(double now);

@@ -6,11 +6,12 @@
 #include <ctime>
 #include <filesystem>
 #include <iomanip>
-#include <limits>
 #include <ostream>
-#include <unordered_map>
 
 #include "commands/task_list.hpp"
+#include "journal/fingerprint.hpp"
+#include "journal/journal_reader.hpp"
+#include "journal/replay.hpp"
 #include "tasktrack/error.hpp"
 
 namespace tasktrack {
@@ -47,17 +48,12 @@ std::string first_line(const std::vector<std::byte>& payload) {
   return line;
 }
 
-// The lines' hashes of the task file a task-list journal names, by subtask id: tried as
-// written (absolute since fingerprints became canonical; relative to the current folder in
-// older journals), then beside the journal. Sets `problem` when no candidate can be read.
+// The lines' hashes of the task file a task-list journal names, by subtask id, from the
+// first of task_file_candidates() that is a file. Sets `problem` when none can be read.
 std::optional<std::vector<std::uint64_t>> task_line_keys(const std::string& task_file,
                                                          const std::string& journal_path,
                                                          std::optional<std::string>& problem) {
-  std::vector<std::filesystem::path> candidates{task_file};
-  if (std::filesystem::path(task_file).is_relative()) {
-    candidates.push_back(std::filesystem::path(journal_path).parent_path() / task_file);
-  }
-  for (const auto& candidate : candidates) {
+  for (const auto& candidate : task_file_candidates(task_file, journal_path)) {
     std::error_code error;
     if (!std::filesystem::is_regular_file(candidate, error)) continue;
     try {
@@ -114,78 +110,40 @@ JournalStatus journal_status(const std::string& path) {
   status.sessions = journal.sessions.size();
   if (journal.fingerprint.empty()) return status;
 
-  // The job, from the fingerprint. It passed the header CRC, but is read defensively all
-  // the same: status must describe any journal it can open.
-  const nlohmann::json job = nlohmann::json::parse(journal.fingerprint, nullptr, false);
-  std::optional<std::vector<std::uint64_t>> keys;  // a task list's, by subtask id
-  if (job.is_object()) {
-    if (job.contains("kernel") && job["kernel"].is_string()) {
-      status.kernel = job["kernel"].get<std::string>();
-    }
-    if (job.contains("range") && job["range"].is_array() && job["range"].size() == 2 &&
-        job["range"][0].is_number_integer() && job["range"][1].is_number_integer()) {
-      status.range = std::to_string(job["range"][0].get<std::int64_t>()) + ":" +
-                     std::to_string(job["range"][1].get<std::int64_t>());
-    }
-    if (job.contains("subtasks") && job["subtasks"].is_number_unsigned()) {
-      status.total = job["subtasks"].get<std::uint64_t>();
-    }
-    if (job.contains("task_file") && job["task_file"].is_string()) {
-      status.kernel = "commands";
-      status.task_file = job["task_file"].get<std::string>();
-      keys = task_line_keys(status.task_file, path, status.task_file_problem);
-      if (keys) status.total = keys->size();
-    }
+  const RecordedJob job = read_recorded_job(journal.fingerprint);
+  if (job.kernel) status.kernel = *job.kernel;
+  if (job.range) {
+    status.range = std::to_string(job.range->first) + ":" + std::to_string(job.range->second);
   }
-  const bool task_list = !status.task_file.empty();
+  if (job.subtasks) status.total = *job.subtasks;
+  // For a task list, a record counts only while its line is unchanged (an edited line is
+  // new work), as on resume: that takes the file's lines, when it can be read.
+  std::optional<std::vector<std::uint64_t>> keys;
+  if (job.task_file) {
+    status.kernel = "commands";
+    status.task_file = *job.task_file;
+    keys = task_line_keys(status.task_file, path, status.task_file_problem);
+    if (keys) status.total = keys->size();
+  }
+  const JournalHistory history =
+      keys ? replay(journal, CurrentWork{keys->size(), [&](SubtaskId id) { return (*keys)[id]; }})
+           : replay(journal);
 
-  // A subtask's state is that of its last record: failed for good in one session and done
-  // in a resumed one counts done. Keyed by id, not sized by `total`: the header's count is
-  // not trusted to size an allocation. Done wins over failed whatever the order (a done
-  // subtask is never run again). For a task list, a record counts only while its line is
-  // unchanged (an edited line is new work), as on resume.
-  std::unordered_map<SubtaskId, JournalAttempt> failed_last;
-  std::unordered_map<SubtaskId, std::int32_t> done_by;
-  for_each_attempt(journal, [&](const JournalAttempt& attempt) {
-    status.last_end_unix = std::max(status.last_end_unix, attempt.end_unix);
-    if (task_list && keys &&
-        (attempt.subtask >= keys->size() || (*keys)[attempt.subtask] != attempt.key)) {
-      return;
-    }
-    if (attempt.state == SubtaskState::done) {
-      done_by.emplace(attempt.subtask, attempt.rank);
-    } else {
-      failed_last[attempt.subtask] = attempt;
-    }
-  });
-  status.done = done_by.size();
-  for (const auto& [subtask, rank] : done_by) ++status.ranks[rank].done;
-  for (const auto& [subtask, attempt] : failed_last) {
-    if (done_by.count(subtask) != 0) continue;
-    ++status.ranks[attempt.rank].failed;
-    status.failures.push_back(attempt);
+  status.last_end_unix = history.last_end_unix;
+  status.done = history.done.size();
+  for (const DoneSubtask& done : history.done) ++status.ranks[done.rank].done;
+  for (const JournalAttempt* failure : history.failed) {
+    ++status.ranks[failure->rank].failed;
+    status.failures.push_back(*failure);
   }
   status.failed = status.failures.size();
-  std::sort(status.failures.begin(), status.failures.end(),
-            [](const JournalAttempt& a, const JournalAttempt& b) { return a.subtask < b.subtask; });
 
-  // Hosts from the sessions; a later session's word on a rank replaces an earlier one's.
-  for (const nlohmann::json& session : journal.sessions) {
-    if (!session.is_object() || !session.contains("workers")) continue;
-    const nlohmann::json& workers = session["workers"];
-    if (!workers.is_array()) continue;
-    for (const nlohmann::json& worker : workers) {
-      if (!worker.is_object() || !worker.contains("rank") || !worker["rank"].is_number_integer() ||
-          !worker.contains("host") || !worker["host"].is_string()) {
-        continue;
-      }
-      const auto rank = worker["rank"].get<std::int64_t>();
-      if (rank < std::numeric_limits<std::int32_t>::min() ||
-          rank > std::numeric_limits<std::int32_t>::max()) {
-        continue;
-      }
-      const auto found = status.ranks.find(static_cast<std::int32_t>(rank));
-      if (found != status.ranks.end()) found->second.host = worker["host"].get<std::string>();
+  // Hosts of the ranks with records; a later session's word on a rank replaces an earlier
+  // one's.
+  for (const JournalSession& session : history.sessions) {
+    for (const SessionWorker& worker : session.workers) {
+      const auto found = status.ranks.find(worker.rank);
+      if (found != status.ranks.end() && !worker.host.empty()) found->second.host = worker.host;
     }
   }
   return status;

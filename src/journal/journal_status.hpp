@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "journal/journal.hpp"
+#include "journal/journal_records.hpp"
 
 namespace tasktrack {
 

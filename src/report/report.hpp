@@ -18,7 +18,7 @@
 #include <iosfwd>
 #include <string>
 
-#include "journal/journal.hpp"
+#include "journal/journal_records.hpp"
 
 namespace tasktrack {
 

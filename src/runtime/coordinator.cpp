@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <variant>
 
+#include "journal/replay.hpp"
 #include "runtime/local_process.hpp"
 #include "runtime/signals.hpp"
 
@@ -171,7 +172,10 @@ void Coordinator::feed_signals(double now) {
 Summary Coordinator::run() {
   const bool in_process = ranks_ == 1;
   const double cpu_at_start = cpu_seconds(in_process);
-  if (sinks_.resume != nullptr) state_.restore(*sinks_.resume);
+  if (sinks_.resume != nullptr) {
+    const CurrentWork work{job_.subtasks, [this](SubtaskId id) { return kernel_.subtask_key(id); }};
+    state_.restore(replay(*sinks_.resume, work));
+  }
   record_session();
   const double started = clock_.now();
   const WorkerMessageHandler handler = [this](int rank, const FromWorkerMessage& message) {

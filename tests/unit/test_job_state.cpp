@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "journal/journal.hpp"
+#include "journal/replay.hpp"
 #include "runtime/protocol.hpp"
 
 namespace tasktrack {
@@ -368,7 +369,8 @@ TEST(JobState, ResumeSkipsWhatAnEarlierRunFinishedAndKeepsFailuresWhenAsked) {
   JobRules r = rules(8);
   r.retry_failed = false;
   JobState state(r, workers(1, 4), 2, effects);
-  state.restore(earlier);
+  const CurrentWork work{8, [](SubtaskId) { return std::uint64_t{0}; }};
+  state.restore(replay(earlier, work));
   EXPECT_EQ(state.resumed(), 3u);
   EXPECT_EQ(effects.results.at(2), 102);
   state.start(0);
@@ -384,7 +386,7 @@ TEST(JobState, ResumeSkipsWhatAnEarlierRunFinishedAndKeepsFailuresWhenAsked) {
   // With retry_failed (the default), subtask 5 runs again.
   RecordedEffects again;
   JobState retrying(rules(8), workers(1, 4), 2, again);
-  retrying.restore(earlier);
+  retrying.restore(replay(earlier, work));
   retrying.start(0);
   EXPECT_EQ(again.ids_for(1), (std::vector<SubtaskId>{3, 4, 5, 6, 7}));
 }

@@ -358,6 +358,30 @@ TEST(ReportHtml, RunRecordsCountAsAttempts) {
   EXPECT_NE(html.find("5 attempts were recorded in runs"), std::string::npos);
 }
 
+// The page counts subtasks as replay() settles them: a subtask failed in one session and
+// done in a later one is done; one failed twice shows its last failed record.
+TEST(ReportHtml, CountsSubtasksAsTheReplaySettlesThem) {
+  JournalContents journal = synthetic_journal();
+  JournalAttempt later = attempt_of(7, 1, 0, 5, 0.05);  // subtask 7, done in session two
+  journal.attempts.push_back(later);
+  JournalAttempt again = attempt_of(21, 2, 1, 5.1, 0.05);
+  again.state = SubtaskState::failed;
+  again.reason = FailureReason::exit_code;
+  again.attempt = 4;
+  again.payload = bytes_of("failed once more");
+  journal.attempts.push_back(again);
+  const std::string html = report_of(journal);
+  EXPECT_NE(html.find("39 / 40"), std::string::npos);
+  EXPECT_NE(html.find("1 failed for good"), std::string::npos);
+  const std::size_t table = html.find("<table id=\"failures\">");
+  ASSERT_NE(table, std::string::npos);
+  const std::string failures = html.substr(table, html.find("</table>", table) - table);
+  EXPECT_NE(failures.find("<td class=\"num\">21</td><td class=\"num\">5</td><td>exit_code"),
+            std::string::npos)
+      << failures.substr(0, 600);
+  EXPECT_EQ(failures.find("<td class=\"num\">7</td>"), std::string::npos);
+}
+
 // ---- the subcommand --------------------------------------------------------------------
 
 class ReportCommand : public ::testing::Test {

@@ -1,0 +1,83 @@
+// The journal's bytes: the one place that knows how a header and each kind of record are
+// laid out. The reader decodes with it, the writer encodes with it; nothing else sees it.
+//
+// Layout (host byte order; a journal is read on the cluster that wrote it):
+//   file header : magic "TTJRNL01", u32 format version, u32 fingerprint bytes,
+//                 fingerprint text (canonical JSON), u32 CRC-32 of everything before it
+//   records     : u32 kind, u32 body bytes, body, u32 CRC-32 of kind + size + body
+// Record kinds: session (a run of the job started: JSON text), attempt (a finished attempt:
+// a fixed part and its payload) and run (consecutive fast subtasks done by one thread).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "journal/journal_records.hpp"
+
+namespace tasktrack {
+
+inline constexpr std::uint32_t journal_format_version = 1;
+
+namespace journal_format {
+
+inline constexpr char magic[8] = {'T', 'T', 'J', 'R', 'N', 'L', '0', '1'};
+// magic + version + fingerprint bytes, before the fingerprint text.
+inline constexpr std::size_t header_prefix_bytes = sizeof magic + 4 + 4;
+// kind + body bytes before a record's body, CRC after it.
+inline constexpr std::size_t record_head_bytes = 8;
+inline constexpr std::size_t record_frame_bytes = record_head_bytes + 4;
+
+enum class RecordKind : std::uint32_t { session = 1, attempt = 2, run = 3 };
+
+// first u32, count u32, thread u16, has_keys u16, attempt u32, rank i32, start f64, end f64,
+// then count values i64 and, when has_keys, count keys u64.
+inline constexpr std::size_t run_fixed_bytes = 4 + 4 + 2 + 2 + 4 + 4 + 8 + 8;
+
+// subtask u32, state u8, reason u8, thread u16, attempt u32, rank i32, start f64, end f64,
+// value i64, key u64, payload_bytes u32: 52 bytes, written field by field so that no
+// padding (and no compiler's idea of it) reaches the file.
+inline constexpr std::size_t attempt_fixed_bytes = 4 + 1 + 1 + 2 + 4 + 4 + 8 + 8 + 8 + 8 + 4;
+
+// "journal 'PATH'", as every message about a journal names it.
+std::string quoted(const std::string& path);
+
+std::uint32_t crc32_of(std::uint32_t crc, const void* data, std::size_t size);
+
+template <typename T>
+void put(std::vector<std::byte>& out, const T& value) {
+  const auto* bytes = reinterpret_cast<const std::byte*>(&value);
+  out.insert(out.end(), bytes, bytes + sizeof value);
+}
+
+// Reads a T at `at` and advances it. The caller has checked that the bytes are there.
+template <typename T>
+T take(const std::byte*& at) {
+  T value;
+  std::memcpy(&value, at, sizeof value);
+  at += sizeof value;
+  return value;
+}
+
+// The file header for a journal of `fingerprint`, its CRC included.
+std::vector<std::byte> encode_header(const std::string& fingerprint);
+
+// Appends one framed record (kind, size, body, CRC) to `out`. The caller has checked that
+// the body fits a u32 size with its frame.
+void append_framed(std::vector<std::byte>& out, RecordKind kind,
+                   const std::vector<std::byte>& body);
+
+// Record bodies. Encoding trusts its input (the writer checks it first); decoding trusts
+// nothing and returns false for a body no encoder writes.
+std::vector<std::byte> encode_session(const nlohmann::json& session);
+std::vector<std::byte> encode_attempt(const JournalAttempt& attempt);
+std::vector<std::byte> encode_run(const JournalRun& run);
+bool decode_session(const std::vector<std::byte>& body, nlohmann::json& session);
+bool decode_attempt(const std::vector<std::byte>& body, JournalAttempt& attempt);
+bool decode_run(const std::vector<std::byte>& body, JournalRun& run);
+
+}  // namespace journal_format
+}  // namespace tasktrack
