@@ -1,7 +1,6 @@
 #include "runtime/coordinator.hpp"
 
 #include <fmt/format.h>
-#include <sys/resource.h>
 
 #include <algorithm>
 #include <chrono>
@@ -50,13 +49,6 @@ JobRules rules_of(const JobSpec& job, const Kernel& kernel, JobClock clock,
 }
 
 }  // namespace
-
-double cpu_seconds(bool thread) {
-  rusage usage{};
-  ::getrusage(thread ? RUSAGE_THREAD : RUSAGE_SELF, &usage);
-  const auto seconds = [](const timeval& t) { return t.tv_sec + t.tv_usec / 1e6; };
-  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
-}
 
 Coordinator::Coordinator(const JobSpec& job, const Kernel& kernel, Transport& transport, int ranks,
                          JobClock clock, Progress& progress, CoordinatorSinks sinks)

@@ -86,7 +86,4 @@ class Coordinator : private JobEffects {
   double last_process_check_ = 0;
 };
 
-// CPU seconds this thread (thread = true) or this process has used so far (getrusage).
-double cpu_seconds(bool thread);
-
 }  // namespace tasktrack

@@ -1,5 +1,6 @@
 #include "runtime/local_process.hpp"
 
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <fstream>
@@ -20,6 +21,13 @@ bool local_process_running(long pid) {
   const auto close = line.rfind(')');  // the command name may hold spaces and parentheses
   return close != std::string::npos && close + 2 < line.size() && line[close + 2] != 'Z' &&
          line[close + 2] != 'X';
+}
+
+double cpu_seconds(bool thread) {
+  rusage usage{};
+  ::getrusage(thread ? RUSAGE_THREAD : RUSAGE_SELF, &usage);
+  const auto seconds = [](const timeval& t) { return t.tv_sec + t.tv_usec / 1e6; };
+  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
 }
 
 }  // namespace tasktrack

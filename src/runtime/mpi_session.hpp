@@ -6,6 +6,7 @@
 #pragma once
 
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "core/job_clock.hpp"
@@ -16,6 +17,11 @@
 #include "tasktrack/partition.hpp"
 
 namespace tasktrack {
+
+// `tasktrack --version`'s MPI lines: the MPI this was built with and, when the library can
+// say, the one it runs on ("built with Open MPI 4.1.4 (MPI 3.1)\nrunning Open MPI v4.1.4\n").
+// Needs no MPI_Init.
+std::string mpi_library_text();
 
 // Main thread only. The destructor finalizes MPI unless finalize() already did.
 class MpiSession {
