@@ -129,6 +129,7 @@ void MpiTransport::complete(std::size_t index, std::size_t bytes,
 
 std::size_t MpiTransport::poll(const WorkerMessageHandler& handle) {
   std::size_t handled = 0;
+  bool looked_again = false;
   for (int round = 0; round < max_rounds_per_poll; ++round) {
     int count = 0;
     const int code = MPI_Testsome(static_cast<int>(requests_.size()), requests_.data(), &count,
@@ -138,7 +139,16 @@ std::size_t MpiTransport::poll(const WorkerMessageHandler& handle) {
       handled += poll_one_by_one(handle);
       break;
     }
-    if (count == MPI_UNDEFINED || count == 0) break;  // all inactive, or nothing arrived
+    if (count == MPI_UNDEFINED) break;  // every receive inactive
+    if (count == 0) {
+      // Open MPI's Testsome looks at the requests first and drives progress only when none
+      // is complete, without looking again: what that progress received is seen by the
+      // next call. Look once more now, or every message waits a poll and a back-off sleep
+      // (measured: one subtask per message ran 2.8x slower).
+      if (looked_again || handled > 0) break;
+      looked_again = true;
+      continue;
+    }
     for (int i = 0; i < count; ++i) {
       const auto index = static_cast<std::size_t>(completed_[i]);
       if (code == MPI_ERR_IN_STATUS && statuses_[i].MPI_ERROR != MPI_SUCCESS) {
