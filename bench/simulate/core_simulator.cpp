@@ -43,17 +43,9 @@ double thread_cpu_seconds() {
   return static_cast<double>(now.tv_sec) + static_cast<double>(now.tv_nsec) * 1e-9;
 }
 
-// What the simulated workers are asked to run: assignments queue up per worker.
-struct SimulatedWorkers final : JobEffects {
-  std::vector<std::deque<IdRun>> queued;  // by rank
-  std::vector<int> touched;               // ranks assigned to since the last look
-
-  explicit SimulatedWorkers(int ranks) : queued(static_cast<std::size_t>(ranks)) {}
-
-  void assign(int rank, std::span<const IdRun> runs) override {
-    for (const IdRun& run : runs) queued[rank].push_back(run);
-    touched.push_back(rank);
-  }
+// Effects that do nothing: what the timed replay's core hands out to.
+struct NoEffects : JobEffects {
+  void assign(int, std::span<const IdRun>) override {}
   void drain(int) override {}
   void set_time_limit(int, const TimeLimit&) override {}
   void accept_result(SubtaskId, std::int64_t, std::span<const std::byte>) override {}
@@ -63,6 +55,19 @@ struct SimulatedWorkers final : JobEffects {
   void trace_dispatch(double, int, std::uint32_t) override {}
   void trace_instant(double, int, const std::string&, const std::string&) override {}
   void notice(const std::string&) override {}
+};
+
+// What the simulated workers are asked to run: assignments queue up per worker.
+struct SimulatedWorkers final : NoEffects {
+  std::vector<std::deque<IdRun>> queued;  // by rank
+  std::vector<int> touched;               // ranks assigned to since the last look
+
+  explicit SimulatedWorkers(int ranks) : queued(static_cast<std::size_t>(ranks)) {}
+
+  void assign(int rank, std::span<const IdRun> runs) override {
+    for (const IdRun& run : runs) queued[rank].push_back(run);
+    touched.push_back(rank);
+  }
 
   // Takes the next queued subtask of `rank`, if any.
   bool next(int rank, SubtaskId& id, std::uint32_t& attempt) {
@@ -84,20 +89,6 @@ struct Completion {
   std::uint32_t attempt;
   double started;
   bool operator>(const Completion& other) const { return at > other.at; }
-};
-
-// The same effects as SimulatedWorkers, doing nothing: what the replay's core hands out.
-struct NoEffects final : JobEffects {
-  void assign(int, std::span<const IdRun>) override {}
-  void drain(int) override {}
-  void set_time_limit(int, const TimeLimit&) override {}
-  void accept_result(SubtaskId, std::int64_t, std::span<const std::byte>) override {}
-  void journal_attempt(const JournalAttempt&) override {}
-  void journal_run(const JournalRun&) override {}
-  void trace_attempt(int, const StatusRecord&, bool) override {}
-  void trace_dispatch(double, int, std::uint32_t) override {}
-  void trace_instant(double, int, const std::string&, const std::string&) override {}
-  void notice(const std::string&) override {}
 };
 
 // One status batch as the simulation delivered it.
