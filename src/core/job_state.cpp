@@ -31,8 +31,7 @@ JobState::JobState(JobRules rules, std::vector<WorkerInfo> workers, int ranks, J
       schedule_(schedule_policy(rules_.schedule)),
       tracker_(rules_.subtasks, rules_.retries, ranks),
       roster_(workers, ranks),
-      infos_(std::move(workers)),
-      statistics_(infos_, ranks, rules_.subtasks),
+      statistics_(workers, ranks, rules_.subtasks),
       journal_(rules_.epoch_unix, rules_.subtask_key),
       time_limit_(rules_.timeout_percent) {}
 
@@ -125,9 +124,8 @@ void JobState::top_up_reported(double now) {
 void JobState::handle_message(int rank, const FromWorkerMessage& message, double now) {
   WorkerState& worker = roster_.at(rank);
   worker.last_heard = now;
-  now_ = now;
   if (const auto* batch = std::get_if<StatusBatchReader>(&message)) {
-    handle_status(worker, *batch);
+    handle_status(worker, *batch, now);
   } else if (std::holds_alternative<Drained>(message)) {
     worker.drained = true;
   } else if (std::holds_alternative<Goodbye>(message)) {
@@ -135,13 +133,13 @@ void JobState::handle_message(int rank, const FromWorkerMessage& message, double
   }
 }
 
-void JobState::handle_status(WorkerState& worker, const StatusBatchReader& batch) {
+void JobState::handle_status(WorkerState& worker, const StatusBatchReader& batch, double now) {
   if (!worker.reported) {
     worker.reported = true;
     reported_.push_back(worker.info.rank);
   }
   batch.for_each([&](const StatusRecord& record, std::span<const std::byte> payload) {
-    handle_record(worker, record, payload);
+    handle_record(worker, record, payload, now);
   });
   if (rules_.journaling) journal_.flush(effects_);
 }
@@ -151,7 +149,7 @@ void JobState::handle_goodbye(int rank) {
 }
 
 void JobState::handle_record(WorkerState& worker, const StatusRecord& record,
-                             std::span<const std::byte> payload) {
+                             std::span<const std::byte> payload, double now) {
   const int rank = worker.info.rank;
   if (worker.health == Health::lost && record.state != SubtaskState::running) {
     // Its subtasks went to others when it was declared lost; whatever it still says is a
@@ -175,7 +173,7 @@ void JobState::handle_record(WorkerState& worker, const StatusRecord& record,
       handle_done(worker, record, payload);
       return;
     case SubtaskState::failed:
-      handle_failed(worker, record, payload);
+      handle_failed(worker, record, payload, now);
       return;
     default:
       throw ProtocolError(fmt::format("status record for subtask {} from rank {} has state {}",
@@ -208,7 +206,7 @@ void JobState::handle_done(WorkerState& worker, const StatusRecord& record,
 }
 
 void JobState::handle_failed(WorkerState& worker, const StatusRecord& record,
-                             std::span<const std::byte> payload) {
+                             std::span<const std::byte> payload, double now) {
   const int rank = worker.info.rank;
   RankSummary& r = statistics_.rank(rank);
   r.busy_seconds += record.end_seconds - record.start_seconds;
@@ -239,7 +237,7 @@ void JobState::handle_failed(WorkerState& worker, const StatusRecord& record,
     effects_.notice(fmt::format("rank {} ({}) quarantined after {} failed attempts in a row", rank,
                                 worker.info.host, streak));
     if (rules_.tracing) {
-      effects_.trace_instant(now_, rank, "quarantined",
+      effects_.trace_instant(now, rank, "quarantined",
                              fmt::format("{} failed attempts in a row", streak));
     }
   }
@@ -355,7 +353,7 @@ void JobState::finish() {
 }
 
 void JobState::fill_summary(Summary& summary, double started, double wall_seconds) const {
-  statistics_.fill(summary, tracker_, infos_, started, wall_seconds);
+  statistics_.fill(summary, tracker_, roster_.all(), started, wall_seconds);
   summary.interrupted = interrupted_;
   summary.stop_reason = stop_reason_;
 }

@@ -82,13 +82,13 @@ class JobState {
   void top_up_reported(double now);
   void declare_silent_workers_lost(double now);
   void send(int rank, double now);  // runs_ to `rank`
-  void handle_status(WorkerState& worker, const StatusBatchReader& batch);
+  void handle_status(WorkerState& worker, const StatusBatchReader& batch, double now);
   void handle_record(WorkerState& worker, const StatusRecord& record,
-                     std::span<const std::byte> payload);
+                     std::span<const std::byte> payload, double now);
   void handle_done(WorkerState& worker, const StatusRecord& record,
                    std::span<const std::byte> payload);
   void handle_failed(WorkerState& worker, const StatusRecord& record,
-                     std::span<const std::byte> payload);
+                     std::span<const std::byte> payload, double now);
   void declare_lost(WorkerState& worker, const std::string& why, double now);
   void begin_drain(double deadline, std::string reason);
   bool drain_finished(double now) const;
@@ -99,12 +99,10 @@ class JobState {
   const SchedulePolicy& schedule_;
   Tracker tracker_;
   WorkerRoster roster_;
-  std::vector<WorkerInfo> infos_;
   JobStatistics statistics_;
   JournalRecorder journal_;
   AdaptiveTimeLimit time_limit_;
   std::vector<IdRun> runs_;      // scratch for assignments
-  double now_ = 0;               // the time of the event being handled
   std::vector<int> reported_;    // ranks that reported since the last top-up
   bool top_up_everyone_ = true;  // work went back to pending: every worker may take it
   double last_silence_check_ = -1e300;

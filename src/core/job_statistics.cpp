@@ -45,12 +45,12 @@ void JobStatistics::note_completed(SubtaskId id, int rank, double seconds) {
   }
 }
 
-void JobStatistics::fill(Summary& s, const Tracker& tracker, std::span<const WorkerInfo> workers,
+void JobStatistics::fill(Summary& s, const Tracker& tracker, std::span<const WorkerState> workers,
                          double started, double wall_seconds) const {
   s.workers = static_cast<unsigned>(workers.size());
-  for (const WorkerInfo& worker : workers) {
-    s.threads_per_worker = std::max(s.threads_per_worker, worker.threads);
-    RankSummary r = per_rank_.at(worker.rank);
+  for (const WorkerState& worker : workers) {
+    s.threads_per_worker = std::max(s.threads_per_worker, worker.info.threads);
+    RankSummary r = per_rank_.at(worker.info.rank);
     r.utilization = wall_seconds > 0 ? r.busy_seconds / (wall_seconds * r.threads) : 0;
     s.per_rank.push_back(r);
   }

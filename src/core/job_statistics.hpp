@@ -8,6 +8,7 @@
 
 #include "core/quantiles.hpp"
 #include "core/worker_info.hpp"
+#include "core/worker_roster.hpp"
 #include "report/summary.hpp"
 #include "runtime/protocol.hpp"
 
@@ -34,7 +35,7 @@ class JobStatistics {
   std::uint32_t late_duplicates = 0;  // reports from lost workers
 
   // Fills the summary's statistics for a job that ran `wall_seconds` from `started`.
-  void fill(Summary& summary, const Tracker& tracker, std::span<const WorkerInfo> workers,
+  void fill(Summary& summary, const Tracker& tracker, std::span<const WorkerState> workers,
             double started, double wall_seconds) const;
 
  private:
