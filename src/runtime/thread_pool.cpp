@@ -136,7 +136,8 @@ bool ThreadPool::take_run(IdRun& run) {
   return true;
 }
 
-std::optional<OutboxEntry> ThreadPool::run_one(Slot& slot, std::uint16_t index, SubtaskId id,
+std::optional<OutboxEntry> ThreadPool::run_one(Slot& slot, std::uint16_t index,
+                                               SubtaskContext& context, SubtaskId id,
                                                std::uint32_t attempt, double start) {
   OutboxEntry entry;
   StatusRecord& record = entry.record;
@@ -146,13 +147,13 @@ std::optional<OutboxEntry> ThreadPool::run_one(Slot& slot, std::uint16_t index, 
   record.start_seconds = start;
 
   // With a deadline each attempt gets its own stop source, so the watchdog can stop this
-  // attempt alone; without one, the pool's shutdown token is all a kernel needs.
-  std::stop_token stop = pool_stop_.get_token();
+  // attempt alone; without one, the thread's copy of the pool's shutdown token is all a
+  // kernel needs.
   if (deadlines_) {
     std::lock_guard lock(slot.stop_mutex);
     slot.attempt_stop = std::stop_source();
     if (stopping_) slot.attempt_stop.request_stop();
-    stop = slot.attempt_stop.get_token();
+    context.stop = slot.attempt_stop.get_token();
   }
   slot.subtask.store(id, std::memory_order_relaxed);
   slot.attempt.store(attempt, std::memory_order_relaxed);
@@ -160,7 +161,10 @@ std::optional<OutboxEntry> ThreadPool::run_one(Slot& slot, std::uint16_t index, 
   const std::uint64_t sequence = slot.sequence.fetch_add(1, std::memory_order_acq_rel) + 1;
 
   try {
-    SubtaskResult result = kernel_.run(SubtaskContext{id, partition_.subtask(id), attempt, stop});
+    context.id = id;
+    context.range = partition_.subtask(id);
+    context.attempt = attempt;
+    SubtaskResult result = kernel_.run(context);
     record.state = SubtaskState::done;
     record.value = result.value;
     entry.payload = std::move(result.payload);
@@ -186,6 +190,12 @@ std::optional<OutboxEntry> ThreadPool::run_one(Slot& slot, std::uint16_t index, 
 
 void ThreadPool::run_thread(Slot& slot, std::uint16_t index) {
   std::vector<OutboxEntry> finished;
+  // One context per thread, reused for every attempt: copying a stop_token writes the
+  // reference count in the stop source's shared state, and with a fresh copy per subtask
+  // every pool thread wrote that one shared cache line twice per subtask (measured: W1 in
+  // one process, 10^7 noop subtasks on 2 cores, job wall 1.93 s -> 1.23 s).
+  SubtaskContext context;
+  context.stop = pool_stop_.get_token();
   double oldest = 0;
   IdRun run;
   double previous_end = 0;
@@ -208,7 +218,7 @@ void ThreadPool::run_thread(Slot& slot, std::uint16_t index) {
       const double start = first_of_run ? clock_.now() : previous_end;
       first_of_run = false;
       std::optional<OutboxEntry> entry =
-          run_one(slot, index, static_cast<SubtaskId>(next), run.attempt, start);
+          run_one(slot, index, context, static_cast<SubtaskId>(next), run.attempt, start);
       if (slot.abandoned.load(std::memory_order_acquire)) {
         // A replacement thread took this one's place (and the rest of its run) while the
         // kernel overran: leave.

@@ -99,10 +99,10 @@ class ThreadPool {
   void start_thread();
   void run_thread(Slot& slot, std::uint16_t index);
   bool take_run(IdRun& run);  // blocks until work or stop; false on stop
-  // Runs one attempt that starts at `start` (job-clock seconds); nullopt when the watchdog
-  // already reported it timed out.
-  std::optional<OutboxEntry> run_one(Slot& slot, std::uint16_t index, SubtaskId id,
-                                     std::uint32_t attempt, double start);
+  // Runs one attempt that starts at `start` (job-clock seconds) in the thread's `context`;
+  // nullopt when the watchdog already reported it timed out.
+  std::optional<OutboxEntry> run_one(Slot& slot, std::uint16_t index, SubtaskContext& context,
+                                     SubtaskId id, std::uint32_t attempt, double start);
   void requeue_front(IdRun run);
   void thread_done(Slot& slot);  // marks it exited and tells stop()
 
