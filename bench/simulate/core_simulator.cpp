@@ -108,7 +108,7 @@ Result simulate(int worker_count, double duration, std::uint32_t subtasks, unsig
   const int ranks = worker_count + 1;
   std::vector<WorkerInfo> workers;
   for (int rank = 1; rank < ranks; ++rank) {
-    workers.push_back(WorkerInfo{rank, "node" + std::to_string(rank), threads, 0});
+    workers.push_back(WorkerInfo{rank, "node" + std::to_string(rank), threads, 0, threads, {}, 0});
   }
   JobRules rules;
   rules.subtasks = subtasks;

@@ -58,6 +58,10 @@ struct SubtaskContext {
   Range range;                // the part of the job's range this subtask covers
   std::uint32_t attempt = 0;  // 0 for the first attempt
   std::stop_token stop;       // set when the attempt should give up (timeout, shutdown)
+  // What the worker gave this attempt: the ids of its cores (as sched_setaffinity numbers
+  // them) and of its GPUs (as CUDA_VISIBLE_DEVICES names them). Valid during run() only.
+  std::span<const unsigned> cores;
+  std::span<const std::string> gpus;
 };
 
 // What one finished attempt produced: a number every kernel may use, and optional bytes

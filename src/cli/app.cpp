@@ -338,8 +338,8 @@ int run_mpi(int argc, char** argv, const std::vector<std::string>& args,
 
     const unsigned threads = pool_threads(
         job, job.threads > 0 ? job.threads : default_thread_count(session.worker_ranks_on_node()));
-    std::vector<WorkerInfo> workers =
-        session.exchange_hellos(WorkerInfo{0, this_host_name(), threads, ::getpid()});
+    std::vector<WorkerInfo> workers = session.exchange_hellos(
+        WorkerInfo{0, this_host_name(), threads, ::getpid(), threads, {}, 0});
     if (!is_rank0) {
       WorkerOptions options;
       options.threads = threads;

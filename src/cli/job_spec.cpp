@@ -4,6 +4,13 @@
 
 namespace tasktrack {
 
+bool TaskListJob::mixed_requirements() const {
+  for (const TaskLine& task : tasks) {
+    if (!(task.requirement == tasks.front().requirement)) return true;
+  }
+  return false;
+}
+
 std::string JobSpec::kernel() const {
   if (const RangeJob* job = range_job()) return job->kernel;
   return "commands";
@@ -70,7 +77,8 @@ void from_json(const nlohmann::json& in, JobSpec& job) {
   in.at("output_dir").get_to(list.output_dir);
   in.at("cores_per_task").get_to(list.cores_per_task);
   for (const auto& line : in.at("tasks")) {
-    list.tasks.push_back(TaskLine{line.at(0).get<std::uint32_t>(), line.at(1).get<std::string>()});
+    list.tasks.push_back(
+        TaskLine{line.at(0).get<std::uint32_t>(), line.at(1).get<std::string>(), list.per_task()});
   }
   if (list.task_file.empty()) {
     job.work = std::move(range_job);

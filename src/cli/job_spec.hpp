@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "commands/task_list.hpp"
+#include "core/resources.hpp"
 #include "core/schedule.hpp"
 #include "report/progress.hpp"
 #include "tasktrack/kernel.hpp"
@@ -29,9 +30,21 @@ struct RangeJob {
 // A task list (--task-file): the kernel is "commands", the range [0, N), a subtask per line.
 struct TaskListJob {
   std::string task_file;
-  std::vector<TaskLine> tasks;       // the file's commands, read once by rank 0
-  std::string output_dir;            // per-attempt stdout/stderr files of command tasks
-  std::uint32_t cores_per_task = 1;  // pool threads per command; OMP_NUM_THREADS
+  std::vector<TaskLine> tasks;  // the file's commands, read once by rank 0
+  std::string output_dir;       // per-attempt stdout/stderr files of command tasks
+  // What a line asks for unless a #TASKTRACK directive above it says otherwise.
+  std::uint32_t cores_per_task = 1;   // --cores-per-task
+  std::uint32_t gpus_per_task = 0;    // --gpus-per-task
+  std::uint64_t memory_per_task = 0;  // --mem-per-task, bytes
+  Resources per_task() const { return {cores_per_task, gpus_per_task, memory_per_task}; }
+  // True when the lines do not all ask for the same: rank 0 then packs them exactly.
+  bool mixed_requirements() const;
+};
+
+// How a worker ties each command to what it was given (--bind).
+enum class Binding : std::uint8_t {
+  none,   // environment variables only (CUDA_VISIBLE_DEVICES, OMP_NUM_THREADS, ...)
+  cores,  // also pinned to its own cores (sched_setaffinity before exec)
 };
 
 struct JobSpec {
@@ -60,9 +73,18 @@ struct JobSpec {
   double worker_timeout = 30.0;        // silence after which rank 0 declares a worker lost
   std::uint32_t quarantine_after = 5;  // consecutive failed attempts that bench a worker; 0 = off
   double grace = 10.0;                 // SIGUSR1: how long running subtasks may finish
-  std::string journal;                 // path; empty = no journal
-  bool fresh = false;                  // move an existing journal aside and start over
-  bool retry_failed = true;            // on resume, run subtasks that failed for good again
+
+  // Resources (issue 11). What each worker owns: "auto" (from the environment, shared among
+  // the worker ranks on a node), or a GPU id list ("0,1,2,3", "none") and a size ("64G").
+  std::string gpus = "auto";     // --gpus
+  std::string memory = "auto";   // --mem
+  Binding bind = Binding::none;  // --bind
+  // A task that fits no worker's free resources for this long reserves one: that worker
+  // takes nothing new until the task fits (the large task is not starved by small ones).
+  double reserve_after = 30.0;  // --reserve-after, seconds
+  std::string journal;          // path; empty = no journal
+  bool fresh = false;           // move an existing journal aside and start over
+  bool retry_failed = true;     // on resume, run subtasks that failed for good again
 
   // The work as one kind or the other: null when the job is of the other kind.
   const RangeJob* range_job() const { return std::get_if<RangeJob>(&work); }

@@ -71,7 +71,7 @@ CommandListKernel::CommandListKernel(const TaskListJob& list, const KernelRegist
   for (const TaskLine& task : list.tasks) {
     Line line;
     line.task = task;
-    line.hash = task_line_hash(task.text);
+    line.hash = task_line_key(task);
     if (const auto kernel_line = parse_kernel_line(task)) {
       const std::string where =
           fmt::format("task file '{}', line {}", task_file_, task.line_number);

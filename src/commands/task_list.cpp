@@ -22,7 +22,7 @@ std::string trimmed(const std::string& text) {
 
 }  // namespace
 
-std::vector<TaskLine> read_task_file(const std::string& path) {
+std::vector<TaskLine> read_task_file(const std::string& path, const Resources& defaults) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     throw UsageError("task file '" + path + "': " + std::strerror(errno));
@@ -35,7 +35,7 @@ std::vector<TaskLine> read_task_file(const std::string& path) {
     if (!text.empty() && text.back() == '\r') text.pop_back();  // files from Windows editors
     const std::string content = trimmed(text);
     if (content.empty() || content.front() == '#') continue;
-    lines.push_back(TaskLine{number, text});
+    lines.push_back(TaskLine{number, text, defaults});
   }
   if (in.bad()) throw UsageError("task file '" + path + "': read error");
   if (lines.empty()) throw UsageError("task file '" + path + "' holds no command");
@@ -70,8 +70,8 @@ std::optional<KernelLine> parse_kernel_line(const TaskLine& line) {
   return kernel;
 }
 
-std::uint64_t task_line_hash(const std::string& text) {
-  return fnv1a64(text);
+std::uint64_t task_line_key(const TaskLine& line) {
+  return fnv1a64(line.text);  // TODO(issue 11, helper A): mix in a non-default requirement
 }
 
 }  // namespace tasktrack

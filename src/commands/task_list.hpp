@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "core/resources.hpp"
 #include "tasktrack/partition.hpp"
 
 namespace tasktrack {
@@ -16,6 +17,7 @@ namespace tasktrack {
 struct TaskLine {
   std::uint32_t line_number = 0;  // 1-based, in the file
   std::string text;               // as written, without the newline
+  Resources requirement;          // from the #TASKTRACK directive above it, else the flags
   friend bool operator==(const TaskLine&, const TaskLine&) = default;
 };
 
@@ -26,15 +28,19 @@ struct KernelLine {
   std::map<std::string, std::string> params;
 };
 
-// Reads the commands of a task file. Throws UsageError naming the file when it cannot be
-// read or holds no command.
-std::vector<TaskLine> read_task_file(const std::string& path);
+// Reads the commands of a task file, each with its requirement: `defaults` (the flags)
+// until a `#TASKTRACK` directive line changes it (commands/task_directives.hpp). Throws
+// UsageError naming the file (and the line) when it cannot be read, holds no command, or a
+// directive is malformed.
+std::vector<TaskLine> read_task_file(const std::string& path, const Resources& defaults = {});
 
 // Parses a line as a kernel line: nullopt when it does not start with '@'. Throws
 // UsageError ("line N: ...") for a malformed one.
 std::optional<KernelLine> parse_kernel_line(const TaskLine& line);
 
-// FNV-1a 64 of the line's text: what a journal record carries to match its line on resume.
-std::uint64_t task_line_hash(const std::string& text);
+// What a journal record carries to match its line on resume: FNV-1a 64 of the line's text,
+// mixed with its requirement when that is not the default (1 core, no GPU, no memory), so
+// editing a directive makes the lines under it new work while old journals still resume.
+std::uint64_t task_line_key(const TaskLine& line);
 
 }  // namespace tasktrack

@@ -3,7 +3,9 @@
 
 #include <cstdint>
 #include <functional>
+#include <vector>
 
+#include "core/resources.hpp"
 #include "core/schedule.hpp"
 #include "tasktrack/subtask.hpp"
 
@@ -25,6 +27,13 @@ struct JobRules {
   double epoch_unix = 0;               // the job clock's zero as a date, for journal records
   // What a journal record of a subtask must carry to count on resume (Kernel::subtask_key).
   std::function<std::uint64_t(SubtaskId)> subtask_key = [](SubtaskId) { return 0; };
+
+  // Resources (issue 11). Every subtask needs `requirements[class_of[id]]`; with
+  // `class_of` empty every subtask needs `requirements[0]` (or one core when that too is
+  // empty). More than one class: rank 0 packs subtasks onto workers' free resources.
+  std::vector<Resources> requirements;
+  std::vector<std::uint16_t> class_of;
+  double reserve_after = 30.0;  // seconds a task fits nowhere before it reserves a worker
 };
 
 }  // namespace tasktrack

@@ -59,7 +59,7 @@ std::optional<std::vector<std::uint64_t>> task_line_keys(const std::string& task
     try {
       std::vector<std::uint64_t> keys;
       for (const TaskLine& line : read_task_file(candidate.string())) {
-        keys.push_back(task_line_hash(line.text));
+        keys.push_back(task_line_key(line));
       }
       return keys;
     } catch (const UsageError& failure) {

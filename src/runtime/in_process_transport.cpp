@@ -23,7 +23,13 @@ void InProcessChannel::send(std::vector<std::byte> message) {
 
 InProcessTransport::InProcessTransport(const Kernel& kernel, Partition partition,
                                        WorkerOptions options, std::string host, JobClock clock)
-    : workers_{WorkerInfo{0, std::move(host), options.threads, static_cast<long>(::getpid())}},
+    : workers_{WorkerInfo{0,
+                          std::move(host),
+                          options.threads,
+                          static_cast<long>(::getpid()),
+                          options.threads,
+                          {},
+                          0}},
       loop_(channel_, kernel, partition, options, clock) {}
 
 void InProcessTransport::deliver(ToWorkerMessage message) {

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstring>
 #include <string>
 #include <type_traits>
@@ -133,7 +134,33 @@ struct HelloBody {
   std::int32_t rank;
   std::uint32_t threads;
   std::int64_t pid;
+  std::uint32_t cores;
+  std::uint32_t reserved = 0;
+  std::uint64_t memory_bytes;
 };
+
+// A hello's text: the host name, then a newline and the GPU ids joined by commas (host
+// names hold neither; CUDA_VISIBLE_DEVICES ids hold no comma).
+std::string hello_text(const WorkerInfo& worker) {
+  std::string text = worker.host + "\n";
+  for (std::size_t i = 0; i < worker.gpus.size(); ++i) {
+    if (i > 0) text += ',';
+    text += worker.gpus[i];
+  }
+  return text;
+}
+
+void read_hello_text(const std::string& text, WorkerInfo& worker) {
+  const auto newline = text.find('\n');
+  if (newline == std::string::npos) throw ProtocolError("hello without its GPU list");
+  worker.host = text.substr(0, newline);
+  worker.gpus.clear();
+  for (std::size_t start = newline + 1; start < text.size();) {
+    const auto comma = std::min(text.find(',', start), text.size());
+    worker.gpus.push_back(text.substr(start, comma - start));
+    start = comma + 1;
+  }
+}
 
 }  // namespace
 
@@ -156,14 +183,22 @@ JobMessage decode_job(std::span<const std::byte> message) {
 }
 
 std::vector<std::byte> encode(const Hello& hello) {
-  const HelloBody body{hello.worker.rank, hello.worker.threads,
-                       static_cast<std::int64_t>(hello.worker.pid)};
-  return encode_with_body(MessageKind::hello, body, bytes_of(hello.worker.host));
+  const HelloBody body{hello.worker.rank,
+                       hello.worker.threads,
+                       static_cast<std::int64_t>(hello.worker.pid),
+                       hello.worker.cores,
+                       0,
+                       hello.worker.memory_bytes};
+  return encode_with_body(MessageKind::hello, body, bytes_of(hello_text(hello.worker)));
 }
 
 Hello decode_hello(std::span<const std::byte> message) {
   Hello hello;
-  const auto body = decode_body<HelloBody>(message, MessageKind::hello, &hello.worker.host);
+  std::string text;
+  const auto body = decode_body<HelloBody>(message, MessageKind::hello, &text);
+  read_hello_text(text, hello.worker);
+  hello.worker.cores = body.cores;
+  hello.worker.memory_bytes = body.memory_bytes;
   hello.worker.rank = body.rank;
   hello.worker.threads = body.threads;
   hello.worker.pid = static_cast<long>(body.pid);

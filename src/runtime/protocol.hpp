@@ -28,7 +28,8 @@ namespace tasktrack {
 
 // Version 2: every message names its kind; heartbeat, drained, goodbye and "an oversized
 // batch follows" became messages of their own (they were flags on an empty batch).
-inline constexpr std::uint32_t protocol_version = 2;
+// Version 3: a hello says what the worker owns (cores, GPU ids, memory).
+inline constexpr std::uint32_t protocol_version = 3;
 
 // Message tags: one per direction, so that a worker's messages, whatever their kind, are
 // received by rank 0's one posted receive in the order they were sent. Fixed values.
@@ -89,7 +90,7 @@ struct JobMessage {
 std::vector<std::byte> encode(const JobMessage& job);
 JobMessage decode_job(std::span<const std::byte> message);  // ProtocolError
 
-// Who a worker is (core/worker_info.hpp); its Hello carries exactly this.
+// Who a worker is and what it owns (core/worker_info.hpp); its Hello carries exactly this.
 struct Hello {
   WorkerInfo worker;
 };

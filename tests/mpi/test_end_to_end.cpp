@@ -43,7 +43,8 @@ json reference_result(const Job& job) {
   const Partition partition(job.range, job.subtasks);
   const auto reduction = kernel->make_reduction(partition);
   for (SubtaskId id = 0; id < partition.count(); ++id) {
-    const SubtaskResult result = kernel->run(SubtaskContext{id, partition.subtask(id), 0, {}});
+    const SubtaskResult result =
+        kernel->run(SubtaskContext{id, partition.subtask(id), 0, {}, {}, {}});
     reduction->add(id, partition.subtask(id), result.value, result.payload);
   }
   json result = reduction->finish();

@@ -860,7 +860,7 @@ TEST(JobSpecJson, RoundTripsEveryField) {
 TEST(JobSpecJson, TaskListRoundTrips) {
   JobSpec job;
   job.work = TaskListJob{.task_file = "jobs/a b.tasks",
-                         .tasks = {{1, "echo a"}, {3, "@primes 0:10"}},
+                         .tasks = {{1, "echo a", {4, 0, 0}}, {3, "@primes 0:10", {4, 0, 0}}},
                          .output_dir = "out",
                          .cores_per_task = 4};
   job.subtasks = 2;

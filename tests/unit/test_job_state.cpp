@@ -72,7 +72,8 @@ struct RecordedEffects final : JobEffects {
 std::vector<WorkerInfo> workers(int count, unsigned threads = 1) {
   std::vector<WorkerInfo> list;
   for (int rank = 1; rank <= count; ++rank) {
-    list.push_back(WorkerInfo{rank, "node" + std::to_string(rank), threads, 1000 + rank});
+    list.push_back(
+        WorkerInfo{rank, "node" + std::to_string(rank), threads, 1000 + rank, threads, {}, 0});
   }
   return list;
 }

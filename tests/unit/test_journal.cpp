@@ -604,7 +604,7 @@ TEST_F(JournalTest, StatusOfATaskListCountsItsFilesLines) {
   job.task_list()->task_file = tasks;
   const auto line_done = [](SubtaskId id, const std::string& text) {
     JournalAttempt attempt = done_attempt(id, 1, {});
-    attempt.key = task_line_hash(text);
+    attempt.key = task_line_key(TaskLine{0, text, {}});
     return attempt;
   };
   {

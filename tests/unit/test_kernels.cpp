@@ -37,7 +37,8 @@ std::unique_ptr<Kernel> make_kernel(std::string_view name, const Params& params 
 // Runs one subtask covering `range` on the calling thread.
 SubtaskResult run_range(const Kernel& kernel, Range range, SubtaskId id = 0,
                         std::stop_token stop = {}) {
-  return kernel.run(SubtaskContext{.id = id, .range = range, .attempt = 0, .stop = stop});
+  return kernel.run(SubtaskContext{
+      .id = id, .range = range, .attempt = 0, .stop = stop, .cores = {}, .gpus = {}});
 }
 
 struct JobResult {

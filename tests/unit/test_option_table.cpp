@@ -62,7 +62,7 @@ TEST(JobJson, SummaryShowsTheWorkScheduleAndRetries) {
             R"({"kernel":"primes","params":{"seed":"5"},"range":[0,1000],"retries":3,)"
             R"("schedule":"static","subtasks":7})");
   JobSpec list;
-  list.work = TaskListJob{"t.txt", {{1, "true"}, {2, "false"}}, "t.txt.output", 1};
+  list.work = TaskListJob{"t.txt", {{1, "true", {}}, {2, "false", {}}}, "t.txt.output", 1, 0, 0};
   list.subtasks = 2;
   EXPECT_EQ(job_json(list, in_summary).dump(),
             R"({"kernel":"commands","params":{},"range":[0,2],"retries":2,)"

@@ -536,11 +536,12 @@ TEST(ProtocolJob, TruncatedOrLongerIsAnError) {
 }
 
 TEST(ProtocolHello, RoundTripsTheWorkersInfo) {
-  const WorkerInfo worker{7, "node-0042.cluster", 48, 123456789L};
+  const WorkerInfo worker{7,  "node-0042.cluster",    48,         123456789L,
+                          48, {"0", "3", "GPU-5d1c"}, 64ull << 30};
   const Bytes message = encode(Hello{worker});
   EXPECT_EQ(message_kind(message), MessageKind::hello);
   EXPECT_EQ(decode_hello(message).worker, worker);
-  const WorkerInfo no_host{1, "", 1, 1};
+  const WorkerInfo no_host{1, "", 1, 1, 1, {}, 0};
   EXPECT_EQ(decode_hello(encode(Hello{no_host})).worker, no_host);
   EXPECT_THROW(decode_hello(std::span(message).first(message.size() - 1)), ProtocolError);
 }
@@ -599,7 +600,7 @@ TEST(ProtocolClosedSet, EachDecoderRefusesAnotherKind) {
 
 TEST(ProtocolClosedSet, UnknownKindsAndOtherVersionsAreErrors) {
   const std::vector<Bytes> messages = {encode(JobMessage{true, 0, "{}", 1}),
-                                       encode(Hello{WorkerInfo{1, "h", 2, 3}}),
+                                       encode(Hello{WorkerInfo{1, "h", 2, 3, 2, {}, 0}}),
                                        encode_assign({}),
                                        encode(Drain{}),
                                        encode(TimeLimit{}),

@@ -200,7 +200,8 @@ TEST(InProcessTransport, CarriesAssignmentsReportsDrainAndGoodbye) {
   WorkerOptions options = options_with(2);
   InProcessTransport transport(kernel, Partition({0, 64}, 8), options, "here", JobClock{});
   ASSERT_EQ(transport.workers().size(), 1u);
-  EXPECT_EQ(transport.workers()[0], (WorkerInfo{0, "here", 2, static_cast<long>(::getpid())}));
+  EXPECT_EQ(transport.workers()[0],
+            (WorkerInfo{0, "here", 2, static_cast<long>(::getpid()), 2, {}, 0}));
 
   std::map<SubtaskId, int> done;
   std::size_t payload_errors = 0;
