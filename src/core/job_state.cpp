@@ -33,7 +33,12 @@ JobState::JobState(JobRules rules, std::vector<WorkerInfo> workers, int ranks, J
       roster_(workers, ranks),
       statistics_(workers, ranks, rules_.subtasks),
       journal_(rules_.epoch_unix, rules_.subtask_key),
-      time_limit_(rules_.timeout_percent) {}
+      time_limit_(rules_.timeout_percent) {
+  if (rules_.requirements.size() > 1) {
+    tracker_.set_classes(rules_.class_of, rules_.requirements);
+    packer_.emplace(rules_.requirements, rules_.reserve_after);
+  }
+}
 
 void JobState::restore(const JournalHistory& history) {
   for (const DoneSubtask& done : history.done) {
@@ -51,6 +56,12 @@ void JobState::restore(const JournalHistory& history) {
 
 void JobState::start(double now) {
   for (WorkerState& worker : roster_.all()) worker.last_heard = now;
+  if (packer_) {
+    packer_->start(now);
+    packer_->note_workers(roster_.all());
+    top_up_all(now);
+    return;
+  }
   std::vector<unsigned> threads;
   for (const WorkerState& worker : roster_.all()) threads.push_back(worker.info.threads);
   // A journal's finished subtasks are skipped, so up-front shares count what is left.
@@ -80,6 +91,11 @@ void JobState::send(int rank, double now) {
 void JobState::top_up(WorkerState& worker, bool alone, double now) {
   runs_.clear();
   const int rank = worker.info.rank;
+  if (packer_) {
+    packer_->top_up(tracker_, worker, runs_, now);
+    send(rank, now);
+    return;
+  }
   const std::uint32_t wanted = low_water_mark(worker.info.threads);
   while (tracker_.outstanding(rank) < wanted) {
     // Fresh subtasks go out in the schedule's batch sizes; retries (and everything, for a
@@ -314,6 +330,13 @@ bool JobState::handle_tick(double now) {
   if (now - last_silence_check_ >= silence_check_interval) {
     last_silence_check_ = now;
     declare_silent_workers_lost(now);
+    if (packer_ && !draining_) {
+      if (packer_->check_reservation(tracker_, roster_.all(), now)) top_up_everyone_ = true;
+      for (const std::uint16_t unrunnable : packer_->unrunnable_classes(roster_.all())) {
+        fail_for_good(tracker_.fail_pending_of_class(unrunnable),
+                      "no worker left can hold its " + describe(packer_->requirement(unrunnable)));
+      }
+    }
   }
   if (rules_.max_failures > 0 && tracker_.failed() >= rules_.max_failures && !draining_) {
     begin_drain(1e300, fmt::format("{} subtasks failed for good (--max-failures {})",
@@ -333,8 +356,11 @@ bool JobState::handle_tick(double now) {
 void JobState::fail_unrunnable() {
   // Every worker is lost or quarantined and nothing is running: what is pending can never
   // run in this job. It fails for good (a journal resume runs it again).
-  const std::string detail = "no worker left to run it (all lost or quarantined)";
-  for (SubtaskId id : tracker_.fail_pending()) {
+  fail_for_good(tracker_.fail_pending(), "no worker left to run it (all lost or quarantined)");
+}
+
+void JobState::fail_for_good(const std::vector<SubtaskId>& ids, const std::string& detail) {
+  for (SubtaskId id : ids) {
     StatusRecord record;
     record.subtask = id;
     record.state = SubtaskState::failed;

@@ -7,9 +7,11 @@
 // (tests/unit/test_job_state.cpp). Not thread-safe: owned by rank 0's main thread.
 //
 // Where a change goes: a new schedule is a SchedulePolicy (core/schedule_policy.hpp); a new
-// health rule goes into WorkerRoster or handle_tick; a new statistic into JobStatistics.
+// health rule goes into WorkerRoster or handle_tick; a new statistic into JobStatistics; a
+// packing rule (lines with different cores, GPUs, memory) into Packer.
 #pragma once
 
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -19,6 +21,7 @@
 #include "core/job_rules.hpp"
 #include "core/job_statistics.hpp"
 #include "core/journal_recorder.hpp"
+#include "core/packer.hpp"
 #include "core/schedule_policy.hpp"
 #include "core/tracker.hpp"
 #include "core/worker_roster.hpp"
@@ -93,6 +96,8 @@ class JobState {
   void begin_drain(double deadline, std::string reason);
   bool drain_finished(double now) const;
   void fail_unrunnable();
+  // Pending subtasks that can never run here fail with reason worker_lost and `detail`.
+  void fail_for_good(const std::vector<SubtaskId>& ids, const std::string& detail);
 
   JobRules rules_;
   JobEffects& effects_;
@@ -102,9 +107,10 @@ class JobState {
   JobStatistics statistics_;
   JournalRecorder journal_;
   AdaptiveTimeLimit time_limit_;
-  std::vector<IdRun> runs_;      // scratch for assignments
-  std::vector<int> reported_;    // ranks that reported since the last top-up
-  bool top_up_everyone_ = true;  // work went back to pending: every worker may take it
+  std::optional<Packer> packer_;  // task lists whose lines ask for different resources
+  std::vector<IdRun> runs_;       // scratch for assignments
+  std::vector<int> reported_;     // ranks that reported since the last top-up
+  bool top_up_everyone_ = true;   // work went back to pending: every worker may take it
   double last_silence_check_ = -1e300;
   bool draining_ = false;
   double drain_deadline_ = 0;

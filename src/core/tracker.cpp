@@ -35,15 +35,7 @@ std::uint32_t Tracker::assign_next(int rank, std::uint32_t count, std::vector<Id
                                    bool rank_is_alone) {
   std::uint32_t given = 0;
   auto append = [&](SubtaskId id) {
-    states_[id] = SubtaskState::assigned;
-    ranks_[id] = static_cast<std::uint16_t>(rank);
-    const std::uint32_t attempt = attempts_[id];
-    if (!out.empty() && out.back().attempt == attempt &&
-        out.back().first + out.back().count == id) {
-      ++out.back().count;
-    } else {
-      out.push_back(IdRun{id, 1, attempt});
-    }
+    give(rank, id, out);
     ++given;
   };
   // Retries first. Entries that finished meanwhile (a late first completion) are dropped;
@@ -71,6 +63,112 @@ std::uint32_t Tracker::assign_next(int rank, std::uint32_t count, std::vector<Id
   return given;
 }
 
+void Tracker::give(int rank, SubtaskId id, std::vector<IdRun>& out) {
+  states_[id] = SubtaskState::assigned;
+  ranks_[id] = static_cast<std::uint16_t>(rank);
+  const std::uint32_t attempt = attempts_[id];
+  if (!out.empty() && out.back().attempt == attempt && out.back().first + out.back().count == id) {
+    ++out.back().count;
+  } else {
+    out.push_back(IdRun{id, 1, attempt});
+  }
+}
+
+void Tracker::set_classes(std::vector<std::uint16_t> class_of,
+                          std::vector<Resources> requirements) {
+  if (class_of.size() != states_.size()) {
+    throw std::logic_error("Tracker::set_classes: one class per subtask");
+  }
+  class_of_ = std::move(class_of);
+  requirements_ = std::move(requirements);
+  fresh_of_class_.assign(requirements_.size(), {});
+  for (SubtaskId id = 0; id < total(); ++id) fresh_of_class_.at(class_of_[id]).push_back(id);
+  fresh_cursor_.assign(requirements_.size(), 0);
+  in_use_.assign(outstanding_.size(), Resources{0, 0, 0});
+}
+
+SubtaskId Tracker::next_fresh_of_class(std::size_t class_index) {
+  const std::vector<SubtaskId>& ids = fresh_of_class_[class_index];
+  std::size_t& cursor = fresh_cursor_[class_index];
+  while (cursor < ids.size() && states_[ids[cursor]] != SubtaskState::pending) ++cursor;
+  return cursor < ids.size() ? ids[cursor] : total();
+}
+
+int Tracker::assign_fitting(int rank, const Resources& available, std::vector<IdRun>& out,
+                            std::span<const std::uint8_t> alone_for_class, int only_class) {
+  const auto wanted = [&](std::size_t class_index) {
+    return (only_class < 0 || static_cast<std::size_t>(only_class) == class_index) &&
+           fits(requirements_[class_index], available);
+  };
+  const auto take = [&](SubtaskId id) {
+    give(rank, id, out);
+    in_use_.at(rank) += requirements_[class_of_[id]];
+    ++outstanding_.at(rank);
+    return static_cast<int>(class_of_[id]);
+  };
+  // Retries first, as assign_next does.
+  for (std::size_t i = 0; i < retry_queue_.size();) {
+    const Retry retry = retry_queue_[i];
+    if (states_[retry.id] != SubtaskState::pending) {
+      retry_queue_.erase(retry_queue_.begin() + static_cast<std::ptrdiff_t>(i));
+    } else if ((retry.avoid_rank == rank && alone_for_class[class_of_[retry.id]] == 0) ||
+               !wanted(class_of_[retry.id])) {
+      ++i;
+    } else {
+      retry_queue_.erase(retry_queue_.begin() + static_cast<std::ptrdiff_t>(i));
+      return take(retry.id);
+    }
+  }
+  // Then the lowest fresh id among the classes that fit.
+  SubtaskId best = total();
+  for (std::size_t c = 0; c < requirements_.size(); ++c) {
+    if (wanted(c)) best = std::min(best, next_fresh_of_class(c));
+  }
+  if (best == total()) return -1;
+  ++fresh_cursor_[class_of_[best]];
+  --fresh_left_;
+  next_fresh_ = std::max(next_fresh_, best + 1);
+  return take(best);
+}
+
+int Tracker::first_pending_class() const {
+  for (const Retry& retry : retry_queue_) {
+    if (states_[retry.id] == SubtaskState::pending) return class_of_[retry.id];
+  }
+  SubtaskId best = total();
+  for (std::size_t c = 0; c < requirements_.size(); ++c) {
+    const std::vector<SubtaskId>& ids = fresh_of_class_[c];
+    for (std::size_t i = fresh_cursor_[c]; i < ids.size(); ++i) {
+      if (states_[ids[i]] == SubtaskState::pending) {
+        best = std::min(best, ids[i]);
+        break;
+      }
+    }
+  }
+  return best == total() ? -1 : static_cast<int>(class_of_[best]);
+}
+
+std::vector<SubtaskId> Tracker::fail_pending_of_class(std::uint16_t class_index) {
+  std::vector<SubtaskId> failed;
+  const auto fail_one = [&](SubtaskId id) {
+    states_[id] = SubtaskState::failed;
+    ++failed_;
+    failed.push_back(id);
+  };
+  for (const Retry& retry : retry_queue_) {
+    if (class_of_[retry.id] == class_index && states_[retry.id] == SubtaskState::pending) {
+      fail_one(retry.id);
+    }
+  }
+  for (SubtaskId id = next_fresh_of_class(class_index); id < total();
+       id = next_fresh_of_class(class_index)) {
+    fail_one(id);
+    --fresh_left_;
+    ++fresh_cursor_[class_index];
+  }
+  return failed;
+}
+
 std::uint32_t Tracker::release_rank(int rank) {
   std::uint32_t released = 0;
   for (SubtaskId id = 0; id < next_fresh_; ++id) {
@@ -82,6 +180,7 @@ std::uint32_t Tracker::release_rank(int rank) {
     }
   }
   outstanding_.at(rank) = 0;
+  if (packing()) in_use_.at(rank) = Resources{0, 0, 0};
   reassigned_ += released;
   return released;
 }
@@ -137,6 +236,14 @@ void Tracker::check_id(SubtaskId id) const {
 void Tracker::release(SubtaskId id) {
   std::uint32_t& count = outstanding_.at(ranks_[id]);
   if (count > 0) --count;
+  if (!packing()) return;
+  // Saturating, like the count: a late report from a lost rank may name a subtask that
+  // now runs elsewhere.
+  Resources& used = in_use_.at(ranks_[id]);
+  const Resources& need = requirements_[class_of_[id]];
+  used.cores -= std::min(used.cores, need.cores);
+  used.gpus -= std::min(used.gpus, need.gpus);
+  used.memory_bytes -= std::min(used.memory_bytes, need.memory_bytes);
 }
 
 Verdict Tracker::mark_running(SubtaskId id, int rank, std::uint32_t attempt) {

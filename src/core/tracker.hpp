@@ -4,9 +4,12 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
+#include <span>
 #include <stdexcept>
 #include <vector>
 
+#include "core/resources.hpp"
 #include "runtime/protocol.hpp"
 #include "tasktrack/subtask.hpp"
 
@@ -43,6 +46,25 @@ class Tracker {
   // last attempt failed on `rank` is left for another rank unless `rank_is_alone`.
   std::uint32_t assign_next(int rank, std::uint32_t count, std::vector<IdRun>& out,
                             bool rank_is_alone = true);
+
+  // Packing (issue 11), before any dispatch: subtask i needs requirements[class_of[i]].
+  // Then dispatch goes through assign_fitting only, and the tracker counts what each rank
+  // has in use.
+  void set_classes(std::vector<std::uint16_t> class_of, std::vector<Resources> requirements);
+  bool packing() const { return !class_of_.empty(); }
+  // Hands `rank` the first pending subtask in dispatch order whose requirement fits
+  // `available` (only of class `only_class` when >= 0), appending it to `out`, and counts
+  // its requirement in use on `rank` until it finishes. Returns its class, or -1 when none
+  // fits. A retry that should avoid `rank` is skipped unless `rank` is alone in holding its
+  // class (`alone_for_class`, one flag per class).
+  int assign_fitting(int rank, const Resources& available, std::vector<IdRun>& out,
+                     std::span<const std::uint8_t> alone_for_class, int only_class = -1);
+  // What `rank`'s assigned and running subtasks need together (packing only).
+  Resources in_use(int rank) const { return in_use_.at(rank); }
+  // The class of the pending subtask first in dispatch order; -1 when nothing is pending.
+  int first_pending_class() const;
+  // Pending subtasks of a class no worker left can run fail for good. Returns their ids.
+  std::vector<SubtaskId> fail_pending_of_class(std::uint16_t class_index);
 
   // A lost worker: its assigned and running subtasks go back to pending, first in line,
   // at the same attempt (a lost worker does not use up a retry). Returns how many.
@@ -82,6 +104,9 @@ class Tracker {
   void check_id_range(SubtaskId id) const;  // a known id
   void check_id(SubtaskId id) const;        // a known id that was handed out
   void release(SubtaskId id);               // drops the subtask from its rank's outstanding count
+  void give(int rank, SubtaskId id, std::vector<IdRun>& out);  // pending -> assigned
+  // The next fresh subtask of a class (skipping ones a journal finished); none: total().
+  SubtaskId next_fresh_of_class(std::size_t class_index);
 
   std::uint32_t max_retries_;
   std::vector<SubtaskState> states_;
@@ -96,6 +121,13 @@ class Tracker {
   SubtaskId next_fresh_ = 0;      // no subtask below it is fresh
   std::uint32_t fresh_left_ = 0;  // pending subtasks never handed out
   std::uint32_t reassigned_ = 0;
+  // Packing: each subtask's class, each class's requirement, its fresh ids in order and how
+  // far dispatch has come through them, and what each rank has in use.
+  std::vector<std::uint16_t> class_of_;
+  std::vector<Resources> requirements_;
+  std::vector<std::vector<SubtaskId>> fresh_of_class_;
+  std::vector<std::size_t> fresh_cursor_;
+  std::vector<Resources> in_use_;
   std::uint32_t done_ = 0;
   std::uint32_t failed_ = 0;
   std::uint32_t retried_ = 0;
