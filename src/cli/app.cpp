@@ -11,6 +11,7 @@
 #include <optional>
 
 #include "cli/command_line.hpp"
+#include "cli/resource_plan.hpp"
 #include "cli/version.hpp"
 #include "commands/command_list_kernel.hpp"
 #include "journal/journal.hpp"
@@ -176,13 +177,6 @@ JournalSetup open_outputs(const JobSpec& job) {
   return setup;
 }
 
-// A task list's commands each use --cores-per-task cores: T threads run T / C at once.
-unsigned pool_threads(const JobSpec& job, unsigned threads) {
-  const TaskListJob* list = job.task_list();
-  if (list == nullptr) return threads;
-  return std::max(1u, threads / std::max(1u, list->cores_per_task));
-}
-
 Progress make_progress(const JobSpec& job) {
   const ProgressStyle style = job.quiet ? ProgressStyle::none : Progress::resolve(job.progress);
   return Progress(job.subtasks, style, job.progress_interval);
@@ -223,15 +217,13 @@ void exit_if_threads_left_behind(unsigned left_behind, int exit_code) {
 
 int run_in_process(const JobSpec& job, const Kernel& kernel, JobClock clock,
                    JournalSetup& journal) {
-  const unsigned threads =
-      pool_threads(job, job.threads > 0 ? job.threads : default_thread_count(1));
-  WorkerOptions options;
-  options.threads = threads;
-  options.timeout_seconds = job.timeout;
-  options.heartbeat_seconds = job.heartbeat;
-  options.timeout_may_change = job.timeout_percent > 0;
+  const OwnedResources owned =
+      discover_owned_resources(job.threads, job.gpus, job.memory, NodeShare{0, 1});
+  const WorkerInfo worker = worker_info(this_host_name(), pool_threads(job, owned), owned);
+  check_every_task_fits(job, std::span(&worker, 1));
+  WorkerOptions options = worker_options(job, owned, worker.threads);
   options.stop_patience = in_process_stop_patience;
-  InProcessTransport transport(kernel, job.partition(), options, this_host_name(), clock);
+  InProcessTransport transport(kernel, job.partition(), options, worker, clock);
   Progress progress = make_progress(job);
   Coordinator coordinator(job, kernel, transport, 1, clock, progress, journal.sinks());
   const Summary summary = coordinator.run();
@@ -336,16 +328,13 @@ int run_mpi(int argc, char** argv, const std::vector<std::string>& args,
         is_rank0 ? std::move(decision.kernel) : make_kernel(registry, job, session.rank());
     if (session.size() == 1) return run_in_process(job, *kernel, clock, decision.journal);
 
-    const unsigned threads = pool_threads(
-        job, job.threads > 0 ? job.threads : default_thread_count(session.worker_ranks_on_node()));
-    std::vector<WorkerInfo> workers = session.exchange_hellos(
-        WorkerInfo{0, this_host_name(), threads, ::getpid(), threads, {}, 0});
+    const OwnedResources owned =
+        discover_owned_resources(job.threads, job.gpus, job.memory, session.worker_share_on_node());
+    const unsigned threads = pool_threads(job, owned);
+    std::vector<WorkerInfo> workers =
+        session.exchange_hellos(worker_info(this_host_name(), threads, owned));
     if (!is_rank0) {
-      WorkerOptions options;
-      options.threads = threads;
-      options.timeout_seconds = job.timeout;
-      options.heartbeat_seconds = job.heartbeat;
-      options.timeout_may_change = job.timeout_percent > 0;
+      const WorkerOptions options = worker_options(job, owned, threads);
       const WorkerLoop::Ending ending =
           session.run_worker(*kernel, job.partition(), options, clock);
       if (ending.skip_finalize) exit_without_finalize(exit_success);
@@ -357,9 +346,22 @@ int run_mpi(int argc, char** argv, const std::vector<std::string>& args,
     int exit_code = exit_success;
     bool skip_finalize = false;
     {
+      // A task no worker can hold is bad input: said once, before anything runs, and the
+      // workers are stopped cleanly rather than aborted.
+      std::string misfit;
+      try {
+        check_every_task_fits(job, workers);
+      } catch (const UsageError& error) {
+        misfit = error.what();
+      }
       const std::unique_ptr<Transport> transport = session.connect_workers(std::move(workers));
       Coordinator coordinator(job, *kernel, *transport, session.size(), clock, progress,
                               decision.journal.sinks());
+      if (!misfit.empty()) {
+        print_error(misfit);
+        end_silent_workers(coordinator.stop_workers(goodbye_deadline));
+        return exit_usage;
+      }
       const Summary summary = coordinator.run();
       if (decision.journal.trace) decision.journal.trace->close();
       exit_code = report(summary);

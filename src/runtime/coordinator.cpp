@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <variant>
 
+#include "cli/resource_plan.hpp"
 #include "journal/replay.hpp"
 #include "runtime/local_process.hpp"
 #include "runtime/signals.hpp"
@@ -45,6 +46,10 @@ JobRules rules_of(const JobSpec& job, const Kernel& kernel, JobClock clock,
   rules.tracing = sinks.trace != nullptr;
   rules.epoch_unix = clock.epoch_unix;
   rules.subtask_key = [&kernel](SubtaskId id) { return kernel.subtask_key(id); };
+  RequirementClasses classes = requirement_classes(job);
+  rules.requirements = std::move(classes.requirements);
+  rules.class_of = std::move(classes.class_of);
+  rules.reserve_after = job.reserve_after;
   return rules;
 }
 

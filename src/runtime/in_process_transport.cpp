@@ -22,15 +22,8 @@ void InProcessChannel::send(std::vector<std::byte> message) {
 }
 
 InProcessTransport::InProcessTransport(const Kernel& kernel, Partition partition,
-                                       WorkerOptions options, std::string host, JobClock clock)
-    : workers_{WorkerInfo{0,
-                          std::move(host),
-                          options.threads,
-                          static_cast<long>(::getpid()),
-                          options.threads,
-                          {},
-                          0}},
-      loop_(channel_, kernel, partition, options, clock) {}
+                                       WorkerOptions options, WorkerInfo worker, JobClock clock)
+    : workers_{std::move(worker)}, loop_(channel_, kernel, partition, options, clock) {}
 
 void InProcessTransport::deliver(ToWorkerMessage message) {
   channel_.inbox.push_back(std::move(message));

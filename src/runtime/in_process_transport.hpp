@@ -31,11 +31,12 @@ class InProcessChannel final : public WorkerChannel {
   std::vector<std::vector<std::byte>> reports;  // encoded FromWorkerMessages, in order
 };
 
-// The coordinator's end. The worker is rank 0 itself: WorkerInfo{0, host, threads, pid}.
+// The coordinator's end. The worker is rank 0 itself.
 class InProcessTransport final : public Transport {
  public:
+  // `worker`: what the in-process worker says of itself (its rank is 0).
   InProcessTransport(const Kernel& kernel, Partition partition, WorkerOptions options,
-                     std::string host, JobClock clock);
+                     WorkerInfo worker, JobClock clock);
 
   const std::vector<WorkerInfo>& workers() const override { return workers_; }
   void assign(int rank, std::span<const IdRun> runs) override;

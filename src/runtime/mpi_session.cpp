@@ -73,17 +73,20 @@ JobMessage MpiSession::share_job(const JobMessage& decided) {
   return decode_job(message);
 }
 
-unsigned MpiSession::worker_ranks_on_node() {
+NodeShare MpiSession::worker_share_on_node() {
   MPI_Comm node;
   check_mpi(MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, rank_, MPI_INFO_NULL, &node),
             "MPI_Comm_split_type");
   int local_size = 0;
+  int local_rank = 0;
   MPI_Comm_size(node, &local_size);
+  MPI_Comm_rank(node, &local_rank);  // ordered by world rank: rank 0 first where it is
   int is_rank0 = rank_ == coordinator_rank ? 1 : 0;
   int rank0_here = 0;
   check_mpi(MPI_Allreduce(&is_rank0, &rank0_here, 1, MPI_INT, MPI_SUM, node), "MPI_Allreduce");
   MPI_Comm_free(&node);
-  return static_cast<unsigned>(std::max(1, local_size - rank0_here));
+  return NodeShare{static_cast<unsigned>(std::max(0, local_rank - rank0_here)),
+                   static_cast<unsigned>(std::max(1, local_size - rank0_here))};
 }
 
 std::vector<WorkerInfo> MpiSession::exchange_hellos(WorkerInfo mine) {

@@ -13,6 +13,7 @@
 #include "runtime/protocol.hpp"
 #include "runtime/transport.hpp"
 #include "runtime/worker_loop.hpp"
+#include "runtime/worker_resources.hpp"
 #include "tasktrack/kernel.hpp"
 #include "tasktrack/partition.hpp"
 
@@ -41,9 +42,10 @@ class MpiSession {
   // returns it. Throws MpiError, ProtocolError.
   JobMessage share_job(const JobMessage& decided);
 
-  // Collective: worker ranks sharing this node with this rank (rank 0 does not count: it
-  // sleeps), at least 1.
-  unsigned worker_ranks_on_node();
+  // Collective: the worker ranks sharing this node with this rank (rank 0 does not count:
+  // it sleeps), at least 1, and this rank's index among them (a node's cores, GPUs and
+  // memory are split among them).
+  NodeShare worker_share_on_node();
 
   // Collective: every worker sends its Hello (`mine`; its rank is filled in here); rank 0
   // returns every worker's, in rank order, and a worker an empty list.

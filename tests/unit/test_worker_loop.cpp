@@ -198,10 +198,10 @@ TEST(WorkerLoop, HoldsRecordsWhileTooManySendsAreInFlight) {
 TEST(InProcessTransport, CarriesAssignmentsReportsDrainAndGoodbye) {
   const TestKernel kernel(1 << 20, 0us);
   WorkerOptions options = options_with(2);
-  InProcessTransport transport(kernel, Partition({0, 64}, 8), options, "here", JobClock{});
+  const WorkerInfo here{0, "here", 2, static_cast<long>(::getpid()), 2, {}, 0};
+  InProcessTransport transport(kernel, Partition({0, 64}, 8), options, here, JobClock{});
   ASSERT_EQ(transport.workers().size(), 1u);
-  EXPECT_EQ(transport.workers()[0],
-            (WorkerInfo{0, "here", 2, static_cast<long>(::getpid()), 2, {}, 0}));
+  EXPECT_EQ(transport.workers()[0], here);
 
   std::map<SubtaskId, int> done;
   std::size_t payload_errors = 0;
