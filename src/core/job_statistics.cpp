@@ -23,6 +23,9 @@ JobStatistics::JobStatistics(std::span<const WorkerInfo> workers, int ranks, std
     r.rank = info.rank;
     r.host = info.host;
     r.threads = info.threads;
+    r.cores = info.cores;
+    r.gpus = info.gpus;
+    r.memory_bytes = info.memory_bytes;
   }
 }
 

@@ -1,10 +1,12 @@
 #include "report/summary.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 
 #include "cli/option_table.hpp"
+#include "core/resources.hpp"
 #include "tasktrack/error.hpp"
 
 namespace tasktrack {
@@ -76,13 +78,16 @@ void print_summary(std::ostream& out, const Summary& s) {
       "  timing     dispatch-to-start p50 {} p99 {}; load imbalance {:.2f}; tail {:.3f} s\n",
       duration_text(s.start_latency_p50), duration_text(s.start_latency_p99), s.load_imbalance,
       s.tail_seconds);
-  out << fmt::format("  {:>5} {:<20} {:>7} {:>9} {:>7} {:>9} {:>6}\n", "rank", "host", "threads",
-                     "done", "failed", "busy s", "util");
+  out << fmt::format("  {:>5} {:<20} {:>7} {:>9} {:>7} {:>9} {:>6}  {:>5} {:>9} {}\n", "rank",
+                     "host", "threads", "done", "failed", "busy s", "util", "cores", "memory",
+                     "gpus");
   for (const RankSummary& r : s.per_rank) {
     const char* note = r.lost ? "  LOST" : r.quarantined ? "  QUARANTINED" : "";
-    out << fmt::format("  {:>5} {:<20} {:>7} {:>9} {:>7} {:>9.3f} {:>5.1f}%{}\n", r.rank,
-                       one_line(r.host, 20), r.threads, r.done, r.failed, r.busy_seconds,
-                       100 * r.utilization, note);
+    const std::string memory = r.memory_bytes > 0 ? describe_bytes(r.memory_bytes) : "-";
+    const std::string gpus = r.gpus.empty() ? "-" : fmt::format("{}", fmt::join(r.gpus, ","));
+    out << fmt::format("  {:>5} {:<20} {:>7} {:>9} {:>7} {:>9.3f} {:>5.1f}%  {:>5} {:>9} {}{}\n",
+                       r.rank, one_line(r.host, 20), r.threads, r.done, r.failed, r.busy_seconds,
+                       100 * r.utilization, r.cores, memory, one_line(gpus, 40), note);
   }
   if (!s.slowest.empty()) {
     out << "  slowest   ";
@@ -113,6 +118,9 @@ nlohmann::json summary_to_json(const Summary& s) {
     per_rank.push_back({{"rank", r.rank},
                         {"host", r.host},
                         {"threads", r.threads},
+                        {"cores", r.cores},
+                        {"gpus", r.gpus},
+                        {"memory_bytes", r.memory_bytes},
                         {"done", r.done},
                         {"failed", r.failed},
                         {"busy_seconds", r.busy_seconds},

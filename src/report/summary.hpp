@@ -18,6 +18,9 @@ struct RankSummary {
   int rank = 0;
   std::string host;
   unsigned threads = 0;
+  unsigned cores = 0;             // what it owns (issue 11)
+  std::vector<std::string> gpus;  // device ids
+  std::uint64_t memory_bytes = 0;
   std::uint64_t done = 0;    // subtasks this rank completed first
   std::uint64_t failed = 0;  // failed attempts on this rank
   double busy_seconds = 0;   // summed over every attempt this rank ran
