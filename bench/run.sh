@@ -47,7 +47,7 @@ echo "bench/run.sh: building in $build_dir" >&2
 cmake -S "$root" -B "$build_dir" -DCMAKE_BUILD_TYPE=Release -DTASKTRACK_BUILD_BENCHMARKS=ON \
   >/dev/null || exit 1
 cmake --build "$build_dir" -j "$(nproc)" \
-  --target tasktrack textbook_master_worker spawn_loop tasktrack_spin tasktrack_simulate >/dev/null ||
+  --target tasktrack textbook_master_worker spawn_loop spin_threads tasktrack_spin tasktrack_simulate >/dev/null ||
   exit 1
 have_micro=1
 if ! micro_build=$(cmake --build "$build_dir" -j "$(nproc)" --target tasktrack_micro 2>&1); then
@@ -422,6 +422,22 @@ for mode in mpi one; do
   r=$(med "w4.$mode.ratio")
   record W4 "wall (s)" "$(where_of "$mode")" "$(med "w4.$mode.wall")" s "max(total/slots, longest)" "$(med "w4.$mode.bound")" "$r" ">=0.95" "$(status "$r" ">=" 0.95)" "$reps" "ratio = lower bound / wall"
 done
+
+# ---- packing: 1- and 2-core commands (issue 11) --------------------------------------------------
+# bench/packing.sh measures and writes its rows; they join this table.
+progress "Packing: 1- and 2-core CPU-bound commands, per-line sizes against every line at 2 cores"
+packing_csv=$work/packing.csv
+unquote() { local v=${1#\"}; echo "${v%\"}"; }
+if REPS=$reps PACKING_CSV=$packing_csv bash "$root/bench/packing.sh" "$build_dir" >"$logs/packing.out" 2>"$logs/packing.err"; then
+  while IFS=, read -r section measure config value unit baseline baseline_value ratio_value target status_value reps_value notes; do
+    [ "$section" = Packing ] || continue
+    record Packing "$(unquote "$measure")" "$(unquote "$config")" "$value" "$unit" "$(unquote "$baseline")" "$baseline_value" "$ratio_value" "$(unquote "$target")" "$status_value" "$reps_value" "$(unquote "$notes")"
+  done <"$packing_csv"
+else
+  echo "bench/run.sh: packing: failed" >&2
+  tail -n 5 "$logs/packing.err" >&2
+  failures=$((failures + 1))
+fi
 
 # ---- task-size sweep ----------------------------------------------------------------------------
 rate=$("$spin" calibrate)
