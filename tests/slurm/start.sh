@@ -83,6 +83,12 @@ sed -e "s|@STATE@|$state|g" -e "s|@NODE@|$node|g" -e "s|@CPUS@|$cpus|g" \
   -e "s|@SLURMD_PORT@|$slurmd_port|g" -e "s|@CRED_EXPIRE@|$cred_expire|g" \
   -e "s|@MIN_JOB_AGE@|$min_job_age|g" "$here/slurm.conf.in" >"$conf"
 mkdir -m 0755 "$state/spool/slurmd-$node"
+# Four stand-in GPUs (issue 11): a generic resource (gres) whose device files are character
+# devices made here (the numbers of /dev/null), so jobs may ask for --gpus-per-node and get
+# CUDA_VISIBLE_DEVICES and SLURM_JOB_GPUS from Slurm as on a GPU node.
+mkdir -m 0755 "$state/dev"
+for gpu in 0 1 2 3; do mknod -m 0666 "$state/dev/gpu$gpu" c 1 3; done
+printf 'Name=gpu File=%s/dev/gpu[0-3]\n' "$state" >"$state/gres.conf"
 printf 'export SLURM_CONF=%q\n' "$conf" >"$state/env.sh"
 
 # ---- daemons: foreground mode (-D) in the background, so $! is the daemon's own PID ---------

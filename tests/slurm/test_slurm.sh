@@ -326,6 +326,39 @@ check "task list: each line exactly once" test "$(sort "$ran" | uniq | wc -l)" =
 check "task list: line-1 .. line-30 each ran" \
   test "$(sort "$ran")" = "$(for i in $(seq 1 30); do echo "line-$i"; done | sort)"
 
+# ---- 5. GPUs as a generic resource: jobs/tasktrack-gpu.sbatch (issue 11) -------------------
+# The harness's node declares 4 stand-in GPUs (gres.conf, start.sh). Slurm gives the job 4 and
+# sets CUDA_VISIBLE_DEVICES; the one worker owns them (--gpus auto) and each command asking
+# for one GPU gets exactly one, never a device another running command has.
+name="gpu"
+tasks=$work/gpu.tasks
+gpu_log=$work/gpu.log
+: >"$gpu_log"
+{
+  echo "#TASKTRACK gpus=1"
+  for i in $(seq 1 8); do
+    echo "echo \"line-$i \$CUDA_VISIBLE_DEVICES \$(date +%s.%N)\" >> $gpu_log; sleep 0.3; echo \"end-$i \$(date +%s.%N)\" >> $gpu_log"
+  done
+  echo "#TASKTRACK gpus=2"
+  echo "echo \"pair \$CUDA_VISIBLE_DEVICES\" >> $gpu_log"
+} >"$tasks"
+echo "== tasktrack-gpu.sbatch: 8 one-GPU commands and a two-GPU one on a node of 4 GPUs"
+submit "$name" tasktrack-gpu.sbatch "--task-file $tasks --output-dir $work/gpu-out" \
+  --nodes=1 --ntasks-per-node=1 --cpus-per-task=4 --gpus-per-node=4
+finished "$name"
+show_file "$out"
+check "gpu: sbatch --wait returns 0 (got $rc)" test "$rc" = 0
+check "gpu: the summary shows the worker's 4 GPUs" grep -Eq '^ +1 .* 0,1,2,3$' "$out"
+check "gpu: every one-GPU line got exactly one of 0-3" \
+  test "$(grep -Ec '^line-[0-9]+ [0-3] ' "$gpu_log")" = 8
+check "gpu: the two-GPU line got two" grep -Eq '^pair [0-3],[0-3]$' "$gpu_log"
+# No two one-GPU commands that ran at the same time had the same device.
+overlaps=$(awk '$1 ~ /^line-/ { n = substr($1, 6); dev[n] = $2; start[n] = $3 }
+  $1 ~ /^end-/ { n = substr($1, 5); stop[n] = $2 }
+  END { bad = 0; for (a in dev) for (b in dev) if (a < b && dev[a] == dev[b] &&
+        start[a] < stop[b] && start[b] < stop[a]) bad++; print bad }' "$gpu_log")
+check "gpu: no device shared by overlapping commands (got $overlaps)" test "$overlaps" = 0
+
 echo "== Slurm test took $(seconds_since "$test_start") s"
 if ((failures > 0)); then
   echo "SLURM TEST FAILED: $failures check(s)"
