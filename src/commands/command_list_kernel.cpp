@@ -1,7 +1,9 @@
 #include "commands/command_list_kernel.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <map>
 
@@ -61,10 +63,10 @@ class CommandListReduction final : public Reduction {
 }  // namespace
 
 CommandListKernel::CommandListKernel(const TaskListJob& list, const KernelRegistry& registry,
-                                     int rank, std::string job_id)
+                                     int rank, std::string job_id, Binding bind)
     : task_file_(list.task_file),
       output_dir_(list.output_dir),
-      cores_per_task_(list.cores_per_task),
+      bind_(bind),
       rank_(rank),
       job_id_(std::move(job_id)) {
   lines_.reserve(list.tasks.size());
@@ -114,13 +116,24 @@ SubtaskResult CommandListKernel::run(const SubtaskContext& context) const {
   spec.command = line.task.text;
   spec.stdout_path = stem + ".out";
   spec.stderr_path = stem + ".err";
+  const std::string gpus = fmt::format("{}", fmt::join(context.gpus, ","));
+  const std::size_t cores =
+      context.cores.empty() ? line.task.requirement.cores : context.cores.size();
   spec.extra_environment = {
       {"TASKTRACK_SUBTASK", std::to_string(context.id)},
       {"TASKTRACK_ATTEMPT", std::to_string(context.attempt)},
       {"TASKTRACK_RANK", std::to_string(rank_)},
       {"TASKTRACK_JOB", job_id_},
-      {"OMP_NUM_THREADS", std::to_string(cores_per_task_)},
+      {"TASKTRACK_CORES", fmt::format("{}", fmt::join(context.cores, ","))},
+      {"TASKTRACK_GPUS", gpus},
+      {"OMP_NUM_THREADS", std::to_string(std::max<std::size_t>(cores, 1))},
   };
+  // Every vendor's variable, so a command sees its own devices whatever it runs on.
+  for (const char* name : {"CUDA_VISIBLE_DEVICES", "ROCR_VISIBLE_DEVICES", "HIP_VISIBLE_DEVICES",
+                           "ZE_AFFINITY_MASK"}) {
+    spec.extra_environment[name] = gpus;
+  }
+  if (bind_ == Binding::cores) spec.cpus.assign(context.cores.begin(), context.cores.end());
   const CommandOutcome outcome = run_command(spec, context.stop);
   if (!outcome.succeeded) {
     throw SubtaskFailure(outcome.reason,

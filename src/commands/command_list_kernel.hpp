@@ -15,16 +15,22 @@ namespace tasktrack {
 class CommandListKernel final : public Kernel {
  public:
   // Checks every kernel line against `registry` (UsageError naming the line) and creates the
-  // output directory (mode 0755). `rank` and `job_id` go into each command's environment.
+  // output directory (mode 0755). `rank` and `job_id` go into each command's environment;
+  // `bind` (--bind) says whether a command is pinned to its cores.
   CommandListKernel(const TaskListJob& list, const KernelRegistry& registry, int rank,
-                    std::string job_id);
+                    std::string job_id, Binding bind = Binding::none);
 
   // A command: /bin/sh -c LINE in its own process group, stdin /dev/null, stdout and stderr
   // to <output dir>/subtask-<id>.attempt-<n>.{out,err}, environment TASKTRACK_SUBTASK,
-  // TASKTRACK_ATTEMPT, TASKTRACK_RANK, TASKTRACK_JOB and OMP_NUM_THREADS. Exit status != 0
+  // TASKTRACK_ATTEMPT, TASKTRACK_RANK, TASKTRACK_JOB, and what the attempt was given
+  // (context.cores and .gpus): CUDA_VISIBLE_DEVICES, ROCR_VISIBLE_DEVICES,
+  // HIP_VISIBLE_DEVICES and ZE_AFFINITY_MASK exactly its GPU ids joined by ',' (empty when
+  // it has none: it sees no device), TASKTRACK_CORES and TASKTRACK_GPUS its ids the same way,
+  // OMP_NUM_THREADS its core count (the line's requirement when the context has no cores).
+  // With Binding::cores it runs on its cores only (sched_setaffinity). Exit status != 0
   // fails with reason exit_code, a signal with reason signal; the stop token (timeout,
   // shutdown) kills the whole group. A kernel line runs its kernel over its range as one
-  // subtask.
+  // subtask, with the same context (cores and GPUs included).
   SubtaskResult run(const SubtaskContext& context) const override;
   std::unique_ptr<Reduction> make_reduction(const Partition& partition) const override;
   std::uint64_t subtask_key(SubtaskId id) const override;
@@ -42,7 +48,7 @@ class CommandListKernel final : public Kernel {
   std::vector<Line> lines_;
   std::string task_file_;
   std::string output_dir_;
-  std::uint32_t cores_per_task_;
+  Binding bind_;
   int rank_;
   std::string job_id_;
 };

@@ -66,8 +66,8 @@ CommandOutcome run_command(const CommandSpec& spec, std::stop_token stop) {
     output = process::open_file(spec.stdout_path, O_WRONLY | O_CREAT | O_TRUNC, "stdout");
   const int output_fd = shared_output ? error_output.get() : output.get();
 
-  Child child(
-      process::spawn_shell(spec.command, input.get(), output_fd, error_output.get(), environment));
+  Child child(process::spawn_shell(spec.command, input.get(), output_fd, error_output.get(),
+                                   environment, spec.cpus));
   input.reset();
   output.reset();
 

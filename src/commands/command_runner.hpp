@@ -5,6 +5,7 @@
 #include <map>
 #include <stop_token>
 #include <string>
+#include <vector>
 
 #include "tasktrack/subtask.hpp"
 
@@ -15,6 +16,7 @@ struct CommandSpec {
   std::map<std::string, std::string> extra_environment;  // added to (or replacing in) ours
   std::string stdout_path;                               // created/truncated, mode 0644
   std::string stderr_path;
+  std::vector<unsigned> cpus;  // not empty: the command runs on these CPU ids only (--bind)
   std::chrono::milliseconds kill_grace{2000};  // after SIGTERM to the group, before SIGKILL
 };
 
@@ -28,7 +30,8 @@ struct CommandOutcome {
 };
 
 // Starts `spec.command` with posix_spawn (never a fork of this possibly large process) in
-// its own process group, stdin from /dev/null, stdout and stderr to the given files, and
+// its own process group, stdin from /dev/null, stdout and stderr to the given files (and
+// pinned to `spec.cpus` when given: it and everything it starts run only there), and
 // waits for it without spinning (a pidfd polled with a timeout). When `stop` is requested
 // (a timeout or a shutdown) the whole process group gets SIGTERM, then SIGKILL after
 // `kill_grace`: no process of the group survives; the outcome is then a failure with reason

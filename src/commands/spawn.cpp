@@ -1,10 +1,12 @@
 #include "commands/spawn.hpp"
 
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <spawn.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <stdexcept>
 
@@ -63,6 +65,67 @@ class SpawnAttributes {
   posix_spawnattr_t attributes_;
 };
 
+// A CPU set of any size (CPU_ALLOC): ids past CPU_SETSIZE exist on large nodes.
+class CpuSet {
+ public:
+  explicit CpuSet(unsigned cpus)
+      : cpus_(std::max<unsigned>(cpus, CPU_SETSIZE)),
+        set_(CPU_ALLOC(cpus_)),
+        bytes_(CPU_ALLOC_SIZE(cpus_)) {
+    if (set_ == nullptr) throw std::bad_alloc();
+    CPU_ZERO_S(bytes_, set_);
+  }
+  ~CpuSet() { CPU_FREE(set_); }
+  CpuSet(const CpuSet&) = delete;
+  CpuSet& operator=(const CpuSet&) = delete;
+
+  void add(unsigned cpu) { CPU_SET_S(cpu, bytes_, set_); }
+  cpu_set_t* get() { return set_; }
+  std::size_t bytes() const { return bytes_; }
+
+ private:
+  unsigned cpus_;
+  cpu_set_t* set_;
+  std::size_t bytes_;
+};
+
+// Pins the calling thread to `cpus` for its lifetime, then puts its mask back.
+//
+// Why the thread: posix_spawn has no affinity attribute, and the child of posix_spawn (a
+// vfork-like clone of this thread) inherits the calling thread's mask, which it keeps across
+// exec. sched_setaffinity(0) changes the calling thread only (Linux: pid 0 is this thread),
+// so the pool's other threads, and their own spawns, are not disturbed. The mask is put
+// back at once: the pool thread itself is not bound to one attempt's cores.
+class PinnedForSpawn {
+ public:
+  explicit PinnedForSpawn(std::span<const unsigned> cpus)
+      : saved_(largest(cpus) + 1), pinned_(largest(cpus) + 1) {
+    if (cpus.empty()) return;
+    if (::sched_getaffinity(0, saved_.bytes(), saved_.get()) != 0) {
+      throw system_call_error("sched_getaffinity", errno);
+    }
+    for (const unsigned cpu : cpus) pinned_.add(cpu);
+    if (::sched_setaffinity(0, pinned_.bytes(), pinned_.get()) != 0) {
+      throw system_call_error("sched_setaffinity(the command's cores)", errno);
+    }
+    active_ = true;
+  }
+  // Restoring the mask this thread just had cannot fail for a reason worth a throw here.
+  ~PinnedForSpawn() {
+    if (active_) (void)::sched_setaffinity(0, saved_.bytes(), saved_.get());
+  }
+  PinnedForSpawn(const PinnedForSpawn&) = delete;
+  PinnedForSpawn& operator=(const PinnedForSpawn&) = delete;
+
+ private:
+  static unsigned largest(std::span<const unsigned> cpus) {
+    return cpus.empty() ? 0 : *std::max_element(cpus.begin(), cpus.end());
+  }
+  CpuSet saved_;
+  CpuSet pinned_;
+  bool active_ = false;
+};
+
 void check_spawn_call(int rc, const char* routine) {
   if (rc != 0) throw system_call_error(routine, rc);
 }
@@ -109,7 +172,7 @@ std::vector<std::string> build_environment(const std::map<std::string, std::stri
 // posix_spawn, not fork: no copy of a large MPI process's page tables, and no atfork
 // handlers (some MPI libraries warn or break on fork).
 pid_t spawn_shell(const std::string& command, int input, int output, int error_output,
-                  const std::vector<std::string>& environment) {
+                  const std::vector<std::string>& environment, std::span<const unsigned> cpus) {
   SpawnFileActions actions;
   actions.dup2(input, STDIN_FILENO);
   actions.dup2(output, STDOUT_FILENO);
@@ -147,9 +210,13 @@ pid_t spawn_shell(const std::string& command, int input, int output, int error_o
                              const_cast<char*>(command.c_str()), nullptr};
 
   pid_t pid = -1;
-  // glibc reports a failed exec (E2BIG for an over-long command, ENOENT) as the result.
-  const int rc = posix_spawn(&pid, "/bin/sh", actions.get(), attributes.get(), arguments,
-                             environment_pointers.data());
+  int rc = 0;
+  {
+    const PinnedForSpawn pinned(cpus);  // the child inherits this thread's mask
+    // glibc reports a failed exec (E2BIG for an over-long command, ENOENT) as the result.
+    rc = posix_spawn(&pid, "/bin/sh", actions.get(), attributes.get(), arguments,
+                     environment_pointers.data());
+  }
   if (rc != 0) throw system_call_error("posix_spawn(/bin/sh -c " + abbreviate(command) + ")", rc);
   return pid;
 }

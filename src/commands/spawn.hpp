@@ -5,6 +5,7 @@
 #include <sys/types.h>
 
 #include <map>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -29,8 +30,10 @@ std::vector<std::string> build_environment(const std::map<std::string, std::stri
 // Starts /bin/sh -c `command` with posix_spawn (never a fork of this possibly large process)
 // in its own process group (pgid = its pid), stdin, stdout and stderr from the given
 // descriptors, nothing else inherited, an empty signal mask and default dispositions.
-// Returns its pid; throws SystemError when it cannot be started.
+// `cpus` not empty: the shell (and so all it starts) may run on those CPU ids only; empty:
+// it inherits this process's. Returns its pid; throws SystemError when it cannot be started
+// or pinned (e.g. a CPU outside this process's cpuset).
 pid_t spawn_shell(const std::string& command, int input, int output, int error_output,
-                  const std::vector<std::string>& environment);
+                  const std::vector<std::string>& environment, std::span<const unsigned> cpus = {});
 
 }  // namespace tasktrack::process

@@ -3,8 +3,6 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <charconv>
-#include <cstdlib>
 #include <exception>
 #include <string>
 #include <string_view>
@@ -44,7 +42,8 @@ bool claim(std::atomic<std::uint64_t>& claimed, std::uint64_t sequence) {
 }  // namespace
 
 ThreadPool::ThreadPool(const Kernel& kernel, Partition partition, unsigned threads, Outbox& outbox,
-                       JobClock clock, double timeout_seconds, bool timeout_may_change)
+                       JobClock clock, double timeout_seconds, bool timeout_may_change,
+                       AttemptResources resources)
     : kernel_(kernel),
       partition_(partition),
       outbox_(outbox),
@@ -52,7 +51,10 @@ ThreadPool::ThreadPool(const Kernel& kernel, Partition partition, unsigned threa
       deadlines_(timeout_seconds > 0 || timeout_may_change),
       timeout_(timeout_seconds),
       timeout_text_(fmt::format("the {:g} s timeout", timeout_seconds)),
-      thread_count_(std::max(threads, 1u)) {
+      thread_count_(std::max(threads, 1u)),
+      owned_(std::move(resources.owned)),
+      requirement_of_(std::move(resources.requirement_of)) {
+  if (requirement_of_) allocator_.emplace(owned_);
   for (unsigned i = 0; i < thread_count_; ++i) start_thread();
 }
 
@@ -137,8 +139,8 @@ bool ThreadPool::take_run(IdRun& run) {
 }
 
 std::optional<OutboxEntry> ThreadPool::run_one(Slot& slot, std::uint16_t index,
-                                               SubtaskContext& context, SubtaskId id,
-                                               std::uint32_t attempt, double start) {
+                                               SubtaskContext& context, Allocation& allocation,
+                                               SubtaskId id, std::uint32_t attempt, double start) {
   OutboxEntry entry;
   StatusRecord& record = entry.record;
   record.subtask = id;
@@ -160,6 +162,11 @@ std::optional<OutboxEntry> ThreadPool::run_one(Slot& slot, std::uint16_t index,
   slot.start.store(record.start_seconds, std::memory_order_relaxed);
   const std::uint64_t sequence = slot.sequence.fetch_add(1, std::memory_order_acq_rel) + 1;
 
+  if (allocator_) {
+    allocator_->take(requirement_of_(id), allocation);
+    context.cores = allocation.cores;
+    context.gpus = allocation.gpus;
+  }
   try {
     context.id = id;
     context.range = partition_.subtask(id);
@@ -181,6 +188,7 @@ std::optional<OutboxEntry> ThreadPool::run_one(Slot& slot, std::uint16_t index,
     record.reason = FailureReason::exception;
     entry.payload = detail_bytes("unknown exception");
   }
+  if (allocator_) allocator_->release(allocation);  // the kernel is done with them
   record.end_seconds = clock_.now();
   const bool mine = claim(slot.claimed, sequence);
   slot.sequence.fetch_add(1, std::memory_order_release);  // even: idle
@@ -196,6 +204,10 @@ void ThreadPool::run_thread(Slot& slot, std::uint16_t index) {
   // one process, 10^7 noop subtasks on 2 cores, job wall 1.93 s -> 1.23 s).
   SubtaskContext context;
   context.stop = pool_stop_.get_token();
+  Allocation allocation;
+  if (!allocator_ && !owned_.cores.empty()) {
+    context.cores = std::span(&owned_.cores[index % owned_.cores.size()], 1);
+  }
   double oldest = 0;
   IdRun run;
   double previous_end = 0;
@@ -217,8 +229,8 @@ void ThreadPool::run_thread(Slot& slot, std::uint16_t index) {
       // ended (the clock is most of the cost of a subtask that does nothing).
       const double start = first_of_run ? clock_.now() : previous_end;
       first_of_run = false;
-      std::optional<OutboxEntry> entry =
-          run_one(slot, index, context, static_cast<SubtaskId>(next), run.attempt, start);
+      std::optional<OutboxEntry> entry = run_one(slot, index, context, allocation,
+                                                 static_cast<SubtaskId>(next), run.attempt, start);
       if (slot.abandoned.load(std::memory_order_acquire)) {
         // A replacement thread took this one's place (and the rest of its run) while the
         // kernel overran: leave.
@@ -366,17 +378,6 @@ unsigned ThreadPool::stop(std::chrono::milliseconds patience) {
   }
   threads_.clear();
   return left_behind;
-}
-
-unsigned default_thread_count(unsigned ranks_on_node) {
-  if (const char* text = std::getenv("SLURM_CPUS_PER_TASK")) {
-    unsigned value = 0;
-    const std::string_view view(text);
-    auto [end, error] = std::from_chars(view.data(), view.data() + view.size(), value);
-    if (error == std::errc() && end == view.data() + view.size() && value > 0) return value;
-  }
-  const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
-  return std::max(1u, cores / std::max(1u, ranks_on_node));
 }
 
 }  // namespace tasktrack

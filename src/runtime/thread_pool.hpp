@@ -6,6 +6,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <span>
@@ -14,12 +15,26 @@
 #include <vector>
 
 #include "core/job_clock.hpp"
+#include "core/resources.hpp"
 #include "runtime/outbox.hpp"
 #include "runtime/protocol.hpp"
+#include "runtime/resource_allocator.hpp"
+#include "runtime/worker_resources.hpp"
 #include "tasktrack/kernel.hpp"
 #include "tasktrack/partition.hpp"
 
 namespace tasktrack {
+
+// Which of the worker's cores and GPUs the pool's attempts get (issue 11), as
+// SubtaskContext::cores and ::gpus.
+struct AttemptResources {
+  OwnedResources owned;
+  // Set: the attempt of subtask `id` gets requirement_of(id) cores and GPUs of `owned` from
+  // a ResourceAllocator, for the time its kernel runs. Called on pool threads, concurrently.
+  // Empty: pool thread i's attempts get core owned.cores[i % size] (none when `owned` has no
+  // cores) and no GPU, fixed once per thread: nothing per subtask on the hot path.
+  std::function<Resources(SubtaskId)> requirement_of;
+};
 
 // Threads take runs of queued subtasks (a share of what is queued, so fast subtasks are not
 // taken one lock at a time while slow ones still spread over all threads), run the kernel,
@@ -40,7 +55,8 @@ class ThreadPool {
   // `timeout_seconds` <= 0: attempts have no deadline, unless `timeout_may_change`
   // (--timeout P%): then set_timeout() gives them one later.
   ThreadPool(const Kernel& kernel, Partition partition, unsigned threads, Outbox& outbox,
-             JobClock clock, double timeout_seconds = 0, bool timeout_may_change = false);
+             JobClock clock, double timeout_seconds = 0, bool timeout_may_change = false,
+             AttemptResources resources = {});
   ~ThreadPool();  // stop()
 
   ThreadPool(const ThreadPool&) = delete;
@@ -101,8 +117,11 @@ class ThreadPool {
   bool take_run(IdRun& run);  // blocks until work or stop; false on stop
   // Runs one attempt that starts at `start` (job-clock seconds) in the thread's `context`;
   // nullopt when the watchdog already reported it timed out.
+  // `allocation` is the thread's, reused: it holds the attempt's cores and GPUs while it
+  // runs when attempts take them from allocator_.
   std::optional<OutboxEntry> run_one(Slot& slot, std::uint16_t index, SubtaskContext& context,
-                                     SubtaskId id, std::uint32_t attempt, double start);
+                                     Allocation& allocation, SubtaskId id, std::uint32_t attempt,
+                                     double start);
   void requeue_front(IdRun run);
   void thread_done(Slot& slot);  // marks it exited and tells stop()
 
@@ -114,6 +133,9 @@ class ThreadPool {
   double timeout_;            // the limit now; <= 0: none (controlling thread only)
   std::string timeout_text_;  // "the 30 s timeout"
   const unsigned thread_count_;
+  const OwnedResources owned_;
+  const std::function<Resources(SubtaskId)> requirement_of_;
+  std::optional<ResourceAllocator> allocator_;  // set when attempts have requirements
 
   mutable std::mutex mutex_;
   std::condition_variable work_available_;
@@ -128,9 +150,5 @@ class ThreadPool {
   std::deque<Slot> slots_;  // one per thread ever started; addresses stay put
   std::vector<std::thread> threads_;
 };
-
-// Threads per worker when --threads is not given: SLURM_CPUS_PER_TASK when set, else this
-// node's cores shared among the `ranks_on_node` ranks that run pools here (at least 1).
-unsigned default_thread_count(unsigned ranks_on_node);
 
 }  // namespace tasktrack

@@ -29,7 +29,7 @@ WorkerLoop::WorkerLoop(WorkerChannel& channel, const Kernel& kernel, Partition p
     : channel_(channel),
       options_(options),
       pool_(kernel, partition, options.threads, outbox_, clock, options.timeout_seconds,
-            options.timeout_may_change),
+            options.timeout_may_change, AttemptResources{options.owned, options.requirement_of}),
       last_sent_(Clock::now()) {}
 
 void WorkerLoop::send(std::vector<std::byte> message) {

@@ -3,6 +3,7 @@
 // subtasks are reported once. Race-free by design: it also runs under ThreadSanitizer.
 #include "runtime/thread_pool.hpp"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -511,6 +512,134 @@ TEST(ThreadPool, ReportsALongRunningSubtaskOnce) {
   }
   pool.stop();
   EXPECT_EQ(kernel.hang_guard_expired(), 0);
+}
+
+// ---- cores and GPUs per attempt (issue 11) -------------------------------------------------
+
+// Records what each attempt was given: checks, while the attempt runs, that no other running
+// attempt holds one of its cores or GPUs, and returns the counts and ids as its payload
+// ("2 1: 5 7 b"; a failure's detail carries the same).
+// Subtasks with an odd id throw after that, so releasing on a throw is exercised too.
+class ResourceRecordingKernel final : public Kernel {
+ public:
+  explicit ResourceRecordingKernel(const OwnedResources& owned)
+      : core_holders_(64), gpu_holders_(owned.gpus.size()), owned_gpus_(owned.gpus) {}
+
+  SubtaskResult run(const SubtaskContext& context) const override {
+    for (const unsigned core : context.cores) {
+      if (core_holders_.at(core).fetch_add(1) != 0) shared_.fetch_add(1);
+    }
+    for (const std::string& gpu : context.gpus) {
+      if (gpu_holders_.at(gpu_index(gpu)).fetch_add(1) != 0) shared_.fetch_add(1);
+    }
+    for (int i = 0; i < 50; ++i) std::this_thread::yield();  // let the attempts overlap
+    for (const unsigned core : context.cores) core_holders_[core].fetch_sub(1);
+    for (const std::string& gpu : context.gpus) gpu_holders_[gpu_index(gpu)].fetch_sub(1);
+    std::string text = fmt::format("{} {}:", context.cores.size(), context.gpus.size());
+    for (const unsigned core : context.cores) text += fmt::format(" {}", core);
+    for (const std::string& gpu : context.gpus) text += " " + gpu;
+    if (context.id % 2 == 1) throw std::runtime_error(text);
+    return SubtaskResult{0, bytes_of(text)};
+  }
+  std::unique_ptr<Reduction> make_reduction(const Partition&) const override { return nullptr; }
+
+  int shared() const { return shared_.load(); }
+
+ private:
+  std::size_t gpu_index(const std::string& gpu) const {
+    return static_cast<std::size_t>(std::find(owned_gpus_.begin(), owned_gpus_.end(), gpu) -
+                                    owned_gpus_.begin());
+  }
+
+  mutable std::vector<std::atomic<int>> core_holders_;  // by core id
+  mutable std::vector<std::atomic<int>> gpu_holders_;   // by owned index
+  std::vector<std::string> owned_gpus_;
+  mutable std::atomic<int> shared_{0};
+};
+
+std::string text_of(const std::vector<std::byte>& payload) {
+  return std::string(reinterpret_cast<const char*>(payload.data()), payload.size());
+}
+
+TEST(ThreadPool, EachAttemptGetsItsRequirementAndNoRunningAttemptSharesOne) {
+  constexpr std::uint32_t count = 400;
+  const Partition partition({0, count}, count);
+  const OwnedResources owned{{3, 4, 5, 6, 7}, {"a", "b", "c"}, 0};
+  ResourceRecordingKernel kernel(owned);
+  // 1 to 3 cores and 0 or 1 GPU: any two fit the five cores and three GPUs together.
+  const auto requirement = [](SubtaskId id) {
+    return Resources{1 + id % 2, id % 3 == 0 ? 1u : 0u, 0};
+  };
+  Outbox outbox;
+  ThreadPool pool(kernel, partition, 2, outbox, JobClock{}, 0, false,
+                  AttemptResources{owned, requirement});
+  const std::vector<IdRun> runs = {IdRun{0, count, 0}};
+  pool.enqueue(runs);
+  std::vector<OutboxEntry> entries = collect(outbox, count);
+  pool.stop();
+  ASSERT_EQ(entries.size(), count);
+  EXPECT_EQ(kernel.shared(), 0) << "two running attempts held the same core or GPU";
+  for (const OutboxEntry& entry : entries) {
+    const Resources need = requirement(entry.record.subtask);
+    const std::string text = text_of(entry.payload);
+    EXPECT_EQ(text.substr(0, text.find(':')), fmt::format("{} {}", need.cores, need.gpus))
+        << "subtask " << entry.record.subtask << " got " << text;
+  }
+}
+
+// One thread, one attempt at a time: each must find the lowest core and GPU free again,
+// so every attempt's share was given back, the failed (odd) ones' too.
+TEST(ThreadPool, AnAttemptGivesItsCoresAndGpusBackAlsoWhenItThrows) {
+  constexpr std::uint32_t count = 20;
+  const Partition partition({0, count}, count);
+  const OwnedResources owned{{3, 4, 5}, {"a", "b"}, 0};
+  ResourceRecordingKernel kernel(owned);
+  Outbox outbox;
+  ThreadPool pool(kernel, partition, 1, outbox, JobClock{}, 0, false,
+                  AttemptResources{owned, [](SubtaskId) {
+                                     return Resources{2, 1, 0};
+                                   }});
+  const std::vector<IdRun> runs = {IdRun{0, count, 0}};
+  pool.enqueue(runs);
+  std::vector<OutboxEntry> entries = collect(outbox, count);
+  pool.stop();
+  ASSERT_EQ(entries.size(), count);
+  for (const OutboxEntry& entry : entries) {
+    EXPECT_EQ(text_of(entry.payload), "2 1: 3 4 a") << "subtask " << entry.record.subtask;
+  }
+}
+
+TEST(ThreadPool, WithoutRequirementsEachThreadHasOneCoreOfItsOwn) {
+  constexpr std::uint32_t count = 300;
+  const Partition partition({0, count}, count);
+  const OwnedResources owned{{6, 9}, {"a"}, 0};
+  ResourceRecordingKernel kernel(owned);
+  Outbox outbox;
+  ThreadPool pool(kernel, partition, 2, outbox, JobClock{}, 0, false, AttemptResources{owned, {}});
+  const std::vector<IdRun> runs = {IdRun{0, count, 0}};
+  pool.enqueue(runs);
+  std::vector<OutboxEntry> entries = collect(outbox, count);
+  pool.stop();
+  ASSERT_EQ(entries.size(), count);
+  EXPECT_EQ(kernel.shared(), 0);
+  for (const OutboxEntry& entry : entries) {
+    const unsigned core = owned.cores[entry.record.thread % 2];
+    EXPECT_EQ(text_of(entry.payload), fmt::format("1 0: {}", core))
+        << "thread " << entry.record.thread;
+  }
+}
+
+TEST(ThreadPool, NoOwnedCoresMeansEmptyCores) {
+  const Partition partition({0, 4}, 4);
+  ResourceRecordingKernel kernel(OwnedResources{});
+  Outbox outbox;
+  ThreadPool pool(kernel, partition, 1, outbox, JobClock{});
+  const std::vector<IdRun> runs = {IdRun{0, 4, 0}};
+  pool.enqueue(runs);
+  std::vector<OutboxEntry> entries = collect(outbox, 4);
+  pool.stop();
+  ASSERT_EQ(entries.size(), 4u);
+  for (const OutboxEntry& entry : entries) EXPECT_EQ(text_of(entry.payload), "0 0:");
 }
 
 }  // namespace
