@@ -11,6 +11,22 @@ bool TaskListJob::mixed_requirements() const {
   return false;
 }
 
+std::string_view to_string(Binding binding) {
+  switch (binding) {
+    case Binding::none:
+      return "none";
+    case Binding::cores:
+      return "cores";
+  }
+  return "none";
+}
+
+std::optional<Binding> binding_from_string(std::string_view text) {
+  if (text == "none") return Binding::none;
+  if (text == "cores") return Binding::cores;
+  return std::nullopt;
+}
+
 std::string JobSpec::kernel() const {
   if (const RangeJob* job = range_job()) return job->kernel;
   return "commands";
@@ -61,9 +77,25 @@ void to_json(nlohmann::json& out, const JobSpec& job) {
       {"task_file", list.task_file},
       {"output_dir", list.output_dir},
       {"cores_per_task", list.cores_per_task},
+      {"gpus_per_task", list.gpus_per_task},
+      {"memory_per_task", list.memory_per_task},
+      {"gpus", job.gpus},
+      {"memory", job.memory},
+      {"bind", to_string(job.bind)},
+      {"reserve_after", job.reserve_after},
   };
+  // [line, text] for a line that asks for the flags' requirement (most lines of most
+  // files: the job travels to every worker), [line, text, cores, gpus, memory] otherwise.
+  const Resources per_task = list.per_task();
   nlohmann::json& tasks = out["tasks"] = nlohmann::json::array();
-  for (const TaskLine& line : list.tasks) tasks.push_back({line.line_number, line.text});
+  for (const TaskLine& line : list.tasks) {
+    const Resources& need = line.requirement;
+    if (need == per_task) {
+      tasks.push_back({line.line_number, line.text});
+    } else {
+      tasks.push_back({line.line_number, line.text, need.cores, need.gpus, need.memory_bytes});
+    }
+  }
 }
 
 void from_json(const nlohmann::json& in, JobSpec& job) {
@@ -76,9 +108,17 @@ void from_json(const nlohmann::json& in, JobSpec& job) {
   in.at("task_file").get_to(list.task_file);
   in.at("output_dir").get_to(list.output_dir);
   in.at("cores_per_task").get_to(list.cores_per_task);
+  in.at("gpus_per_task").get_to(list.gpus_per_task);
+  in.at("memory_per_task").get_to(list.memory_per_task);
+  const Resources per_task = list.per_task();
   for (const auto& line : in.at("tasks")) {
-    list.tasks.push_back(
-        TaskLine{line.at(0).get<std::uint32_t>(), line.at(1).get<std::string>(), list.per_task()});
+    TaskLine task{line.at(0).get<std::uint32_t>(), line.at(1).get<std::string>(), per_task};
+    if (line.size() > 2) {
+      line.at(2).get_to(task.requirement.cores);
+      line.at(3).get_to(task.requirement.gpus);
+      line.at(4).get_to(task.requirement.memory_bytes);
+    }
+    list.tasks.push_back(std::move(task));
   }
   if (list.task_file.empty()) {
     job.work = std::move(range_job);
@@ -114,6 +154,12 @@ void from_json(const nlohmann::json& in, JobSpec& job) {
   in.at("journal").get_to(job.journal);
   in.at("fresh").get_to(job.fresh);
   in.at("retry_failed").get_to(job.retry_failed);
+  in.at("gpus").get_to(job.gpus);
+  in.at("memory").get_to(job.memory);
+  const auto bind = binding_from_string(in.at("bind").get<std::string>());
+  if (!bind) throw std::invalid_argument("job JSON: unknown binding " + in.at("bind").dump());
+  job.bind = *bind;
+  in.at("reserve_after").get_to(job.reserve_after);
 }
 
 }  // namespace tasktrack

@@ -7,7 +7,9 @@
 #include <cstdint>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -46,6 +48,9 @@ enum class Binding : std::uint8_t {
   none,   // environment variables only (CUDA_VISIBLE_DEVICES, OMP_NUM_THREADS, ...)
   cores,  // also pinned to its own cores (sched_setaffinity before exec)
 };
+// "none", "cores": as --bind and the job's JSON write it.
+std::string_view to_string(Binding binding);
+std::optional<Binding> binding_from_string(std::string_view text);
 
 struct JobSpec {
   // What the job runs. A default JobSpec runs an empty RangeJob.
@@ -104,7 +109,8 @@ struct JobSpec {
 
 // JobSpec <-> JSON: how rank 0 hands the validated job to the workers. Every key is
 // required by from_json: the JSON comes from to_json on rank 0, so a missing key is a bug
-// (nlohmann::json::out_of_range); an unknown schedule throws std::invalid_argument. The
+// (nlohmann::json::out_of_range); an unknown schedule or binding throws
+// std::invalid_argument. (Journals do not hold this JSON: they hold the fingerprint.) The
 // summary's and the fingerprint's shorter views of a job are job_json (option_table.hpp).
 void to_json(nlohmann::json& out, const JobSpec& job);
 void from_json(const nlohmann::json& in, JobSpec& job);

@@ -1,6 +1,7 @@
 #include "cli/make_job.hpp"
 
 #include <filesystem>
+#include <limits>
 
 #include "cli/option_table.hpp"
 #include "cli/setting_checks.hpp"
@@ -32,16 +33,25 @@ TaskListJob make_task_list(const Settings& settings, const Setting& task_file) {
   if (task_file.text.empty()) fail(task_file.where, "must not be empty");
   TaskListJob list;
   list.task_file = task_file.text;
-  list.tasks = read_task_file(list.task_file);
+  // The flags first: they are the requirement of every line no directive covers.
+  if (const Setting* cores = settings.find("cores-per-task")) {
+    list.cores_per_task = parse_positive_count(*cores);
+  }
+  if (const Setting* gpus = settings.find("gpus-per-task")) {
+    list.gpus_per_task =
+        static_cast<std::uint32_t>(parse_count(*gpus, std::numeric_limits<std::uint32_t>::max()));
+  }
+  if (const Setting* memory = settings.find("mem-per-task")) {
+    list.memory_per_task =
+        with_context(memory->where, [&] { return parse_memory_size(memory->text); });
+  }
+  list.tasks = read_task_file(list.task_file, list.per_task());
   if (const Setting* output_dir = settings.find("output-dir")) {
     if (output_dir->text.empty()) fail(output_dir->where, "must not be empty");
     list.output_dir = output_dir->text;
   } else {
     // Next to where the job runs, named after the task file: tasks.txt -> tasks.txt.output
     list.output_dir = std::filesystem::path(list.task_file).filename().string() + ".output";
-  }
-  if (const Setting* cores = settings.find("cores-per-task")) {
-    list.cores_per_task = parse_positive_count(*cores);
   }
   return list;
 }

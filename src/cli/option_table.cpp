@@ -5,6 +5,7 @@
 #include <cmath>
 #include <filesystem>
 #include <limits>
+#include <set>
 #include <system_error>
 
 #include "cli/setting_checks.hpp"
@@ -100,12 +101,55 @@ void require_journal(const Setting& setting, const JobSpec& job, const std::stri
   }
 }
 
+// --gpus: the devices each worker owns. Checked on rank 0 so that a typo is bad input
+// before anything starts, not a surprise on every worker.
+void apply_gpus(const Setting& setting, JobSpec& job) {
+  const std::string& text = setting.text;
+  const std::string expected = "expected ids such as 0,1,2,3 (or GPU UUIDs), auto or none";
+  if (text.empty()) fail(setting.where, "must not be empty: " + expected);
+  if (text != "auto" && text != "none") {
+    std::set<std::string> ids;
+    std::size_t start = 0;
+    while (true) {
+      const std::size_t comma = text.find(',', start);
+      const std::string id = text.substr(start, comma == std::string::npos ? comma : comma - start);
+      if (id.empty()) fail(setting.where, "empty GPU id in '" + text + "': " + expected);
+      if (id.find_first_of(" \t") != std::string::npos) {
+        fail(setting.where, "GPU id '" + id + "' holds a blank: " + expected);
+      }
+      if (id == "auto" || id == "none") {
+        fail(setting.where, "'" + id + "' stands alone, not in a list, got '" + text + "'");
+      }
+      if (!ids.insert(id).second) {
+        fail(setting.where, "GPU '" + id + "' is listed twice in '" + text + "'");
+      }
+      if (comma == std::string::npos) break;
+      start = comma + 1;
+    }
+  }
+  job.gpus = text;
+}
+
+// --mem: the memory each worker owns for its tasks; the worker works out "auto".
+void apply_memory(const Setting& setting, JobSpec& job) {
+  if (setting.text != "auto") {
+    with_context(setting.where, [&] { return parse_memory_size(setting.text); });
+  }
+  job.memory = setting.text;
+}
+
+void apply_bind(const Setting& setting, JobSpec& job) {
+  const auto binding = binding_from_string(setting.text);
+  if (!binding) fail(setting.where, "unknown binding '" + setting.text + "' (use none or cores)");
+  job.bind = *binding;
+}
+
 constexpr auto no_check = nullptr;
 constexpr auto no_json = nullptr;
 constexpr auto read_with_work = nullptr;  // range_job and task_list options: make_job reads them
 
 // clang-format off
-const std::array<OptionSpec, 25> options{{
+const std::array<OptionSpec, 31> options{{
     {"kernel", "kernel", ValueKind::text, "NAME", "Kernel to run ({known kernels})", "",
      Scope::range_job, 0, read_with_work, no_check, in_summary | in_fingerprint, "kernel",
      [](const JobSpec& job) { return json(job.kernel()); }},
@@ -197,9 +241,39 @@ const std::array<OptionSpec, 25> options{{
     {"output-dir", "output-dir", ValueKind::path, "DIR",
      "Task files: each attempt's stdout/stderr go to DIR", "<task file name>.output",
      Scope::task_list, 22, read_with_work, no_check, not_shown, "", no_json},
+    // The per-task requirement changes no line's work, so it is not in the fingerprint;
+    // it is part of each line's key instead (task_line_key).
     {"cores-per-task", "cores-per-task", ValueKind::count, "C",
      "Task files: cores per command; a worker runs threads/C at once, OMP_NUM_THREADS=C", "",
      Scope::task_list, 23, read_with_work, no_check, not_shown, "", no_json},
+    {"gpus-per-task", "gpus-per-task", ValueKind::count, "G",
+     "Task files: GPUs per command, its own devices in CUDA_VISIBLE_DEVICES; a '#TASKTRACK "
+     "gpus=G' line in the file sets it for the lines after it", "0", Scope::task_list, 25,
+     read_with_work, no_check, not_shown, "", no_json},
+    {"mem-per-task", "mem-per-task", ValueKind::text, "SIZE",
+     "Task files: memory per command, e.g. 16G (MiB without a unit); a command starts only "
+     "where that much is free, and is not stopped for using more", "0", Scope::task_list, 26,
+     read_with_work, no_check, not_shown, "", no_json},
+    {"gpus", "gpus", ValueKind::text, "LIST|auto|none",
+     "GPUs each worker owns: ids such as 0,1,2,3 or GPU UUIDs; auto takes "
+     "CUDA_VISIBLE_DEVICES, else SLURM_STEP_GPUS or SLURM_JOB_GPUS, else "
+     "ROCR_VISIBLE_DEVICES, shared among a node's worker ranks", "auto", Scope::any_job, 27,
+     apply_gpus, no_check, not_shown, "", no_json},
+    {"mem", "mem", ValueKind::text, "SIZE|auto",
+     "Memory each worker owns for its tasks, e.g. 64G; auto takes the cgroup's limit, else "
+     "Slurm's memory per node, else the node's available memory, shared among a node's "
+     "worker ranks", "auto", Scope::any_job, 28, apply_memory, no_check, not_shown, "",
+     no_json},
+    {"bind", "bind", ValueKind::text, "none|cores",
+     "cores: pin each command to its own cores; none: only set CUDA_VISIBLE_DEVICES, "
+     "OMP_NUM_THREADS, TASKTRACK_CORES and TASKTRACK_GPUS", "none", Scope::any_job, 29,
+     apply_bind, no_check, not_shown, "", no_json},
+    {"reserve-after", "reserve-after", ValueKind::duration, "DURATION",
+     "A task that has waited this long for free cores, GPUs or memory reserves a worker, "
+     "which takes nothing new until the task fits: large tasks are not starved by small "
+     "ones", "30s", Scope::any_job, 30,
+     [](const Setting& setting, JobSpec& job) { job.reserve_after = parse_seconds(setting); },
+     no_check, not_shown, "", no_json},
     {"journal", "journal", ValueKind::path, "FILE",
      "Record finished subtasks in FILE; resume from it if it exists", "none", Scope::any_job, 18,
      apply_journal, no_check, not_shown, "", no_json},

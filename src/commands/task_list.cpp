@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "cli/value_parsers.hpp"
+#include "commands/task_directives.hpp"
 #include "core/fnv1a.hpp"
 #include "tasktrack/error.hpp"
 
@@ -28,14 +29,24 @@ std::vector<TaskLine> read_task_file(const std::string& path, const Resources& d
     throw UsageError("task file '" + path + "': " + std::strerror(errno));
   }
   std::vector<TaskLine> lines;
+  Resources requirement = defaults;
   std::string text;
   std::uint32_t number = 0;
   while (std::getline(in, text)) {
     ++number;
     if (!text.empty() && text.back() == '\r') text.pop_back();  // files from Windows editors
     const std::string content = trimmed(text);
+    if (is_directive_line(content)) {
+      try {
+        requirement = parse_directive_line(content).requirement(defaults);
+      } catch (const UsageError& error) {
+        throw UsageError("task file '" + path + "', line " + std::to_string(number) + ": " +
+                         error.what());
+      }
+      continue;
+    }
     if (content.empty() || content.front() == '#') continue;
-    lines.push_back(TaskLine{number, text, defaults});
+    lines.push_back(TaskLine{number, text, requirement});
   }
   if (in.bad()) throw UsageError("task file '" + path + "': read error");
   if (lines.empty()) throw UsageError("task file '" + path + "' holds no command");
@@ -71,7 +82,13 @@ std::optional<KernelLine> parse_kernel_line(const TaskLine& line) {
 }
 
 std::uint64_t task_line_key(const TaskLine& line) {
-  return fnv1a64(line.text);  // TODO(issue 11, helper A): mix in a non-default requirement
+  // Journals written before requirements existed hold the text's hash alone: a line that
+  // asks for the default must keep it, or every old journal would start over.
+  if (line.requirement == Resources{}) return fnv1a64(line.text);
+  // The requirement as a directive line would say it, after a newline no line text holds.
+  const Resources& need = line.requirement;
+  return fnv1a64(line.text + "\n#TASKTRACK cores=" + std::to_string(need.cores) + " gpus=" +
+                 std::to_string(need.gpus) + " mem=" + std::to_string(need.memory_bytes));
 }
 
 }  // namespace tasktrack

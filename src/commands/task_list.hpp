@@ -1,6 +1,8 @@
 // A task file: one shell command per line, or `@KERNEL LO:HI [name=value ...]` to run a
 // registered kernel in-process. A subtask per command; blank lines and lines starting with
-// '#' are skipped (they take no subtask id, but line numbers count every line).
+// '#' are skipped (they take no subtask id, but line numbers count every line), and
+// `#TASKTRACK` lines are directives that set what the lines after them ask for
+// (commands/task_directives.hpp).
 #pragma once
 
 #include <cstdint>
