@@ -103,7 +103,7 @@ std::string job_id(const JobSpec& job) {
 // refuses its parameters (or a task list's kernel lines or output folder are bad).
 std::unique_ptr<Kernel> make_kernel(const KernelRegistry& registry, const JobSpec& job, int rank) {
   if (const TaskListJob* list = job.task_list()) {
-    return std::make_unique<CommandListKernel>(*list, registry, rank, job_id(job));
+    return std::make_unique<CommandListKernel>(*list, registry, rank, job_id(job), job.bind);
   }
   const RangeJob& range_job = *job.range_job();
   const KernelInfo* info = registry.find(range_job.kernel);

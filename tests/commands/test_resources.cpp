@@ -242,7 +242,9 @@ TEST_F(Resources, ALargeTaskIsNotStarvedByAStreamOfSmallOnes) {
       })->start;
   EXPECT_LT(large->start, last_small_start) << "the 2-core task waited for every small one";
   for (const Attempt& a : all) {
-    if (&a != &*large) EXPECT_FALSE(overlapped(a, *large)) << "line " << a.line;
+    if (&a != &*large) {
+      EXPECT_FALSE(overlapped(a, *large)) << "line " << a.line;
+    }
   }
 }
 
