@@ -1016,23 +1016,30 @@ TEST(JobSpecJson, TaskListRoundTrips) {
 TEST(JobSpecJson, EachLinesRequirementTravels) {
   constexpr std::uint64_t gib = 1ULL << 30;
   JobSpec job;
-  job.work = TaskListJob{.task_file = "gpu.tasks",
-                         .tasks = {{1, "echo flags", {2, 1, gib}},
-                                   {3, "python train.py", {8, 1, 16 * gib}},
-                                   {4, "python big.py", {2, 4, gib}},
-                                   {6, "@primes 0:10", {1, 0, 0}}},
-                         .output_dir = "out",
-                         .cores_per_task = 2,
-                         .gpus_per_task = 1,
-                         .memory_per_task = gib};
-  job.subtasks = 4;
+  job.work =
+      TaskListJob{.task_file = "gpu.tasks",
+                  .tasks = {{1, "echo flags", {2, 1, gib}},
+                            {3, "python train.py", {8, 1, 16 * gib}, "cores=8 mem=17179869184"},
+                            {4, "python big.py", {2, 4, gib}, "gpus=4"},
+                            {6, "@primes 0:10", {2, 1, gib}, "gpus=1"},
+                            {7, "echo reset", {2, 1, gib}}},
+                  .output_dir = "out",
+                  .cores_per_task = 2,
+                  .gpus_per_task = 1,
+                  .memory_per_task = gib};
+  job.subtasks = 5;
   const nlohmann::json json = job;
   EXPECT_EQ(json.at("gpus_per_task"), 1);
   EXPECT_EQ(json.at("memory_per_task"), gib);
-  // A line at the flags' requirement travels as [line, text]; the others carry theirs.
+  // A line no directive covers travels as [line, text]; the others carry theirs.
   EXPECT_EQ(json.at("tasks").at(0), nlohmann::json::parse(R"([1, "echo flags"])"));
   EXPECT_EQ(json.at("tasks").at(1),
-            nlohmann::json::parse(R"([3, "python train.py", 8, 1, 17179869184])"));
+            nlohmann::json::parse(
+                R"([3, "python train.py", 8, 1, 17179869184, "cores=8 mem=17179869184"])"));
+  // A directive that asks for what the flags say is still part of the line's key.
+  EXPECT_EQ(json.at("tasks").at(3),
+            nlohmann::json::parse(R"([6, "@primes 0:10", 2, 1, 1073741824, "gpus=1"])"));
+  EXPECT_EQ(json.at("tasks").at(4), nlohmann::json::parse(R"([7, "echo reset"])"));
   const JobSpec back = nlohmann::json::parse(json.dump()).get<JobSpec>();
   expect_same(back, job);
   EXPECT_TRUE(back.task_list()->mixed_requirements());

@@ -1,18 +1,16 @@
-// `tasktrack status` of a task list whose lines ask for resources: a record counts while its
-// line's text and requirement are unchanged, with the per-task flags the latest session
-// recorded ("per_task") for the lines no #TASKTRACK directive covers.
+// `tasktrack status` of a task list with #TASKTRACK directives: a record counts while its
+// line's text and the directive over it are unchanged, as on resume.
 #include <gtest/gtest.h>
 #include <stdlib.h>  // mkdtemp
 
 #include <filesystem>
 #include <fstream>
-#include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 #include "cli/job_spec.hpp"
 #include "commands/task_list.hpp"
 #include "journal/fingerprint.hpp"
-#include "journal/journal_reader.hpp"
 #include "journal/journal_status.hpp"
 #include "journal/journal_writer.hpp"
 
@@ -38,14 +36,10 @@ class TaskListStatus : public ::testing::Test {
 
   void write_tasks(const std::string& content) { std::ofstream(tasks_) << content; }
 
-  // Appends a session (with `per_task` unless null) and, for each line, a done record
-  // keyed as a run with that requirement would key it.
-  void record(const nlohmann::json& per_task, const std::vector<TaskLine>& finished) {
-    const std::uint64_t valid = fs::exists(journal_) ? read_journal(journal_).valid_bytes : 0;
-    JournalWriter writer(journal_, job_fingerprint(job_), valid);
-    nlohmann::json session{{"started_unix", 1700000000.0}, {"ranks", 1}};
-    if (!per_task.is_null()) session["per_task"] = per_task;
-    writer.append_session(session);
+  // Appends a session and a done record for each line, keyed as a run of them keys it.
+  void record(const std::vector<TaskLine>& finished) {
+    JournalWriter writer(journal_, job_fingerprint(job_));
+    writer.append_session({{"started_unix", 1700000000.0}, {"ranks", 1}});
     for (std::size_t id = 0; id < finished.size(); ++id) {
       JournalAttempt attempt;
       attempt.subtask = static_cast<SubtaskId>(id);
@@ -60,38 +54,22 @@ class TaskListStatus : public ::testing::Test {
   JobSpec job_;
 };
 
-TEST_F(TaskListStatus, LinesNoDirectiveCoversTakeTheRecordedPerTaskFlags) {
-  write_tasks("train a\n#TASKTRACK cores=8 gpus=1\ntrain b\n");
-  // Run with --gpus-per-task 2 --mem-per-task 1G: line 1 asked for {1, 2, 1G}.
-  record({{"cores", 1}, {"gpus", 2}, {"memory_bytes", gib}},
-         {{1, "train a", {1, 2, gib}}, {3, "train b", {8, 1, gib}}});
-  const JournalStatus status = journal_status(journal_);
-  EXPECT_EQ(status.total, 2u);
-  EXPECT_EQ(status.done, 2u) << status.task_file_problem.value_or("");
+// Records keyed as a run with --gpus-per-task 2 --mem-per-task 1G keys them: status need
+// not know those flags, which change no line's key.
+TEST_F(TaskListStatus, CountsTheLinesWhoseTextAndDirectiveAreUnchanged) {
+  write_tasks("train a\n#TASKTRACK cores=8 gpus=1\ntrain b\ntrain c\n");
+  record(read_task_file(tasks_, {1, 2, gib}));
+  JournalStatus status = journal_status(journal_);
+  EXPECT_EQ(status.total, 3u);
+  EXPECT_EQ(status.done, 3u) << status.task_file_problem.value_or("");
   EXPECT_EQ(status.state(), JournalStatus::State::done);
-}
 
-TEST_F(TaskListStatus, AnEditedDirectiveMakesItsLinesWorkLeft) {
-  write_tasks("train a\n#TASKTRACK cores=8 gpus=1\ntrain b\n");
-  record({{"cores", 1}, {"gpus", 0}, {"memory_bytes", 0}},
-         {{1, "train a", {}}, {3, "train b", {8, 1, 0}}});
-  EXPECT_EQ(journal_status(journal_).done, 2u);
-  write_tasks("train a\n#TASKTRACK cores=8 gpus=2\ntrain b\n");
-  const JournalStatus status = journal_status(journal_);
+  // Editing gpus= makes the lines under the directive work left; the line above it stays.
+  write_tasks("train a\n#TASKTRACK cores=8 gpus=2\ntrain b\ntrain c\n");
+  status = journal_status(journal_);
   EXPECT_EQ(status.done, 1u);
-  EXPECT_EQ(status.left(), 1u);
-}
-
-TEST_F(TaskListStatus, SessionsWithoutPerTaskMeanTheDefaults) {
-  // A journal from before issue 11: records keyed by the text alone.
-  write_tasks("echo a\necho b\n");
-  record(nullptr, {{1, "echo a", {}}, {2, "echo b", {}}});
-  EXPECT_EQ(journal_status(journal_).done, 2u);
-  // A value that is not a count reads as the default, and the latest session decides.
-  record({{"cores", "many"}, {"gpus", -1}}, {});
-  EXPECT_EQ(journal_status(journal_).done, 2u);
-  record({{"cores", 4}}, {});
-  EXPECT_EQ(journal_status(journal_).done, 0u);  // those lines now ask for 4 cores
+  EXPECT_EQ(status.left(), 2u);
+  EXPECT_EQ(status.state(), JournalStatus::State::work_left);
 }
 
 }  // namespace
