@@ -84,16 +84,16 @@ void to_json(nlohmann::json& out, const JobSpec& job) {
       {"bind", to_string(job.bind)},
       {"reserve_after", job.reserve_after},
   };
-  // [line, text] for a line that asks for the flags' requirement (most lines of most
-  // files: the job travels to every worker), [line, text, cores, gpus, memory] otherwise.
-  const Resources per_task = list.per_task();
+  // [line, text] for a line no directive covers (most lines of most files: the job
+  // travels to every worker), [line, text, cores, gpus, memory, directive] otherwise.
   nlohmann::json& tasks = out["tasks"] = nlohmann::json::array();
   for (const TaskLine& line : list.tasks) {
     const Resources& need = line.requirement;
-    if (need == per_task) {
+    if (line.directive.empty() && need == list.per_task()) {
       tasks.push_back({line.line_number, line.text});
     } else {
-      tasks.push_back({line.line_number, line.text, need.cores, need.gpus, need.memory_bytes});
+      tasks.push_back(
+          {line.line_number, line.text, need.cores, need.gpus, need.memory_bytes, line.directive});
     }
   }
 }
@@ -117,6 +117,7 @@ void from_json(const nlohmann::json& in, JobSpec& job) {
       line.at(2).get_to(task.requirement.cores);
       line.at(3).get_to(task.requirement.gpus);
       line.at(4).get_to(task.requirement.memory_bytes);
+      line.at(5).get_to(task.directive);
     }
     list.tasks.push_back(std::move(task));
   }

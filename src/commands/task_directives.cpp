@@ -39,8 +39,9 @@ std::uint32_t parse_whole_number(std::string_view value, std::uint32_t min) {
 struct DirectiveWord {
   std::string_view name;
   std::string_view value_name;  // as the list of known keys shows it: "N", "SIZE"
-  // Records the word's value in `directive`; throws UsageError(problem) for a bad value.
-  void (*apply)(std::string_view value, TaskDirective& directive);
+  // Records the word's value in `directive` and returns it as the identity spells it ("8",
+  // a size in bytes); throws UsageError(problem) for a bad value.
+  std::string (*apply)(std::string_view value, TaskDirective& directive);
 };
 
 // clang-format off
@@ -49,14 +50,17 @@ const std::array<DirectiveWord, 3> directive_words{{
     {"cores", "N",
      [](std::string_view value, TaskDirective& directive) {
        directive.cores = parse_whole_number(value, 1);
+       return std::to_string(*directive.cores);
      }},
     {"gpus", "N",
      [](std::string_view value, TaskDirective& directive) {
        directive.gpus = parse_whole_number(value, 0);
+       return std::to_string(*directive.gpus);
      }},
     {"mem", "SIZE",
      [](std::string_view value, TaskDirective& directive) {
        directive.memory_bytes = parse_memory_size(std::string(value));
+       return std::to_string(*directive.memory_bytes);
      }},
 }};
 // clang-format on
@@ -109,6 +113,7 @@ TaskDirective parse_directive_line(std::string_view line) {
   words.erase(words.begin());  // "#TASKTRACK" itself
   TaskDirective directive;
   std::array<bool, directive_words.size()> seen{};
+  std::array<std::string, directive_words.size()> canonical;
   for (const std::string_view word : words) {
     const std::size_t equals = word.find('=');
     const std::string_view name = word.substr(0, equals);
@@ -128,10 +133,16 @@ TaskDirective parse_directive_line(std::string_view line) {
     if (seen[row]) refuse(word, std::string(name) + " given twice on the line");
     seen[row] = true;
     try {
-      known.apply(equals == std::string_view::npos ? "" : word.substr(equals + 1), directive);
+      const std::string value =
+          known.apply(equals == std::string_view::npos ? "" : word.substr(equals + 1), directive);
+      canonical[row] = std::string(name) + (known.value_name.empty() ? "" : "=" + value);
     } catch (const UsageError& error) {
       refuse(word, error.what());
     }
+  }
+  for (const std::string& word : canonical) {
+    if (word.empty()) continue;
+    directive.identity += (directive.identity.empty() ? "" : " ") + word;
   }
   return directive;
 }

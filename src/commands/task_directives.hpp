@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
 
 #include "core/resources.hpp"
@@ -23,6 +24,10 @@ struct TaskDirective {
   std::optional<std::uint32_t> cores;
   std::optional<std::uint32_t> gpus;
   std::optional<std::uint64_t> memory_bytes;
+  // The words it gives, in the table's order with canonical values ("cores=8 gpus=1
+  // mem=17179869184"), so that reordering words or writing 16G as 16384M changes nothing;
+  // empty for a bare #TASKTRACK. The identity of the lines under it (task_line_key).
+  std::string identity;
 
   // The requirement of the lines under this directive: its keys over `flags`.
   Resources requirement(const Resources& flags) const;

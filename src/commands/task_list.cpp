@@ -30,6 +30,7 @@ std::vector<TaskLine> read_task_file(const std::string& path, const Resources& d
   }
   std::vector<TaskLine> lines;
   Resources requirement = defaults;
+  std::string directive;
   std::string text;
   std::uint32_t number = 0;
   while (std::getline(in, text)) {
@@ -38,7 +39,9 @@ std::vector<TaskLine> read_task_file(const std::string& path, const Resources& d
     const std::string content = trimmed(text);
     if (is_directive_line(content)) {
       try {
-        requirement = parse_directive_line(content).requirement(defaults);
+        const TaskDirective parsed = parse_directive_line(content);
+        requirement = parsed.requirement(defaults);
+        directive = parsed.identity;
       } catch (const UsageError& error) {
         throw UsageError("task file '" + path + "', line " + std::to_string(number) + ": " +
                          error.what());
@@ -46,7 +49,7 @@ std::vector<TaskLine> read_task_file(const std::string& path, const Resources& d
       continue;
     }
     if (content.empty() || content.front() == '#') continue;
-    lines.push_back(TaskLine{number, text, requirement});
+    lines.push_back(TaskLine{number, text, requirement, directive});
   }
   if (in.bad()) throw UsageError("task file '" + path + "': read error");
   if (lines.empty()) throw UsageError("task file '" + path + "' holds no command");
@@ -82,13 +85,9 @@ std::optional<KernelLine> parse_kernel_line(const TaskLine& line) {
 }
 
 std::uint64_t task_line_key(const TaskLine& line) {
-  // Journals written before requirements existed hold the text's hash alone: a line that
-  // asks for the default must keep it, or every old journal would start over.
-  if (line.requirement == Resources{}) return fnv1a64(line.text);
-  // The requirement as a directive line would say it, after a newline no line text holds.
-  const Resources& need = line.requirement;
-  return fnv1a64(line.text + "\n#TASKTRACK cores=" + std::to_string(need.cores) + " gpus=" +
-                 std::to_string(need.gpus) + " mem=" + std::to_string(need.memory_bytes));
+  if (line.directive.empty()) return fnv1a64(line.text);
+  // After a newline, which no line's text holds: no text alone hashes the same input.
+  return fnv1a64(line.text + "\n#TASKTRACK " + line.directive);
 }
 
 }  // namespace tasktrack

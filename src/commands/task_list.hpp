@@ -20,6 +20,10 @@ struct TaskLine {
   std::uint32_t line_number = 0;  // 1-based, in the file
   std::string text;               // as written, without the newline
   Resources requirement;          // from the #TASKTRACK directive above it, else the flags
+  // What that directive says, canonically (TaskDirective::identity: "cores=8 gpus=1");
+  // empty when none covers the line. Part of the line's key; the flags are not. (Given a
+  // default so that code building a line outside a task file may leave it out.)
+  std::string directive{};
   friend bool operator==(const TaskLine&, const TaskLine&) = default;
 };
 
@@ -41,8 +45,10 @@ std::vector<TaskLine> read_task_file(const std::string& path, const Resources& d
 std::optional<KernelLine> parse_kernel_line(const TaskLine& line);
 
 // What a journal record carries to match its line on resume: FNV-1a 64 of the line's text,
-// mixed with its requirement when that is not the default (1 core, no GPU, no memory), so
-// editing a directive makes the lines under it new work while old journals still resume.
+// mixed with its directive when one covers it. A line's identity is what the file says:
+// editing `gpus=` in a directive makes the lines under it new work, while the per-task
+// flags, like every option that does not change the work, may change between runs, and
+// journals from before directives (keyed by the text alone) still resume.
 std::uint64_t task_line_key(const TaskLine& line);
 
 }  // namespace tasktrack

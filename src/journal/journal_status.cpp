@@ -6,7 +6,6 @@
 #include <ctime>
 #include <filesystem>
 #include <iomanip>
-#include <limits>
 #include <ostream>
 
 #include "commands/task_list.hpp"
@@ -49,46 +48,17 @@ std::string first_line(const std::vector<std::byte>& payload) {
   return line;
 }
 
-// What the latest session that says so ran each task-list line with when no directive
-// covers it (--cores-per-task, --gpus-per-task, --mem-per-task): a session record's
-// "per_task": {"cores": C, "gpus": G, "memory_bytes": M}. The fingerprint leaves these out
-// (they change no line's work), yet a line's key mixes in its requirement. A journal whose
-// sessions do not say (written before issue 11) ran every line with the defaults.
-Resources per_task_of_sessions(const JournalContents& journal) {
-  Resources per_task;
-  for (const nlohmann::json& session : journal.sessions) {
-    if (!session.is_object() || !session.contains("per_task")) continue;
-    const nlohmann::json& recorded = session["per_task"];
-    if (!recorded.is_object()) continue;
-    // Read defensively, as everything `status` shows: a bad value reads as the default.
-    const auto read = [&recorded](const char* key, std::uint64_t fallback, std::uint64_t max) {
-      if (!recorded.contains(key) || !recorded[key].is_number_unsigned()) return fallback;
-      const auto value = recorded[key].get<std::uint64_t>();
-      return value <= max ? value : fallback;
-    };
-    constexpr std::uint64_t max_count = std::numeric_limits<std::uint32_t>::max();
-    const Resources defaults;
-    per_task.cores = static_cast<std::uint32_t>(read("cores", defaults.cores, max_count));
-    per_task.gpus = static_cast<std::uint32_t>(read("gpus", defaults.gpus, max_count));
-    per_task.memory_bytes =
-        read("memory_bytes", defaults.memory_bytes, std::numeric_limits<std::uint64_t>::max());
-  }
-  return per_task;
-}
-
 // The lines' hashes of the task file a task-list journal names, by subtask id, from the
-// first of task_file_candidates() that is a file, with `per_task` for the lines no
-// directive covers. Sets `problem` when none can be read.
+// first of task_file_candidates() that is a file. Sets `problem` when none can be read.
 std::optional<std::vector<std::uint64_t>> task_line_keys(const std::string& task_file,
                                                          const std::string& journal_path,
-                                                         const Resources& per_task,
                                                          std::optional<std::string>& problem) {
   for (const auto& candidate : task_file_candidates(task_file, journal_path)) {
     std::error_code error;
     if (!std::filesystem::is_regular_file(candidate, error)) continue;
     try {
       std::vector<std::uint64_t> keys;
-      for (const TaskLine& line : read_task_file(candidate.string(), per_task)) {
+      for (const TaskLine& line : read_task_file(candidate.string())) {
         keys.push_back(task_line_key(line));
       }
       return keys;
@@ -152,8 +122,7 @@ JournalStatus journal_status(const std::string& path) {
   if (job.task_file) {
     status.kernel = "commands";
     status.task_file = *job.task_file;
-    keys = task_line_keys(status.task_file, path, per_task_of_sessions(journal),
-                          status.task_file_problem);
+    keys = task_line_keys(status.task_file, path, status.task_file_problem);
     if (keys) status.total = keys->size();
   }
   const JournalHistory history =

@@ -34,6 +34,10 @@ std::vector<BadInput> bad_inputs() {
       write_temp_file("malformed.toml", "kernel = \"primes\"\nrange = [\n");
   const std::string unknown_key =
       write_temp_file("unknown.toml", "kernel = \"primes\"\nrange = \"0:100\"\ncolour = 3\n");
+  const std::string tasks = write_temp_file("plain.tasks", "true\n");
+  const std::string unknown_directive =
+      write_temp_file("directive.tasks", "true\n#TASKTRACK cores=2 colour=red\ntrue\n");
+  const std::string zero_cores = write_temp_file("zero.tasks", "#TASKTRACK cores=0\ntrue\n");
   return {
       {"unknown kernel", {"run", "--kernel", "nope", "--range", "0:10"}, "nope"},
       {"unknown flag", {"run", "--kernel", "primes", "--range", "0:10", "--bogus"}, "--bogus"},
@@ -63,6 +67,18 @@ std::vector<BadInput> bad_inputs() {
       {"bad schedule",
        {"run", "--kernel", "primes", "--range", "0:10", "--schedule", "lazy"},
        "lazy"},
+      {"unknown directive key",
+       {"run", "--task-file", unknown_directive},
+       "line 2: directive word 'colour=red': unknown key 'colour'"},
+      {"directive asking for no cores",
+       {"run", "--task-file", zero_cores},
+       "line 1: directive word 'cores=0': must be at least 1"},
+      {"empty GPU list", {"run", "--task-file", tasks, "--gpus", ","}, "--gpus: empty GPU id"},
+      {"bad memory size", {"run", "--task-file", tasks, "--mem", "12X"}, "memory size '12X'"},
+      {"bad per-task memory",
+       {"run", "--task-file", tasks, "--mem-per-task", "1Q"},
+       "--mem-per-task"},
+      {"bad binding", {"run", "--kernel", "primes", "--range", "0:10", "--bind", "all"}, "'all'"},
   };
 }
 

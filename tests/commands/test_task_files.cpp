@@ -204,6 +204,41 @@ TEST_F(TaskFiles, AppendedAndEditedLinesAreTheOnlyWorkOnResume) {
   EXPECT_NE(r.process.out.find("9 resumed"), std::string::npos) << r.process.out;
 }
 
+// A line's identity is its text and the #TASKTRACK directive over it: editing a directive
+// makes the lines under it new work on resume; changing the per-task flags does not.
+TEST_F(TaskFiles, AnEditedDirectiveMakesItsLinesTheOnlyWorkOnResume) {
+  const std::string log = path("ran.log");
+  const auto file = [&log](const std::string& directive) {
+    return "echo above >> " + log + "\n#TASKTRACK " + directive + "\necho under >> " + log +
+           "\necho also-under >> " + log + "\n#TASKTRACK\necho after >> " + log + "\n";
+  };
+  const std::string tasks = write("tasks.txt", file("cores=1 mem=1M"));
+  const std::vector<std::string> args{"--task-file",         tasks,          "--journal",
+                                      path("tasks.journal"), "--output-dir", path("out")};
+  Run r = run(args);
+  ASSERT_EQ(r.process.exit_code, 0) << r.process.err;
+  EXPECT_EQ(r.summary["subtasks"]["done"], 4);
+
+  std::vector<std::string> other_flags = args;
+  other_flags.insert(other_flags.end(), {"--mem-per-task", "2M", "--gpus-per-task", "0"});
+  r = run(other_flags);
+  ASSERT_EQ(r.process.exit_code, 0) << r.process.err;
+  EXPECT_EQ(r.summary["subtasks"]["resumed"], 4);
+
+  write("tasks.txt", file("cores=1 mem=2M"));
+  r = run(args);
+  ASSERT_EQ(r.process.exit_code, 0) << r.process.err;
+  EXPECT_EQ(r.summary["subtasks"]["resumed"], 2);
+  EXPECT_EQ(r.summary["subtasks"]["done"], 4);
+  std::istringstream lines(read(log));
+  std::multiset<std::string> ran;
+  for (std::string line; std::getline(lines, line);) ran.insert(line);
+  EXPECT_EQ(ran.count("above"), 1u);
+  EXPECT_EQ(ran.count("under"), 2u);
+  EXPECT_EQ(ran.count("also-under"), 2u);
+  EXPECT_EQ(ran.count("after"), 1u);
+}
+
 // The journal belongs to the task file, not to how its path was typed, and options that do
 // not change the work may change between runs.
 TEST_F(TaskFiles, ResumeIgnoresHowThePathIsSpelledAndOptionsThatKeepTheWork) {

@@ -110,13 +110,33 @@ TEST(CommandLine, RunHelpShowsRunOptions) {
 
 TEST(CommandLine, RunHelpListsEveryFlagWithItsDefault) {
   const std::string help = parse({"run", "--help"}).help_text;
-  for (const std::string flag :
-       {"--kernel",           "--range",        "--subtasks",  "--param",
-        "--schedule",         "--chunk",        "--threads",   "--retries",
-        "--summary-json",     "--quiet",        "--progress",  "--progress-interval",
-        "--timeout",          "--max-failures", "--heartbeat", "--worker-timeout",
-        "--quarantine-after", "--grace",        "--journal",   "--fresh",
-        "--no-retry-failed"}) {
+  for (const std::string flag : {"--kernel",
+                                 "--range",
+                                 "--subtasks",
+                                 "--param",
+                                 "--schedule",
+                                 "--chunk",
+                                 "--threads",
+                                 "--retries",
+                                 "--summary-json",
+                                 "--quiet",
+                                 "--progress",
+                                 "--progress-interval",
+                                 "--timeout",
+                                 "--max-failures",
+                                 "--heartbeat",
+                                 "--worker-timeout",
+                                 "--quarantine-after",
+                                 "--grace",
+                                 "--journal",
+                                 "--fresh",
+                                 "--no-retry-failed",
+                                 "--gpus-per-task",
+                                 "--mem-per-task",
+                                 "--gpus",
+                                 "--mem",
+                                 "--bind",
+                                 "--reserve-after"}) {
     // Each flag on a line of its own, its description on that line or, for a long flag,
     // on the next one.
     const auto at = help.find("  " + flag + " ");
@@ -129,7 +149,8 @@ TEST(CommandLine, RunHelpListsEveryFlagWithItsDefault) {
     EXPECT_GT(line.size(), 40u) << "no description for " << flag << " in:\n" << help;
   }
   for (const std::string fragment :
-       {"default: 2s", "default: 30s", "default: 10s", "default: 5", "at most 100", "trace)"}) {
+       {"default: 2s", "default: 30s", "default: 10s", "default: 5", "at most 100", "trace,",
+        "default: auto", "default: none", "reserve-after)"}) {
     EXPECT_NE(help.find(fragment), std::string::npos) << fragment << " not in:\n" << help;
   }
 }
@@ -781,6 +802,113 @@ TEST_F(JobFile, BadValuesNameTheFile) {
                      {"kernel (job file", "unknown kernel 'nope'"});
 }
 
+// ---- resources (issue 11) ----
+
+TEST(CommandLine, ResourceOptionsDefaults) {
+  const JobSpec job = parse(run_count()).job;
+  EXPECT_EQ(job.gpus, "auto");
+  EXPECT_EQ(job.memory, "auto");
+  EXPECT_EQ(job.bind, Binding::none);
+  EXPECT_DOUBLE_EQ(job.reserve_after, 30.0);
+}
+
+TEST(CommandLine, ResourceOptions) {
+  for (const std::string gpus :
+       {"0,1,2,3", "7", "none", "auto", "GPU-8f3a2c1e-1b2c,GPU-00ff", "MIG-GPU-8f3a/1/0"}) {
+    EXPECT_EQ(parse(run_count({"--gpus", gpus})).job.gpus, gpus);
+  }
+  EXPECT_EQ(parse(run_count({"--mem", "64G"})).job.memory, "64G");
+  EXPECT_EQ(parse(run_count({"--mem", "0"})).job.memory, "0");
+  EXPECT_EQ(parse(run_count({"--mem", "64G", "--mem", "auto"})).job.memory, "auto");
+  EXPECT_EQ(parse(run_count({"--bind", "cores"})).job.bind, Binding::cores);
+  EXPECT_EQ(parse(run_count({"--bind", "none"})).job.bind, Binding::none);
+  EXPECT_DOUBLE_EQ(parse(run_count({"--reserve-after", "2m"})).job.reserve_after, 120.0);
+  // Zero: a task that does not fit reserves a worker at once.
+  EXPECT_DOUBLE_EQ(parse(run_count({"--reserve-after", "0"})).job.reserve_after, 0.0);
+}
+
+TEST(CommandLine, ResourceOptionErrors) {
+  expect_usage_error(run_count({"--gpus", ","}), {"--gpus", "empty GPU id in ','"});
+  expect_usage_error(run_count({"--gpus", ""}), {"--gpus", "must not be empty", "auto or none"});
+  expect_usage_error(run_count({"--gpus", "0,,1"}), {"--gpus", "empty GPU id"});
+  expect_usage_error(run_count({"--gpus", "0,1,"}), {"--gpus", "empty GPU id"});
+  expect_usage_error(run_count({"--gpus", "0, 1"}), {"--gpus", "' 1'", "blank"});
+  expect_usage_error(run_count({"--gpus", "0,1,0"}), {"--gpus", "'0' is listed twice"});
+  expect_usage_error(run_count({"--gpus", "auto,0"}), {"--gpus", "'auto' stands alone"});
+  expect_usage_error(run_count({"--mem", "12X"}), {"--mem", "memory size '12X'"});
+  expect_usage_error(run_count({"--mem", ""}), {"--mem", "memory size ''"});
+  expect_usage_error(run_count({"--mem", "-1G"}), {"--mem", "memory size '-1G'"});
+  expect_usage_error(run_count({"--bind", "threads"}),
+                     {"--bind", "unknown binding 'threads'", "none or cores"});
+  expect_usage_error(run_count({"--reserve-after", "-1s"}), {"--reserve-after", "negative"});
+  expect_usage_error(run_count({"--reserve-after", "9000h"}), {"--reserve-after", "too long"});
+  // The per-task requirement belongs to task files.
+  expect_usage_error(run_count({"--gpus-per-task", "1"}),
+                     {"--gpus-per-task", "applies to a task file only"});
+  expect_usage_error(run_count({"--mem-per-task", "1G"}),
+                     {"--mem-per-task", "applies to a task file only"});
+}
+
+TEST_F(JobFile, PerTaskFlagsAreTheRequirementOfLinesNoDirectiveCovers) {
+  const std::string tasks =
+      write("tasks.txt", "echo a\n#TASKTRACK gpus=2\necho b\n#TASKTRACK cores=1\necho c\n");
+  const TaskListJob defaults = *parse({"run", "--task-file", tasks}).job.task_list();
+  EXPECT_EQ(defaults.per_task(), Resources{});
+  EXPECT_EQ(defaults.tasks.at(0).requirement, Resources{});
+  EXPECT_EQ(defaults.tasks.at(1).requirement, (Resources{1, 2, 0}));
+  EXPECT_TRUE(defaults.mixed_requirements());
+
+  const JobSpec job = parse({"run", "--task-file", tasks, "--cores-per-task", "4",
+                             "--gpus-per-task", "1", "--mem-per-task", "2G"})
+                          .job;
+  const TaskListJob& list = *job.task_list();
+  constexpr std::uint64_t two_gib = 2ULL << 30;
+  EXPECT_EQ(list.per_task(), (Resources{4, 1, two_gib}));
+  ASSERT_EQ(list.tasks.size(), 3u);
+  EXPECT_EQ(list.tasks[0].requirement, (Resources{4, 1, two_gib}));
+  EXPECT_EQ(list.tasks[1].requirement, (Resources{4, 2, two_gib}));
+  EXPECT_EQ(list.tasks[2].requirement, (Resources{1, 1, two_gib}));
+  EXPECT_EQ(parse({"run", "--task-file", tasks, "--gpus-per-task", "0"})
+                .job.task_list()
+                ->tasks[0]
+                .requirement.gpus,
+            0u);
+
+  const std::string job_file = write("gpu.toml", R"(
+task-file = "tasks.txt"
+gpus-per-task = 3
+mem-per-task = "512M"
+gpus = "0,1,2,3"
+mem = "64G"
+bind = "cores"
+reserve-after = "1m"
+)");
+  const JobSpec from_file = parse({"run", job_file}).job;
+  EXPECT_EQ(from_file.task_list()->per_task(), (Resources{1, 3, 512ULL << 20}));
+  EXPECT_EQ(from_file.task_list()->tasks[1].requirement, (Resources{1, 2, 512ULL << 20}));
+  EXPECT_EQ(from_file.gpus, "0,1,2,3");
+  EXPECT_EQ(from_file.memory, "64G");
+  EXPECT_EQ(from_file.bind, Binding::cores);
+  EXPECT_DOUBLE_EQ(from_file.reserve_after, 60.0);
+}
+
+TEST_F(JobFile, BadPerTaskRequirements) {
+  const std::string tasks = write("tasks.txt", "echo a\n");
+  expect_usage_error({"run", "--task-file", tasks, "--gpus-per-task", "-1"},
+                     {"--gpus-per-task", "negative"});
+  expect_usage_error({"run", "--task-file", tasks, "--gpus-per-task", "one"},
+                     {"--gpus-per-task", "whole number", "'one'"});
+  expect_usage_error({"run", "--task-file", tasks, "--mem-per-task", "12X"},
+                     {"--mem-per-task", "memory size '12X'"});
+  expect_usage_error({"run", "--task-file", tasks, "--cores-per-task", "0"},
+                     {"--cores-per-task", "at least 1"});
+  const std::string bad = write("bad.txt", "echo a\n\n#TASKTRACK gpu=1\necho b\n");
+  expect_usage_error({"run", "--task-file", bad},
+                     {"task file '" + bad + "', line 3", "'gpu=1'", "unknown key 'gpu'"});
+  expect_usage_error({"run", write("gpu.toml", "task-file = \"tasks.txt\"\ngpus-per-task = -2\n")},
+                     {"gpus-per-task (job file", "negative"});
+}
+
 // ---- JSON ----
 
 void expect_same(const JobSpec& a, const JobSpec& b) {
@@ -807,12 +935,18 @@ void expect_same(const JobSpec& a, const JobSpec& b) {
   EXPECT_EQ(a.journal, b.journal);
   EXPECT_EQ(a.fresh, b.fresh);
   EXPECT_EQ(a.retry_failed, b.retry_failed);
+  EXPECT_EQ(a.gpus, b.gpus);
+  EXPECT_EQ(a.memory, b.memory);
+  EXPECT_EQ(a.bind, b.bind);
+  EXPECT_EQ(a.reserve_after, b.reserve_after);
   ASSERT_EQ(a.is_task_list(), b.is_task_list());
   if (a.is_task_list()) {
     EXPECT_EQ(a.task_list()->task_file, b.task_list()->task_file);
     EXPECT_EQ(a.task_list()->tasks, b.task_list()->tasks);
     EXPECT_EQ(a.task_list()->output_dir, b.task_list()->output_dir);
     EXPECT_EQ(a.task_list()->cores_per_task, b.task_list()->cores_per_task);
+    EXPECT_EQ(a.task_list()->gpus_per_task, b.task_list()->gpus_per_task);
+    EXPECT_EQ(a.task_list()->memory_per_task, b.task_list()->memory_per_task);
   }
 }
 
@@ -841,8 +975,13 @@ TEST(JobSpecJson, RoundTripsEveryField) {
   job.journal = "runs/a b.journal";
   job.fresh = true;
   job.retry_failed = false;
+  job.gpus = "GPU-aa,GPU-bb";
+  job.memory = "48G";
+  job.bind = Binding::cores;
+  job.reserve_after = 12.5;
 
   const nlohmann::json json = job;
+  EXPECT_EQ(json.at("bind"), "cores");
   EXPECT_EQ(json.at("journal"), "runs/a b.journal");
   EXPECT_EQ(json.at("retry_failed"), false);
   EXPECT_EQ(json.at("schedule"), "static");
@@ -872,6 +1011,44 @@ TEST(JobSpecJson, TaskListRoundTrips) {
   EXPECT_EQ(back.kernel(), "commands");
   EXPECT_EQ(back.range(), (Range{0, 2}));
   EXPECT_TRUE(back.params().empty());
+}
+
+TEST(JobSpecJson, EachLinesRequirementTravels) {
+  constexpr std::uint64_t gib = 1ULL << 30;
+  JobSpec job;
+  job.work =
+      TaskListJob{.task_file = "gpu.tasks",
+                  .tasks = {{1, "echo flags", {2, 1, gib}},
+                            {3, "python train.py", {8, 1, 16 * gib}, "cores=8 mem=17179869184"},
+                            {4, "python big.py", {2, 4, gib}, "gpus=4"},
+                            {6, "@primes 0:10", {2, 1, gib}, "gpus=1"},
+                            {7, "echo reset", {2, 1, gib}}},
+                  .output_dir = "out",
+                  .cores_per_task = 2,
+                  .gpus_per_task = 1,
+                  .memory_per_task = gib};
+  job.subtasks = 5;
+  const nlohmann::json json = job;
+  EXPECT_EQ(json.at("gpus_per_task"), 1);
+  EXPECT_EQ(json.at("memory_per_task"), gib);
+  // A line no directive covers travels as [line, text]; the others carry theirs.
+  EXPECT_EQ(json.at("tasks").at(0), nlohmann::json::parse(R"([1, "echo flags"])"));
+  EXPECT_EQ(json.at("tasks").at(1),
+            nlohmann::json::parse(
+                R"([3, "python train.py", 8, 1, 17179869184, "cores=8 mem=17179869184"])"));
+  // A directive that asks for what the flags say is still part of the line's key.
+  EXPECT_EQ(json.at("tasks").at(3),
+            nlohmann::json::parse(R"([6, "@primes 0:10", 2, 1, 1073741824, "gpus=1"])"));
+  EXPECT_EQ(json.at("tasks").at(4), nlohmann::json::parse(R"([7, "echo reset"])"));
+  const JobSpec back = nlohmann::json::parse(json.dump()).get<JobSpec>();
+  expect_same(back, job);
+  EXPECT_TRUE(back.task_list()->mixed_requirements());
+}
+
+TEST(JobSpecJson, RefusesUnknownBinding) {
+  nlohmann::json json = JobSpec{};
+  json["bind"] = "sockets";
+  EXPECT_THROW(json.get<JobSpec>(), std::invalid_argument);
 }
 
 TEST(JobSpecJson, ParsedJobRoundTrips) {

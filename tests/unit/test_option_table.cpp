@@ -41,7 +41,8 @@ TEST(OptionTable, JobFileKeysKeepTheirListedOrder) {
   ASSERT_EQ(keys.size(), run_options().size());
   EXPECT_EQ(keys.front(), "kernel");
   EXPECT_EQ(keys.at(3), "params");
-  EXPECT_EQ(keys.back(), "trace");
+  EXPECT_EQ(keys.at(24), "trace");
+  EXPECT_EQ(keys.back(), "reserve-after");  // issue 11's keys came after it
   const std::vector<std::string> without = job_file_keys(false);
   EXPECT_EQ(without.size(), keys.size() - 1);
   EXPECT_EQ(without.at(3), "schedule");
@@ -77,6 +78,24 @@ TEST(JobJson, FingerprintTextIsPinned) {
   list.work = TaskListJob{"/nonexistent/dir/../t.txt", {}, "elsewhere", 3};
   list.subtasks = 4;
   EXPECT_EQ(job_fingerprint(list), R"({"task_file":"/nonexistent/t.txt"})");
+}
+
+// What each task needs and what each worker owns change no line's work: a journal resumes
+// whatever they are (each line's key carries its requirement instead).
+TEST(JobJson, ResourceOptionsAreNotInTheFingerprint) {
+  JobSpec list;
+  list.work =
+      TaskListJob{"/nonexistent/t.txt", {{1, "true", {8, 2, 1ULL << 30}}}, "out", 8, 2, 1ULL << 30};
+  list.subtasks = 1;
+  list.gpus = "0,1,2,3";
+  list.memory = "64G";
+  list.bind = Binding::cores;
+  list.reserve_after = 5;
+  EXPECT_EQ(job_fingerprint(list), R"({"task_file":"/nonexistent/t.txt"})");
+  JobSpec range = range_job();
+  range.gpus = "none";
+  range.bind = Binding::cores;
+  EXPECT_EQ(job_fingerprint(range), job_fingerprint(range_job()));
 }
 
 }  // namespace

@@ -40,8 +40,18 @@ TEST(DirectiveLine, ReadsEachKey) {
   EXPECT_EQ(some.memory_bytes, 512ULL * 1024 * 1024);
 
   EXPECT_EQ(parse_directive_line("#TASKTRACK mem=0").memory_bytes, 0u);
+  EXPECT_EQ(parse_directive_line("#TASKTRACK").identity, "");
   EXPECT_EQ(parse_directive_line("#TASKTRACK mem=2048").memory_bytes, 2 * gib);  // MiB
   EXPECT_EQ(parse_directive_line("#TASKTRACK cores=4294967295").cores, 4294967295u);
+}
+
+TEST(DirectiveLine, ItsIdentityIsWhatItSaysSpelledOneWay) {
+  EXPECT_EQ(parse_directive_line("#TASKTRACK cores=8 gpus=1 mem=16G").identity,
+            "cores=8 gpus=1 mem=17179869184");
+  // The table's order and canonical values, whatever the order and spelling.
+  EXPECT_EQ(parse_directive_line("#TASKTRACK mem=16384M gpus=01 cores=8").identity,
+            "cores=8 gpus=1 mem=17179869184");
+  EXPECT_EQ(parse_directive_line("#TASKTRACK gpus=0").identity, "gpus=0");
 }
 
 TEST(DirectiveLine, KeysLeftOutTakeTheFlags) {

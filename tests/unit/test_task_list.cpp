@@ -21,6 +21,15 @@ namespace fs = std::filesystem;
 
 constexpr std::uint64_t gib = 1024ULL * 1024 * 1024;
 
+void expect_line(const TaskLine& line, std::uint32_t number, const std::string& text,
+                 const Resources& requirement, const std::string& directive = "") {
+  SCOPED_TRACE(text);
+  EXPECT_EQ(line.line_number, number);
+  EXPECT_EQ(line.text, text);
+  EXPECT_EQ(line.requirement, requirement) << describe(line.requirement);
+  EXPECT_EQ(line.directive, directive);
+}
+
 class TaskFile : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -59,8 +68,8 @@ TEST_F(TaskFile, LinesWithoutDirectivesTakeTheFlags) {
   const Resources flags{2, 1, 4 * gib};
   const auto lines = read_task_file(write("echo a\n# a comment\n\necho b\n"), flags);
   ASSERT_EQ(lines.size(), 2u);
-  EXPECT_EQ(lines[0], (TaskLine{1, "echo a", flags}));
-  EXPECT_EQ(lines[1], (TaskLine{4, "echo b", flags}));
+  expect_line(lines[0], 1, "echo a", flags);
+  expect_line(lines[1], 4, "echo b", flags);
   // Without flags: 1 core, no GPU, no memory.
   EXPECT_EQ(read_task_file(write("true\n")).front().requirement, Resources{});
 }
@@ -78,13 +87,14 @@ TEST_F(TaskFile, ADirectiveSetsTheLinesUntilTheNextAndLeavesOutWhatTheFlagsSay) 
                                           "@primes 0:100\n"),
                                     flags);
   ASSERT_EQ(lines.size(), 5u);
-  EXPECT_EQ(lines[0], (TaskLine{1, "echo first", flags}));
-  EXPECT_EQ(lines[1], (TaskLine{3, "python train.py --fold 1", {8, 1, 16 * gib}}));
-  EXPECT_EQ(lines[2], (TaskLine{5, "python train.py --fold 2", {8, 1, 16 * gib}}));
+  expect_line(lines[0], 1, "echo first", flags);
+  const std::string big = "cores=8 gpus=1 mem=17179869184";
+  expect_line(lines[1], 3, "python train.py --fold 1", {8, 1, 16 * gib}, big);
+  expect_line(lines[2], 5, "python train.py --fold 2", {8, 1, 16 * gib}, big);
   // Not 8 cores and 16G from the directive before: the flags' 2 cores and no memory.
-  EXPECT_EQ(lines[3], (TaskLine{7, "python big.py", {2, 2, 0}}));
+  expect_line(lines[3], 7, "python big.py", {2, 2, 0}, "gpus=2");
   // A kernel line takes its requirement as a command does.
-  EXPECT_EQ(lines[4], (TaskLine{9, "@primes 0:100", {2, 0, 2 * gib}}));
+  expect_line(lines[4], 9, "@primes 0:100", {2, 0, 2 * gib}, "mem=2147483648");
 }
 
 TEST_F(TaskFile, OtherHashLinesStayComments) {
@@ -96,8 +106,8 @@ TEST_F(TaskFile, OtherHashLinesStayComments) {
                            "  #TASKTRACK cores=3\r\n"
                            "echo b\r\n"));
   ASSERT_EQ(lines.size(), 2u);
-  EXPECT_EQ(lines[0], (TaskLine{4, "echo a", {}}));
-  EXPECT_EQ(lines[1], (TaskLine{6, "echo b", {3, 0, 0}}));
+  expect_line(lines[0], 4, "echo a", {});
+  expect_line(lines[1], 6, "echo b", {3, 0, 0}, "cores=3");
 }
 
 TEST_F(TaskFile, ADirectiveIsNoCommand) {
@@ -117,27 +127,37 @@ TEST_F(TaskFile, BadDirectivesNameTheFileAndLine) {
   expect_refused("#TASKTRACK gpus=1 gpus=2\necho b\n", {"line 1:", "given twice"});
 }
 
-TEST(TaskLineKey, TheDefaultRequirementKeepsTheOldTextHash) {
-  // Journals from before requirements hold FNV-1a 64 of the text: they must still resume.
+TEST(TaskLineKey, ALineNoDirectiveCoversKeepsTheOldTextHash) {
+  // Journals from before directives hold FNV-1a 64 of the text: they must still resume,
+  // whatever --cores-per-task, --gpus-per-task or --mem-per-task they ran with.
   EXPECT_EQ(task_line_key(TaskLine{1, "echo a", {}}), fnv1a64("echo a"));
   EXPECT_EQ(task_line_key(TaskLine{7, "echo a", {1, 0, 0}}), 0xbc16c3245f1664b7ULL);
+  EXPECT_EQ(task_line_key(TaskLine{7, "echo a", {4, 2, 8 * gib}}), 0xbc16c3245f1664b7ULL);
   EXPECT_EQ(task_line_key(TaskLine{1, "", {}}), fnv1a64(""));
 }
 
-TEST(TaskLineKey, AnyOtherRequirementMakesTheLineNewWork) {
-  const std::uint64_t plain = task_line_key(TaskLine{1, "python train.py", {}});
-  const std::vector<Resources> others{{2, 0, 0}, {1, 1, 0}, {1, 0, 1}, {8, 1, 16 * gib}};
-  std::vector<std::uint64_t> keys{plain};
-  for (const Resources& need : others) {
-    const std::uint64_t key = task_line_key(TaskLine{1, "python train.py", need});
-    for (const std::uint64_t seen : keys) EXPECT_NE(key, seen) << describe(need);
-    keys.push_back(key);
-    // The same line and requirement: the same key, wherever the line is.
-    EXPECT_EQ(key, task_line_key(TaskLine{40, "python train.py", need}));
-  }
-  // Editing gpus= in the directive above a line changes its key.
-  EXPECT_NE(task_line_key(TaskLine{3, "x", {8, 1, 16 * gib}}),
-            task_line_key(TaskLine{3, "x", {8, 2, 16 * gib}}));
+TEST_F(TaskFile, ADirectiveIsPartOfItsLinesKeyAndTheFlagsAreNot) {
+  const auto key_of_last_line = [this](const std::string& content, const Resources& flags = {}) {
+    return task_line_key(read_task_file(write(content), flags).back());
+  };
+  const std::uint64_t plain = key_of_last_line("python train.py\n");
+  EXPECT_EQ(plain, fnv1a64("python train.py"));
+  EXPECT_EQ(key_of_last_line("python train.py\n", {8, 1, gib}), plain);
+
+  const std::uint64_t one_gpu = key_of_last_line("#TASKTRACK cores=8 gpus=1\npython train.py\n");
+  EXPECT_NE(one_gpu, plain);
+  // Editing gpus= makes the lines under it new work.
+  EXPECT_NE(key_of_last_line("#TASKTRACK cores=8 gpus=2\npython train.py\n"), one_gpu);
+  EXPECT_NE(key_of_last_line("#TASKTRACK cores=8\npython train.py\n"), one_gpu);
+  // The same directive written otherwise, or elsewhere, is the same work; so are new flags.
+  EXPECT_EQ(key_of_last_line("echo first\n#TASKTRACK  gpus=1\tcores=8\n\npython train.py\n"),
+            one_gpu);
+  EXPECT_EQ(key_of_last_line("#TASKTRACK cores=8 gpus=1\npython train.py\n", {2, 0, gib}), one_gpu);
+  const std::uint64_t sixteen_gib = key_of_last_line("#TASKTRACK mem=16G\nx\n");
+  EXPECT_EQ(key_of_last_line("#TASKTRACK mem=16384M\nx\n"), sixteen_gib);
+  EXPECT_NE(key_of_last_line("#TASKTRACK mem=16385M\nx\n"), sixteen_gib);
+  // A bare #TASKTRACK goes back to the flags: the text's own key again.
+  EXPECT_EQ(key_of_last_line("#TASKTRACK gpus=1\nx\n#TASKTRACK\npython train.py\n"), plain);
 }
 
 }  // namespace
