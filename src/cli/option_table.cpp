@@ -241,10 +241,12 @@ const std::array<OptionSpec, 31> options{{
     {"output-dir", "output-dir", ValueKind::path, "DIR",
      "Task files: each attempt's stdout/stderr go to DIR", "<task file name>.output",
      Scope::task_list, 22, read_with_work, no_check, not_shown, "", no_json},
-    // The per-task requirement changes no line's work, so it is not in the fingerprint;
-    // it is part of each line's key instead (task_line_key).
+    // The per-task flags change no line's work: they are neither in the fingerprint nor in
+    // a line's key (a #TASKTRACK directive is, task_line_key).
     {"cores-per-task", "cores-per-task", ValueKind::count, "C",
-     "Task files: cores per command; a worker runs threads/C at once, OMP_NUM_THREADS=C", "",
+     "Task files: cores per command, OMP_NUM_THREADS=C; a '#TASKTRACK cores=C' line in the "
+     "file sets it for the lines after it",
+     "",
      Scope::task_list, 23, read_with_work, no_check, not_shown, "", no_json},
     {"gpus-per-task", "gpus-per-task", ValueKind::count, "G",
      "Task files: GPUs per command, its own devices in CUDA_VISIBLE_DEVICES; a '#TASKTRACK "
