@@ -162,12 +162,12 @@ std::optional<OutboxEntry> ThreadPool::run_one(Slot& slot, std::uint16_t index,
   slot.start.store(record.start_seconds, std::memory_order_relaxed);
   const std::uint64_t sequence = slot.sequence.fetch_add(1, std::memory_order_acq_rel) + 1;
 
-  if (allocator_) {
-    allocator_->take(requirement_of_(id), allocation);
-    context.cores = allocation.cores;
-    context.gpus = allocation.gpus;
-  }
   try {
+    if (allocator_) {
+      allocator_->take(requirement_of_(id), allocation);
+      context.cores = allocation.cores;
+      context.gpus = allocation.gpus;
+    }
     context.id = id;
     context.range = partition_.subtask(id);
     context.attempt = attempt;
@@ -188,7 +188,8 @@ std::optional<OutboxEntry> ThreadPool::run_one(Slot& slot, std::uint16_t index,
     record.reason = FailureReason::exception;
     entry.payload = detail_bytes("unknown exception");
   }
-  if (allocator_) allocator_->release(allocation);  // the kernel is done with them
+  // The kernel is done with them (empty when requirement_of threw: nothing to give back).
+  if (allocator_) allocator_->release(allocation);
   record.end_seconds = clock_.now();
   const bool mine = claim(slot.claimed, sequence);
   slot.sequence.fetch_add(1, std::memory_order_release);  // even: idle
