@@ -44,19 +44,20 @@ bool claim(std::atomic<std::uint64_t>& claimed, std::uint64_t sequence) {
 ThreadPool::ThreadPool(const Kernel& kernel, Partition partition, unsigned threads, Outbox& outbox,
                        JobClock clock, double timeout_seconds, bool timeout_may_change,
                        AttemptResources resources)
-    : owned_(std::move(resources.owned)),
-      with_resources_(resources.requirement_of
-                          ? std::make_unique<KernelWithResources>(
-                                kernel, owned_, std::move(resources.requirement_of))
-                          : nullptr),
-      kernel_(with_resources_ ? *with_resources_ : kernel),
+    : kernel_(&kernel),
       partition_(partition),
       outbox_(outbox),
       clock_(clock),
       deadlines_(timeout_seconds > 0 || timeout_may_change),
       timeout_(timeout_seconds),
       timeout_text_(fmt::format("the {:g} s timeout", timeout_seconds)),
-      thread_count_(std::max(threads, 1u)) {
+      thread_count_(std::max(threads, 1u)),
+      owned_(std::move(resources.owned)) {
+  if (resources.requirement_of) {
+    with_resources_ =
+        std::make_unique<KernelWithResources>(kernel, owned_, std::move(resources.requirement_of));
+    kernel_ = with_resources_.get();
+  }
   for (unsigned i = 0; i < thread_count_; ++i) start_thread();
 }
 
@@ -168,7 +169,7 @@ std::optional<OutboxEntry> ThreadPool::run_one(Slot& slot, std::uint16_t index,
     context.id = id;
     context.range = partition_.subtask(id);
     context.attempt = attempt;
-    SubtaskResult result = kernel_.run(context);
+    SubtaskResult result = kernel_->run(context);
     record.state = SubtaskState::done;
     record.value = result.value;
     entry.payload = std::move(result.payload);

@@ -123,9 +123,7 @@ class ThreadPool {
   void requeue_front(IdRun run);
   void thread_done(Slot& slot);  // marks it exited and tells stop()
 
-  const OwnedResources owned_;
-  const std::unique_ptr<KernelWithResources> with_resources_;  // when attempts have requirements
-  const Kernel& kernel_;  // what threads run: with_resources_, else the caller's kernel
+  const Kernel* kernel_;  // what threads run: with_resources_ when set, else the caller's
   Partition partition_;
   Outbox& outbox_;
   JobClock clock_;
@@ -146,6 +144,10 @@ class ThreadPool {
 
   std::deque<Slot> slots_;  // one per thread ever started; addresses stay put
   std::vector<std::thread> threads_;
+
+  // Last: the members threads read per subtask keep the layout W1 was measured with.
+  const OwnedResources owned_;
+  std::unique_ptr<KernelWithResources> with_resources_;  // when attempts have requirements
 };
 
 }  // namespace tasktrack
