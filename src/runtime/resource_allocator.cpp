@@ -61,10 +61,16 @@ void ResourceAllocator::take(const Resources& need, Allocation& into) {
   for (const std::uint32_t slot : into.gpu_slots) into.gpus.push_back(owned_.gpus[slot]);
 }
 
-void ResourceAllocator::release(const Allocation& allocation) {
-  std::lock_guard lock(mutex_);
-  for (const std::uint32_t slot : allocation.core_slots) --core_users_[slot];
-  for (const std::uint32_t slot : allocation.gpu_slots) --gpu_users_[slot];
+void ResourceAllocator::release(Allocation& allocation) {
+  {
+    std::lock_guard lock(mutex_);
+    for (const std::uint32_t slot : allocation.core_slots) --core_users_[slot];
+    for (const std::uint32_t slot : allocation.gpu_slots) --gpu_users_[slot];
+  }
+  allocation.cores.clear();  // clear() keeps the storage for the next take()
+  allocation.gpus.clear();
+  allocation.core_slots.clear();
+  allocation.gpu_slots.clear();
 }
 
 }  // namespace tasktrack

@@ -33,8 +33,9 @@ class ResourceAllocator {
   // `into`'s storage (a pool thread keeps one), replacing what it held.
   Allocation take(const Resources& need);
   void take(const Resources& need, Allocation& into);
-  // Gives back what take() handed out, once.
-  void release(const Allocation& allocation);
+  // Gives back what take() handed out and empties `allocation`, so that releasing it again
+  // gives back nothing.
+  void release(Allocation& allocation);
 
   const OwnedResources& owned() const { return owned_; }
 

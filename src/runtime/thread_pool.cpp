@@ -44,7 +44,7 @@ bool claim(std::atomic<std::uint64_t>& claimed, std::uint64_t sequence) {
 ThreadPool::ThreadPool(const Kernel& kernel, Partition partition, unsigned threads, Outbox& outbox,
                        JobClock clock, double timeout_seconds, bool timeout_may_change,
                        AttemptResources resources)
-    : kernel_(kernel),
+    : kernel_(&kernel),
       partition_(partition),
       outbox_(outbox),
       clock_(clock),
@@ -52,9 +52,12 @@ ThreadPool::ThreadPool(const Kernel& kernel, Partition partition, unsigned threa
       timeout_(timeout_seconds),
       timeout_text_(fmt::format("the {:g} s timeout", timeout_seconds)),
       thread_count_(std::max(threads, 1u)),
-      owned_(std::move(resources.owned)),
-      requirement_of_(std::move(resources.requirement_of)) {
-  if (requirement_of_) allocator_.emplace(owned_);
+      owned_(std::move(resources.owned)) {
+  if (resources.requirement_of) {
+    with_resources_ =
+        std::make_unique<KernelWithResources>(kernel, owned_, std::move(resources.requirement_of));
+    kernel_ = with_resources_.get();
+  }
   for (unsigned i = 0; i < thread_count_; ++i) start_thread();
 }
 
@@ -139,8 +142,8 @@ bool ThreadPool::take_run(IdRun& run) {
 }
 
 std::optional<OutboxEntry> ThreadPool::run_one(Slot& slot, std::uint16_t index,
-                                               SubtaskContext& context, Allocation& allocation,
-                                               SubtaskId id, std::uint32_t attempt, double start) {
+                                               SubtaskContext& context, SubtaskId id,
+                                               std::uint32_t attempt, double start) {
   OutboxEntry entry;
   StatusRecord& record = entry.record;
   record.subtask = id;
@@ -162,16 +165,11 @@ std::optional<OutboxEntry> ThreadPool::run_one(Slot& slot, std::uint16_t index,
   slot.start.store(record.start_seconds, std::memory_order_relaxed);
   const std::uint64_t sequence = slot.sequence.fetch_add(1, std::memory_order_acq_rel) + 1;
 
-  if (allocator_) {
-    allocator_->take(requirement_of_(id), allocation);
-    context.cores = allocation.cores;
-    context.gpus = allocation.gpus;
-  }
   try {
     context.id = id;
     context.range = partition_.subtask(id);
     context.attempt = attempt;
-    SubtaskResult result = kernel_.run(context);
+    SubtaskResult result = kernel_->run(context);
     record.state = SubtaskState::done;
     record.value = result.value;
     entry.payload = std::move(result.payload);
@@ -188,7 +186,6 @@ std::optional<OutboxEntry> ThreadPool::run_one(Slot& slot, std::uint16_t index,
     record.reason = FailureReason::exception;
     entry.payload = detail_bytes("unknown exception");
   }
-  if (allocator_) allocator_->release(allocation);  // the kernel is done with them
   record.end_seconds = clock_.now();
   const bool mine = claim(slot.claimed, sequence);
   slot.sequence.fetch_add(1, std::memory_order_release);  // even: idle
@@ -204,8 +201,8 @@ void ThreadPool::run_thread(Slot& slot, std::uint16_t index) {
   // one process, 10^7 noop subtasks on 2 cores, job wall 1.93 s -> 1.23 s).
   SubtaskContext context;
   context.stop = pool_stop_.get_token();
-  Allocation allocation;
-  if (!allocator_ && !owned_.cores.empty()) {
+  // Without requirements a thread's attempts have its one core; set once, not per subtask.
+  if (!with_resources_ && !owned_.cores.empty()) {
     context.cores = std::span(&owned_.cores[index % owned_.cores.size()], 1);
   }
   double oldest = 0;
@@ -229,8 +226,8 @@ void ThreadPool::run_thread(Slot& slot, std::uint16_t index) {
       // ended (the clock is most of the cost of a subtask that does nothing).
       const double start = first_of_run ? clock_.now() : previous_end;
       first_of_run = false;
-      std::optional<OutboxEntry> entry = run_one(slot, index, context, allocation,
-                                                 static_cast<SubtaskId>(next), run.attempt, start);
+      std::optional<OutboxEntry> entry =
+          run_one(slot, index, context, static_cast<SubtaskId>(next), run.attempt, start);
       if (slot.abandoned.load(std::memory_order_acquire)) {
         // A replacement thread took this one's place (and the rest of its run) while the
         // kernel overran: leave.

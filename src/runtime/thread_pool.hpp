@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <span>
@@ -16,9 +17,9 @@
 
 #include "core/job_clock.hpp"
 #include "core/resources.hpp"
+#include "runtime/kernel_with_resources.hpp"
 #include "runtime/outbox.hpp"
 #include "runtime/protocol.hpp"
-#include "runtime/resource_allocator.hpp"
 #include "runtime/worker_resources.hpp"
 #include "tasktrack/kernel.hpp"
 #include "tasktrack/partition.hpp"
@@ -29,8 +30,8 @@ namespace tasktrack {
 // SubtaskContext::cores and ::gpus.
 struct AttemptResources {
   OwnedResources owned;
-  // Set: the attempt of subtask `id` gets requirement_of(id) cores and GPUs of `owned` from
-  // a ResourceAllocator, for the time its kernel runs. Called on pool threads, concurrently.
+  // Set: the attempt of subtask `id` gets requirement_of(id) cores and GPUs of `owned` for
+  // the time its kernel runs (KernelWithResources). Called on pool threads, concurrently.
   // Empty: pool thread i's attempts get core owned.cores[i % size] (none when `owned` has no
   // cores) and no GPU, fixed once per thread: nothing per subtask on the hot path.
   std::function<Resources(SubtaskId)> requirement_of;
@@ -117,15 +118,12 @@ class ThreadPool {
   bool take_run(IdRun& run);  // blocks until work or stop; false on stop
   // Runs one attempt that starts at `start` (job-clock seconds) in the thread's `context`;
   // nullopt when the watchdog already reported it timed out.
-  // `allocation` is the thread's, reused: it holds the attempt's cores and GPUs while it
-  // runs when attempts take them from allocator_.
   std::optional<OutboxEntry> run_one(Slot& slot, std::uint16_t index, SubtaskContext& context,
-                                     Allocation& allocation, SubtaskId id, std::uint32_t attempt,
-                                     double start);
+                                     SubtaskId id, std::uint32_t attempt, double start);
   void requeue_front(IdRun run);
   void thread_done(Slot& slot);  // marks it exited and tells stop()
 
-  const Kernel& kernel_;
+  const Kernel* kernel_;  // what threads run: with_resources_ when set, else the caller's
   Partition partition_;
   Outbox& outbox_;
   JobClock clock_;
@@ -133,9 +131,6 @@ class ThreadPool {
   double timeout_;            // the limit now; <= 0: none (controlling thread only)
   std::string timeout_text_;  // "the 30 s timeout"
   const unsigned thread_count_;
-  const OwnedResources owned_;
-  const std::function<Resources(SubtaskId)> requirement_of_;
-  std::optional<ResourceAllocator> allocator_;  // set when attempts have requirements
 
   mutable std::mutex mutex_;
   std::condition_variable work_available_;
@@ -149,6 +144,10 @@ class ThreadPool {
 
   std::deque<Slot> slots_;  // one per thread ever started; addresses stay put
   std::vector<std::thread> threads_;
+
+  // Last: the members threads read per subtask keep the layout W1 was measured with.
+  const OwnedResources owned_;
+  std::unique_ptr<KernelWithResources> with_resources_;  // when attempts have requirements
 };
 
 }  // namespace tasktrack

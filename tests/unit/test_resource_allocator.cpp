@@ -23,7 +23,7 @@ OwnedResources four_cores_two_gpus() {
 
 TEST(ResourceAllocator, TakesTheLowestFreeFirstAndReleasesThem) {
   ResourceAllocator allocator(four_cores_two_gpus());
-  const Allocation first = allocator.take(Resources{2, 1, 0});
+  Allocation first = allocator.take(Resources{2, 1, 0});
   EXPECT_EQ(first.cores, (Cores{10, 11}));
   EXPECT_EQ(first.gpus, (Devices{"0"}));
   const Allocation second = allocator.take(Resources{1, 1, 0});
@@ -60,13 +60,28 @@ TEST(ResourceAllocator, NeverMoreThanItOwnsNorOneTwice) {
 TEST(ResourceAllocator, RepeatedIdsAreSeparateSlots) {
   // More --threads than CPUs: the owned list wraps round the mask.
   ResourceAllocator allocator(OwnedResources{{0, 1, 0, 1}, {}, 0});
-  const Allocation first = allocator.take(Resources{2, 0, 0});
+  Allocation first = allocator.take(Resources{2, 0, 0});
   const Allocation second = allocator.take(Resources{2, 0, 0});
   EXPECT_EQ(first.cores, (Cores{0, 1}));
   EXPECT_EQ(second.cores, (Cores{0, 1}));
   allocator.release(first);
   const Allocation third = allocator.take(Resources{1, 0, 0});
   EXPECT_EQ(third.core_slots, (std::vector<std::uint32_t>{0})) << "the slot first released";
+}
+
+TEST(ResourceAllocator, ASecondReleaseGivesBackNothing) {
+  ResourceAllocator allocator(four_cores_two_gpus());
+  Allocation first = allocator.take(Resources{1, 1, 0});
+  const Allocation second = allocator.take(Resources{1, 1, 0});  // core 11, GPU 1
+  allocator.release(first);
+  EXPECT_TRUE(first.cores.empty());
+  allocator.release(first);
+  // Had core 10 been given back twice its count would have wrapped round, and the lowest
+  // free core would no longer be 10.
+  const Allocation third = allocator.take(Resources{2, 1, 0});
+  EXPECT_EQ(third.cores, (Cores{10, 12}));
+  EXPECT_EQ(third.gpus, (Devices{"0"}));
+  EXPECT_EQ(second.cores, (Cores{11}));
 }
 
 TEST(ResourceAllocator, ReusedStorageIsReplaced) {

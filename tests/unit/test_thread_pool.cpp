@@ -609,6 +609,34 @@ TEST(ThreadPool, AnAttemptGivesItsCoresAndGpusBackAlsoWhenItThrows) {
   }
 }
 
+TEST(ThreadPool, ARequirementThatThrowsFailsItsAttemptOnly) {
+  constexpr std::uint32_t count = 6;
+  const Partition partition({0, count}, count);
+  const OwnedResources owned{{3, 4}, {}, 0};
+  ResourceRecordingKernel kernel(owned);
+  Outbox outbox;
+  const auto requirement = [](SubtaskId id) {
+    if (id == 2) throw std::out_of_range("no requirement for subtask 2");
+    return Resources{1, 0, 0};
+  };
+  ThreadPool pool(kernel, partition, 1, outbox, JobClock{}, 0, false,
+                  AttemptResources{owned, requirement});
+  const std::vector<IdRun> runs = {IdRun{0, count, 0}};
+  pool.enqueue(runs);
+  std::vector<OutboxEntry> entries = collect(outbox, count);
+  pool.stop();
+  ASSERT_EQ(entries.size(), count);
+  for (const OutboxEntry& entry : entries) {
+    if (entry.record.subtask != 2) {
+      EXPECT_EQ(text_of(entry.payload), "1 0: 3") << "subtask " << entry.record.subtask;
+      continue;
+    }
+    EXPECT_EQ(entry.record.state, SubtaskState::failed);
+    EXPECT_EQ(entry.record.reason, FailureReason::exception);
+    EXPECT_EQ(text_of(entry.payload), "no requirement for subtask 2");
+  }
+}
+
 TEST(ThreadPool, WithoutRequirementsEachThreadHasOneCoreOfItsOwn) {
   constexpr std::uint32_t count = 300;
   const Partition partition({0, count}, count);
