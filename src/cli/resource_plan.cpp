@@ -62,7 +62,6 @@ WorkerOptions worker_options(const JobSpec& job, const OwnedResources& owned, un
   options.threads = std::max(1u, threads);
   options.owned = owned;
   if (job.is_task_list()) options.requirement_of = requirement_lookup(job);
-  options.bind_cores = job.bind == Binding::cores;
   options.timeout_seconds = job.timeout;
   options.heartbeat_seconds = job.heartbeat;
   options.timeout_may_change = job.timeout_percent > 0;

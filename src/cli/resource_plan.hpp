@@ -36,7 +36,7 @@ std::function<Resources(SubtaskId)> requirement_lookup(const JobSpec& job);
 unsigned pool_threads(const JobSpec& job, const OwnedResources& owned);
 
 // How a worker runs its pool for `job`: `threads` pool threads (at least one), what it owns,
-// each attempt's requirement (task lists), binding, time limits and heartbeats.
+// each attempt's requirement (task lists), time limits and heartbeats.
 WorkerOptions worker_options(const JobSpec& job, const OwnedResources& owned, unsigned threads);
 
 // What a worker says in its hello (rank is filled in by the hello exchange).

@@ -24,11 +24,10 @@ namespace tasktrack {
 struct WorkerOptions {
   unsigned threads = 1;
   // What this worker owns and how each attempt's share is found (issue 11): the pool gives
-  // every attempt `requirement_of(id)` of `owned` (its cores and GPUs by id), and with
-  // bind == cores a command is pinned to its cores. Empty `requirement_of`: one core each.
+  // every attempt `requirement_of(id)` of `owned` (its cores and GPUs by id); empty
+  // `requirement_of`: each pool thread's one core. (--bind is the command kernel's own.)
   OwnedResources owned;
   std::function<Resources(SubtaskId)> requirement_of;
-  bool bind_cores = false;
   double timeout_seconds = 0;       // per attempt; 0 = none
   double heartbeat_seconds = 2;     // send a Heartbeat when nothing else went out this long
   bool timeout_may_change = false;  // --timeout P%: rank 0 sends the limit (TimeLimit)
