@@ -8,12 +8,7 @@ namespace tasktrack {
 namespace {
 
 Resources free_of(const Tracker& tracker, const WorkerState& worker) {
-  Resources free = worker.info.capacity();
-  const Resources used = tracker.in_use(worker.info.rank);
-  free.cores -= std::min(free.cores, used.cores);
-  free.gpus -= std::min(free.gpus, used.gpus);
-  free.memory_bytes -= std::min(free.memory_bytes, used.memory_bytes);
-  return free;
+  return saturating_minus(worker.info.capacity(), tracker.in_use(worker.info.rank));
 }
 
 }  // namespace

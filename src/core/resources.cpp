@@ -25,6 +25,13 @@ Resources& Resources::operator-=(const Resources& other) {
   return *this;
 }
 
+Resources saturating_minus(Resources from, const Resources& amount) {
+  from.cores -= std::min(from.cores, amount.cores);
+  from.gpus -= std::min(from.gpus, amount.gpus);
+  from.memory_bytes -= std::min(from.memory_bytes, amount.memory_bytes);
+  return from;
+}
+
 bool fits(const Resources& need, const Resources& available) {
   return need.cores <= available.cores && need.gpus <= available.gpus &&
          need.memory_bytes <= available.memory_bytes;

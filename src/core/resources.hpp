@@ -21,6 +21,10 @@ struct Resources {
   Resources& operator-=(const Resources& other);  // the caller ensures it fits
 };
 
+// `from` less `amount`, each quantity floored at 0 (what is free of a capacity; what stays in
+// use after a report that may be late).
+Resources saturating_minus(Resources from, const Resources& amount);
+
 // True when `available` covers every quantity of `need`.
 bool fits(const Resources& need, const Resources& available);
 

@@ -240,10 +240,7 @@ void Tracker::release(SubtaskId id) {
   // Saturating, like the count: a late report from a lost rank may name a subtask that
   // now runs elsewhere.
   Resources& used = in_use_.at(ranks_[id]);
-  const Resources& need = requirements_[class_of_[id]];
-  used.cores -= std::min(used.cores, need.cores);
-  used.gpus -= std::min(used.gpus, need.gpus);
-  used.memory_bytes -= std::min(used.memory_bytes, need.memory_bytes);
+  used = saturating_minus(used, requirements_[class_of_[id]]);
 }
 
 Verdict Tracker::mark_running(SubtaskId id, int rank, std::uint32_t attempt) {
