@@ -51,7 +51,7 @@ struct NoEffects : JobEffects {
   void accept_result(SubtaskId, std::int64_t, std::span<const std::byte>) override {}
   void journal_attempt(const JournalAttempt&) override {}
   void journal_run(const JournalRun&) override {}
-  void trace_attempt(int, const StatusRecord&, bool) override {}
+  void trace_attempt(int, const StatusRecord&, const AttemptReport*, bool) override {}
   void trace_dispatch(double, int, std::uint32_t) override {}
   void trace_instant(double, int, const std::string&, const std::string&) override {}
   void notice(const std::string&) override {}

@@ -15,6 +15,7 @@
 #include <string_view>
 #include <vector>
 
+#include "tasktrack/attempt_report.hpp"
 #include "tasktrack/partition.hpp"
 #include "tasktrack/subtask.hpp"
 
@@ -62,6 +63,11 @@ struct SubtaskContext {
   // them) and of its GPUs (as CUDA_VISIBLE_DEVICES names them). Valid during run() only.
   std::span<const unsigned> cores;
   std::span<const std::string> gpus;
+  // Where the attempt's placement and cost go, or null when the job does not track them
+  // (range jobs: their hot path records nothing). The pool fills the placement; a kernel
+  // that can measure what the attempt used sets `measured` and `usage`, also when it then
+  // throws. Valid during run() only.
+  AttemptReport* report = nullptr;
 };
 
 // What one finished attempt produced: a number every kernel may use, and optional bytes

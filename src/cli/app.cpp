@@ -141,6 +141,7 @@ JournalSetup open_journal(const JobSpec& job) {
   }
   const std::string fingerprint = job_fingerprint(job);
   std::uint64_t valid_bytes = 0;
+  std::uint32_t format_version = journal_format_version;
   std::error_code missing;
   if (std::filesystem::file_size(job.journal, missing) > 0 && !missing) {
     JournalContents contents = read_journal(job.journal);
@@ -154,10 +155,12 @@ JournalSetup open_journal(const JobSpec& job) {
     }
     if (contents.warning) print_warning(*contents.warning);
     valid_bytes = contents.valid_bytes;
+    format_version = contents.format_version;
     setup.resume = std::move(contents);
   }
   try {
-    setup.writer = std::make_unique<JournalWriter>(job.journal, fingerprint, valid_bytes);
+    setup.writer = std::make_unique<JournalWriter>(job.journal, fingerprint, valid_bytes,
+                                                   std::chrono::milliseconds(200), format_version);
   } catch (const SystemError& error) {
     throw UsageError(error.what());
   }

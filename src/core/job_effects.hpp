@@ -34,7 +34,9 @@ class JobEffects {
   virtual void journal_run(const JournalRun& run) = 0;
 
   // Trace events (only when the rules say tracing). Times are job-clock seconds.
-  virtual void trace_attempt(int rank, const StatusRecord& record, bool duplicate) = 0;
+  // `report`: the attempt's placement and cost, or null when the job does not track them.
+  virtual void trace_attempt(int rank, const StatusRecord& record, const AttemptReport* report,
+                             bool duplicate) = 0;
   virtual void trace_dispatch(double seconds, int rank, std::uint32_t count) = 0;
   virtual void trace_instant(double seconds, int rank, const std::string& name,
                              const std::string& detail) = 0;

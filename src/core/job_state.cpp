@@ -154,9 +154,9 @@ void JobState::handle_status(WorkerState& worker, const StatusBatchReader& batch
     worker.reported = true;
     reported_.push_back(worker.info.rank);
   }
-  batch.for_each([&](const StatusRecord& record, std::span<const std::byte> payload) {
-    handle_record(worker, record, payload, now);
-  });
+  batch.for_each(
+      [&](const StatusRecord& record, std::span<const std::byte> payload,
+          const AttemptReport* report) { handle_record(worker, record, payload, report, now); });
   if (rules_.journaling) journal_.flush(effects_);
 }
 
@@ -165,18 +165,19 @@ void JobState::handle_goodbye(int rank) {
 }
 
 void JobState::handle_record(WorkerState& worker, const StatusRecord& record,
-                             std::span<const std::byte> payload, double now) {
+                             std::span<const std::byte> payload, const AttemptReport* report,
+                             double now) {
   const int rank = worker.info.rank;
   if (worker.health == Health::lost && record.state != SubtaskState::running) {
     // Its subtasks went to others when it was declared lost; whatever it still says is a
     // late duplicate, counted and dropped.
     ++statistics_.late_duplicates;
-    if (rules_.tracing) effects_.trace_attempt(rank, record, true);
+    if (rules_.tracing) effects_.trace_attempt(rank, record, report, true);
     return;
   }
   if (rules_.tracing && record.state != SubtaskState::running) {
     const SubtaskState state = tracker_.state(record.subtask);
-    effects_.trace_attempt(rank, record,
+    effects_.trace_attempt(rank, record, report,
                            state == SubtaskState::done || state == SubtaskState::failed);
   }
   switch (record.state) {
@@ -186,10 +187,10 @@ void JobState::handle_record(WorkerState& worker, const StatusRecord& record,
       }
       return;
     case SubtaskState::done:
-      handle_done(worker, record, payload);
+      handle_done(worker, record, payload, report);
       return;
     case SubtaskState::failed:
-      handle_failed(worker, record, payload, now);
+      handle_failed(worker, record, payload, report, now);
       return;
     default:
       throw ProtocolError(fmt::format("status record for subtask {} from rank {} has state {}",
@@ -198,7 +199,7 @@ void JobState::handle_record(WorkerState& worker, const StatusRecord& record,
 }
 
 void JobState::handle_done(WorkerState& worker, const StatusRecord& record,
-                           std::span<const std::byte> payload) {
+                           std::span<const std::byte> payload, const AttemptReport* report) {
   const int rank = worker.info.rank;
   RankSummary& r = statistics_.rank(rank);
   const double seconds = record.end_seconds - record.start_seconds;
@@ -217,12 +218,13 @@ void JobState::handle_done(WorkerState& worker, const StatusRecord& record,
     }
   }
   effects_.accept_result(record.subtask, record.value, payload);
-  if (rules_.journaling) journal_.done(rank, record, payload, effects_);
+  if (rules_.journaling) journal_.done(worker.info, record, payload, report, effects_);
   statistics_.note_completed(record.subtask, rank, seconds);
 }
 
 void JobState::handle_failed(WorkerState& worker, const StatusRecord& record,
-                             std::span<const std::byte> payload, double now) {
+                             std::span<const std::byte> payload, const AttemptReport* report,
+                             double now) {
   const int rank = worker.info.rank;
   RankSummary& r = statistics_.rank(rank);
   r.busy_seconds += record.end_seconds - record.start_seconds;
@@ -242,7 +244,7 @@ void JobState::handle_failed(WorkerState& worker, const StatusRecord& record,
         FailureSummary{record.subtask, record.attempt + 1, record.reason, text_of(payload)});
     if (rules_.journaling) {
       journal_.flush(effects_);
-      journal_.attempt(rank, record, payload, effects_);
+      journal_.attempt(worker.info, record, payload, report, effects_);
     }
   }
   if (roster_.note_failed_attempt(worker, record.subtask, record.attempt,
@@ -369,7 +371,7 @@ void JobState::fail_for_good(const std::vector<SubtaskId>& ids, const std::strin
     statistics_.note_failure(FailureSummary{id, record.attempt + 1, record.reason, detail});
     if (rules_.journaling) {
       journal_.flush(effects_);
-      journal_.attempt(0, record, bytes_of(detail), effects_);
+      journal_.attempt(WorkerInfo{}, record, bytes_of(detail), nullptr, effects_);  // rank 0's
     }
   }
 }

@@ -87,11 +87,11 @@ class JobState {
   void send(int rank, double now);  // runs_ to `rank`
   void handle_status(WorkerState& worker, const StatusBatchReader& batch, double now);
   void handle_record(WorkerState& worker, const StatusRecord& record,
-                     std::span<const std::byte> payload, double now);
+                     std::span<const std::byte> payload, const AttemptReport* report, double now);
   void handle_done(WorkerState& worker, const StatusRecord& record,
-                   std::span<const std::byte> payload);
+                   std::span<const std::byte> payload, const AttemptReport* report);
   void handle_failed(WorkerState& worker, const StatusRecord& record,
-                     std::span<const std::byte> payload, double now);
+                     std::span<const std::byte> payload, const AttemptReport* report, double now);
   void declare_lost(WorkerState& worker, const std::string& why, double now);
   void begin_drain(double deadline, std::string reason);
   bool drain_finished(double now) const;

@@ -12,12 +12,14 @@ constexpr double run_record_max_seconds = 0.001;
 
 }  // namespace
 
-void JournalRecorder::done(int rank, const StatusRecord& record, std::span<const std::byte> payload,
+void JournalRecorder::done(const WorkerInfo& worker, const StatusRecord& record,
+                           std::span<const std::byte> payload, const AttemptReport* report,
                            JobEffects& effects) {
+  const int rank = worker.rank;
   const bool fast = record.end_seconds - record.start_seconds < run_record_max_seconds;
-  if (!payload.empty() || !fast) {
+  if (!payload.empty() || !fast || report != nullptr) {
     flush(effects);
-    attempt(rank, record, payload, effects);
+    attempt(worker, record, payload, report, effects);
     return;
   }
   JournalRun& run = pending_run_;
@@ -37,8 +39,10 @@ void JournalRecorder::done(int rank, const StatusRecord& record, std::span<const
   run.keys.push_back(key_(record.subtask));
 }
 
-void JournalRecorder::attempt(int rank, const StatusRecord& record,
-                              std::span<const std::byte> payload, JobEffects& effects) {
+void JournalRecorder::attempt(const WorkerInfo& worker, const StatusRecord& record,
+                              std::span<const std::byte> payload, const AttemptReport* report,
+                              JobEffects& effects) {
+  const int rank = worker.rank;
   JournalAttempt attempt;
   attempt.subtask = record.subtask;
   attempt.state = record.state;
@@ -51,6 +55,11 @@ void JournalRecorder::attempt(int rank, const StatusRecord& record,
   attempt.value = record.value;
   attempt.key = key_(record.subtask);
   attempt.payload.assign(payload.begin(), payload.end());
+  if (report != nullptr) {
+    attempt.cores = report->cores;
+    attempt.gpus = worker.gpus_of(report->gpu_mask);
+    if (report->measured) attempt.usage = report->usage;
+  }
   effects.journal_attempt(attempt);
 }
 

@@ -9,6 +9,7 @@
 #include <span>
 
 #include "core/job_effects.hpp"
+#include "core/worker_info.hpp"
 
 namespace tasktrack {
 
@@ -18,11 +19,14 @@ class JournalRecorder {
   JournalRecorder(double epoch_unix, std::function<std::uint64_t(SubtaskId)> key)
       : epoch_unix_(epoch_unix), key_(std::move(key)) {}
 
-  // A done attempt that was accepted (its subtask's first completion).
-  void done(int rank, const StatusRecord& record, std::span<const std::byte> payload,
-            JobEffects& effects);
-  // Any other attempt worth a record of its own (a failure for good).
-  void attempt(int rank, const StatusRecord& record, std::span<const std::byte> payload,
+  // A done attempt that was accepted (its subtask's first completion), reported by
+  // `worker`. An attempt with a report (placement, cost) gets a record of its own.
+  void done(const WorkerInfo& worker, const StatusRecord& record,
+            std::span<const std::byte> payload, const AttemptReport* report, JobEffects& effects);
+  // Any other attempt worth a record of its own (a failure for good). `report` may be null;
+  // its GPU mask is turned into `worker`'s GPU ids.
+  void attempt(const WorkerInfo& worker, const StatusRecord& record,
+               std::span<const std::byte> payload, const AttemptReport* report,
                JobEffects& effects);
   // Ends the pending run: call before any other record and before the journal is flushed.
   void flush(JobEffects& effects);

@@ -1,6 +1,7 @@
 // What a worker rank says about itself in its hello.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -18,6 +19,15 @@ struct WorkerInfo {
   unsigned cores = 1;
   std::vector<std::string> gpus;  // device ids as the node names them ("0", "3", a UUID)
   std::uint64_t memory_bytes = 0;
+
+  // The ids of the GPUs an AttemptReport's mask names (bit i: gpus[i]).
+  std::vector<std::string> gpus_of(std::uint64_t mask) const {
+    std::vector<std::string> ids;
+    for (std::size_t i = 0; i < gpus.size() && i < 64; ++i) {
+      if ((mask >> i) & 1u) ids.push_back(gpus[i]);
+    }
+    return ids;
+  }
 
   Resources capacity() const {
     return Resources{cores, static_cast<std::uint32_t>(gpus.size()), memory_bytes};

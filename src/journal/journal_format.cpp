@@ -2,6 +2,7 @@
 
 #include <zlib.h>
 
+#include <algorithm>
 #include <limits>
 
 namespace tasktrack::journal_format {
@@ -15,11 +16,11 @@ std::uint32_t crc32_of(std::uint32_t crc, const void* data, std::size_t size) {
       crc32_z(crc, static_cast<const Bytef*>(data), static_cast<z_size_t>(size)));
 }
 
-std::vector<std::byte> encode_header(const std::string& fingerprint) {
+std::vector<std::byte> encode_header(const std::string& fingerprint, std::uint32_t version) {
   std::vector<std::byte> header;
   header.insert(header.end(), reinterpret_cast<const std::byte*>(magic),
                 reinterpret_cast<const std::byte*>(magic) + sizeof magic);
-  put(header, journal_format_version);
+  put(header, version);
   put(header, static_cast<std::uint32_t>(fingerprint.size()));
   const auto* text = reinterpret_cast<const std::byte*>(fingerprint.data());
   header.insert(header.end(), text, text + fingerprint.size());
@@ -47,7 +48,7 @@ std::vector<std::byte> encode_session(const nlohmann::json& session) {
   return std::vector<std::byte>(bytes, bytes + text.size());
 }
 
-std::vector<std::byte> encode_attempt(const JournalAttempt& attempt) {
+std::vector<std::byte> encode_attempt(const JournalAttempt& attempt, bool with_resources) {
   std::vector<std::byte> body;
   body.reserve(attempt_fixed_bytes + attempt.payload.size());
   put(body, attempt.subtask);
@@ -62,6 +63,22 @@ std::vector<std::byte> encode_attempt(const JournalAttempt& attempt) {
   put(body, attempt.key);
   put(body, static_cast<std::uint32_t>(attempt.payload.size()));
   body.insert(body.end(), attempt.payload.begin(), attempt.payload.end());
+  if (!with_resources) return body;
+  const AttemptUsage usage = attempt.usage.value_or(AttemptUsage{});
+  put(body, attempt.cores);
+  put(body, static_cast<std::uint16_t>(attempt.usage ? 1 : 0));
+  put(body, static_cast<std::uint32_t>(attempt.gpus.size()));
+  put(body, usage.max_rss_bytes);
+  put(body, usage.user_cpu_seconds);
+  put(body, usage.system_cpu_seconds);
+  for (const std::string& gpu : attempt.gpus) {
+    // Device ids are short ("3", a 40-character UUID); a longer one is cut, not refused.
+    const auto length = static_cast<std::uint16_t>(
+        std::min<std::size_t>(gpu.size(), std::numeric_limits<std::uint16_t>::max()));
+    put(body, length);
+    const auto* text = reinterpret_cast<const std::byte*>(gpu.data());
+    body.insert(body.end(), text, text + length);
+  }
   return body;
 }
 
@@ -96,7 +113,8 @@ bool decode_session(const std::vector<std::byte>& body, nlohmann::json& session)
   return !session.is_discarded();
 }
 
-bool decode_attempt(const std::vector<std::byte>& body, JournalAttempt& attempt) {
+bool decode_attempt(const std::vector<std::byte>& body, JournalAttempt& attempt,
+                    bool with_resources) {
   if (body.size() < attempt_fixed_bytes) return false;
   const std::byte* at = body.data();
   attempt.subtask = take<std::uint32_t>(at);
@@ -110,7 +128,8 @@ bool decode_attempt(const std::vector<std::byte>& body, JournalAttempt& attempt)
   attempt.value = take<std::int64_t>(at);
   attempt.key = take<std::uint64_t>(at);
   const auto payload_bytes = take<std::uint32_t>(at);
-  if (payload_bytes != body.size() - attempt_fixed_bytes) return false;
+  const std::size_t after_fixed = body.size() - attempt_fixed_bytes;
+  if (with_resources ? payload_bytes > after_fixed : payload_bytes != after_fixed) return false;
   if (state != static_cast<std::uint8_t>(SubtaskState::done) &&
       state != static_cast<std::uint8_t>(SubtaskState::failed)) {
     return false;
@@ -118,8 +137,32 @@ bool decode_attempt(const std::vector<std::byte>& body, JournalAttempt& attempt)
   if (reason > static_cast<std::uint8_t>(FailureReason::worker_lost)) return false;
   attempt.state = static_cast<SubtaskState>(state);
   attempt.reason = static_cast<FailureReason>(reason);
-  attempt.payload.assign(at, body.data() + body.size());
-  return true;
+  attempt.payload.assign(at, at + payload_bytes);
+  at += payload_bytes;
+  attempt.cores = 0;
+  attempt.gpus.clear();
+  attempt.usage.reset();
+  if (!with_resources) return true;
+
+  const std::byte* const end = body.data() + body.size();
+  if (static_cast<std::size_t>(end - at) < resources_fixed_bytes) return false;
+  attempt.cores = take<std::uint16_t>(at);
+  const auto flags = take<std::uint16_t>(at);
+  const auto gpu_count = take<std::uint32_t>(at);
+  AttemptUsage usage;
+  usage.max_rss_bytes = take<std::uint64_t>(at);
+  usage.user_cpu_seconds = take<double>(at);
+  usage.system_cpu_seconds = take<double>(at);
+  if (flags > 1) return false;
+  if ((flags & 1u) != 0) attempt.usage = usage;
+  for (std::uint32_t i = 0; i < gpu_count; ++i) {
+    if (end - at < 2) return false;
+    const auto length = take<std::uint16_t>(at);
+    if (end - at < length) return false;
+    attempt.gpus.emplace_back(reinterpret_cast<const char*>(at), length);
+    at += length;
+  }
+  return at == end;
 }
 
 bool decode_run(const std::vector<std::byte>& body, JournalRun& run) {

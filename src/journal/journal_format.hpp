@@ -6,7 +6,9 @@
 //                 fingerprint text (canonical JSON), u32 CRC-32 of everything before it
 //   records     : u32 kind, u32 body bytes, body, u32 CRC-32 of kind + size + body
 // Record kinds: session (a run of the job started: JSON text), attempt (a finished attempt:
-// a fixed part and its payload) and run (consecutive fast subtasks done by one thread).
+// a fixed part and its payload), run (consecutive fast subtasks done by one thread) and,
+// from format version 2 on, attempt with resources (an attempt record followed by its
+// cores, GPU ids and measured cost).
 #pragma once
 
 #include <cstddef>
@@ -20,7 +22,13 @@
 
 namespace tasktrack {
 
-inline constexpr std::uint32_t journal_format_version = 1;
+// Version 2 added the attempt-with-resources record. This tasktrack reads versions 1 and
+// 2 and keeps a journal's version when it appends to it: a version-1 journal gets no
+// version-2 records (their resources are left out), so the tasktrack that started it can
+// still read it. A tasktrack that reads only version 1 refuses a version-2 journal with a
+// clear error instead of cutting it at the first record it does not know.
+inline constexpr std::uint32_t journal_format_version = 2;
+inline constexpr std::uint32_t oldest_journal_format_version = 1;
 
 namespace journal_format {
 
@@ -31,7 +39,12 @@ inline constexpr std::size_t header_prefix_bytes = sizeof magic + 4 + 4;
 inline constexpr std::size_t record_head_bytes = 8;
 inline constexpr std::size_t record_frame_bytes = record_head_bytes + 4;
 
-enum class RecordKind : std::uint32_t { session = 1, attempt = 2, run = 3 };
+enum class RecordKind : std::uint32_t {
+  session = 1,
+  attempt = 2,
+  run = 3,
+  attempt_with_resources = 4
+};
 
 // first u32, count u32, thread u16, has_keys u16, attempt u32, rank i32, start f64, end f64,
 // then count values i64 and, when has_keys, count keys u64.
@@ -41,6 +54,16 @@ inline constexpr std::size_t run_fixed_bytes = 4 + 4 + 2 + 2 + 4 + 4 + 8 + 8;
 // value i64, key u64, payload_bytes u32: 52 bytes, written field by field so that no
 // padding (and no compiler's idea of it) reaches the file.
 inline constexpr std::size_t attempt_fixed_bytes = 4 + 1 + 1 + 2 + 4 + 4 + 8 + 8 + 8 + 8 + 4;
+
+// An attempt-with-resources record: the attempt body above (payload included), then
+// cores u16, flags u16 (bit 0: usage measured), GPU count u32, max RSS u64, user CPU f64,
+// system CPU f64, then each GPU id as u16 length and its bytes.
+inline constexpr std::size_t resources_fixed_bytes = 2 + 2 + 4 + 8 + 8 + 8;
+
+// Whether `attempt` has anything only an attempt-with-resources record keeps.
+inline bool has_resources(const JournalAttempt& attempt) {
+  return attempt.cores != 0 || !attempt.gpus.empty() || attempt.usage.has_value();
+}
 
 // "journal 'PATH'", as every message about a journal names it.
 std::string quoted(const std::string& path);
@@ -63,7 +86,8 @@ T take(const std::byte*& at) {
 }
 
 // The file header for a journal of `fingerprint`, its CRC included.
-std::vector<std::byte> encode_header(const std::string& fingerprint);
+std::vector<std::byte> encode_header(const std::string& fingerprint,
+                                     std::uint32_t version = journal_format_version);
 
 // Appends one framed record (kind, size, body, CRC) to `out`. The caller has checked that
 // the body fits a u32 size with its frame.
@@ -73,10 +97,13 @@ void append_framed(std::vector<std::byte>& out, RecordKind kind,
 // Record bodies. Encoding trusts its input (the writer checks it first); decoding trusts
 // nothing and returns false for a body no encoder writes.
 std::vector<std::byte> encode_session(const nlohmann::json& session);
-std::vector<std::byte> encode_attempt(const JournalAttempt& attempt);
+// With `with_resources`, the attempt-with-resources body; else the plain attempt body (its
+// cores, GPUs and usage left out).
+std::vector<std::byte> encode_attempt(const JournalAttempt& attempt, bool with_resources = false);
 std::vector<std::byte> encode_run(const JournalRun& run);
 bool decode_session(const std::vector<std::byte>& body, nlohmann::json& session);
-bool decode_attempt(const std::vector<std::byte>& body, JournalAttempt& attempt);
+bool decode_attempt(const std::vector<std::byte>& body, JournalAttempt& attempt,
+                    bool with_resources = false);
 bool decode_run(const std::vector<std::byte>& body, JournalRun& run);
 
 }  // namespace journal_format

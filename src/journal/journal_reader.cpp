@@ -128,10 +128,13 @@ JournalContents parse(Source& source, const std::string& path) {
       !source.read(&fingerprint_bytes, sizeof fingerprint_bytes)) {
     throw not_journal("header cut short");
   }
-  if (version != journal_format_version) {
+  if (version < oldest_journal_format_version || version > journal_format_version) {
     throw UsageError(quoted(path) + ": format version " + std::to_string(version) +
-                     ", this tasktrack reads version " + std::to_string(journal_format_version));
+                     ", this tasktrack reads versions " +
+                     std::to_string(oldest_journal_format_version) + " to " +
+                     std::to_string(journal_format_version));
   }
+  contents.format_version = version;
   const std::uint64_t after_prefix = total - header_prefix_bytes;  // the prefix was read
   if (after_prefix < 4 || fingerprint_bytes > after_prefix - 4) {
     throw not_journal("header cut short");
@@ -166,7 +169,8 @@ JournalContents parse(Source& source, const std::string& path) {
     }
     if (kind != static_cast<std::uint32_t>(RecordKind::session) &&
         kind != static_cast<std::uint32_t>(RecordKind::attempt) &&
-        kind != static_cast<std::uint32_t>(RecordKind::run)) {
+        kind != static_cast<std::uint32_t>(RecordKind::run) &&
+        kind != static_cast<std::uint32_t>(RecordKind::attempt_with_resources)) {
       cut("corrupt record (unknown kind)");
       break;
     }
@@ -203,7 +207,9 @@ JournalContents parse(Source& source, const std::string& path) {
       contents.runs.push_back(std::move(run));
     } else {
       JournalAttempt attempt;
-      if (!decode_attempt(body, attempt)) {
+      const bool with_resources =
+          kind == static_cast<std::uint32_t>(RecordKind::attempt_with_resources);
+      if (!decode_attempt(body, attempt, with_resources)) {
         cut("corrupt record (malformed attempt)");
         break;
       }

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "tasktrack/attempt_report.hpp"
 #include "tasktrack/subtask.hpp"
 
 namespace tasktrack {
@@ -28,6 +29,12 @@ struct JournalAttempt {
   std::int64_t value = 0;
   std::uint64_t key = 0;           // Kernel::subtask_key: what the subtask's work was
   std::vector<std::byte> payload;  // done: the result bytes; failed: the detail text
+  // Where it ran and what it cost, for jobs that track it (task lists): the cores it was
+  // given (0 = not recorded), its GPUs' ids, and what its kernel measured. Journals of
+  // format version 1 hold none of these.
+  std::uint16_t cores = 0;
+  std::vector<std::string> gpus;
+  std::optional<AttemptUsage> usage;
   friend bool operator==(const JournalAttempt&, const JournalAttempt&) = default;
 };
 
@@ -49,6 +56,7 @@ struct JournalRun {
 // Everything a journal file holds, as read back.
 struct JournalContents {
   std::string fingerprint;
+  std::uint32_t format_version = 0;      // the header's (journal_format.hpp)
   std::vector<nlohmann::json> sessions;  // in file order
   std::vector<JournalAttempt> attempts;  // single records, in file order
   std::vector<JournalRun> runs;          // run records (all done), in file order

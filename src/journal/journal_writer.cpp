@@ -53,8 +53,11 @@ void sync_directory_of(const std::string& path) {
 }  // namespace
 
 JournalWriter::JournalWriter(const std::string& path, const std::string& fingerprint,
-                             std::uint64_t valid_bytes, std::chrono::milliseconds commit_interval)
-    : path_(path), commit_interval_(commit_interval) {
+                             std::uint64_t valid_bytes, std::chrono::milliseconds commit_interval,
+                             std::uint32_t format_version)
+    : path_(path),
+      format_version_(valid_bytes == 0 ? journal_format_version : format_version),
+      commit_interval_(commit_interval) {
   fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   if (fd_ < 0) throw system_error_from_errno("open(" + path + ")");
   try {
@@ -121,7 +124,12 @@ void JournalWriter::append(const JournalAttempt& attempt) {
     throw std::length_error("JournalWriter::append: payload of subtask " +
                             std::to_string(attempt.subtask) + " is too large for the journal");
   }
-  append_record(static_cast<std::uint32_t>(RecordKind::attempt), encode_attempt(attempt));
+  if (format_version_ >= 2 && has_resources(attempt)) {
+    append_record(static_cast<std::uint32_t>(RecordKind::attempt_with_resources),
+                  encode_attempt(attempt, true));
+  } else {
+    append_record(static_cast<std::uint32_t>(RecordKind::attempt), encode_attempt(attempt));
+  }
 }
 
 void JournalWriter::append_run(const JournalRun& run) {

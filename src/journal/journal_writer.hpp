@@ -13,6 +13,7 @@
 #include <thread>
 #include <vector>
 
+#include "journal/journal_format.hpp"
 #include "journal/journal_records.hpp"
 
 namespace tasktrack {
@@ -30,9 +31,12 @@ class JournalWriter {
   // the file is cut to that length (dropping a torn tail) before anything is appended.
   // Throws UsageError, touching nothing, when another writer holds the journal (flock), when
   // valid_bytes is 0 but the file is not empty, or when the file is shorter than valid_bytes.
+  // `format_version`: an existing journal's (JournalContents::format_version); records are
+  // written as that version knows them. A new journal gets the current version.
   JournalWriter(const std::string& path, const std::string& fingerprint,
                 std::uint64_t valid_bytes = 0,
-                std::chrono::milliseconds commit_interval = std::chrono::milliseconds(200));
+                std::chrono::milliseconds commit_interval = std::chrono::milliseconds(200),
+                std::uint32_t format_version = journal_format_version);
   ~JournalWriter();  // flush(), never throws
 
   JournalWriter(const JournalWriter&) = delete;
@@ -52,6 +56,7 @@ class JournalWriter {
   void write_and_sync(std::vector<std::byte>& pending);  // holds io_mutex_
 
   std::string path_;
+  std::uint32_t format_version_;
   int fd_ = -1;
   std::chrono::milliseconds commit_interval_;
   mutable std::mutex mutex_;  // guards buffer_, error_, syncs_

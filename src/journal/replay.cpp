@@ -52,9 +52,16 @@ JournalSession read_session(const json& record) {
       continue;
     }
     const auto threads = std::max<std::int64_t>(0, integer_at(worker, "threads").value_or(0));
-    session.workers.push_back(SessionWorker{static_cast<std::int32_t>(*rank),
-                                            text_at(worker, "host"),
-                                            static_cast<std::uint64_t>(threads)});
+    SessionWorker& added =
+        session.workers.emplace_back(SessionWorker{static_cast<std::int32_t>(*rank),
+                                                   text_at(worker, "host"),
+                                                   static_cast<std::uint64_t>(threads),
+                                                   {}});
+    if (worker.contains("gpus") && worker["gpus"].is_array()) {
+      for (const json& gpu : worker["gpus"]) {
+        if (gpu.is_string()) added.gpus.push_back(gpu.get<std::string>());
+      }
+    }
   }
   return session;
 }

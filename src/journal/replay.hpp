@@ -31,8 +31,9 @@ namespace tasktrack {
 // A worker as a session record names it.
 struct SessionWorker {
   std::int32_t rank = 0;
-  std::string host;           // "" when not named
-  std::uint64_t threads = 0;  // 0 when not named
+  std::string host;               // "" when not named
+  std::uint64_t threads = 0;      // 0 when not named
+  std::vector<std::string> gpus;  // the GPU ids it owned; empty when none or not named
 };
 
 // One run of the job, from its session record.

@@ -132,6 +132,15 @@ void write_html_report(const JournalContents& journal, const std::string& journa
       "attempt's start.</p>\n<div class=\"legend\"><i class=\"d\"></i>done<i class=\"f\"></i>"
       "failed for good</div>\n"));
   write_gantt(html, report, report_max_gantt_bars);
+  if (report.gpu_records > 0) {
+    html.append(std::string_view(
+        "<h2>Attempts per GPU</h2>\n<p class=\"note\">One row per GPU of a worker (rank "
+        "\xC2\xB7 GPU id, as CUDA_VISIBLE_DEVICES named it), one bar on each GPU an attempt was "
+        "given; no two bars on a row overlap. GPUs no attempt used are empty rows.</p>\n"
+        "<div class=\"legend\"><i class=\"d\"></i>done<i class=\"f\"></i>failed for "
+        "good</div>\n"));
+    write_gpu_gantt(html, report, report_max_gantt_bars);
+  }
 
   html.append(std::string_view(
       "<h2>Busy threads over time</h2>\n<p class=\"note\">Threads running a recorded attempt, "

@@ -14,6 +14,9 @@ inline constexpr double chart_width = 1200;
 // One bar per attempt on a row per (rank, thread); at most `max_bars` of them are drawn
 // (every failed one first, then an even sample of the done ones), and the page says so.
 void write_gantt(Buffer& html, const Report& report, std::size_t max_bars);
+// The same per GPU: a row per (rank, GPU), one bar on each of the GPUs an attempt had.
+// Only attempts that name their GPUs (journal format 2, task lists with gpus=) are drawn.
+void write_gpu_gantt(Buffer& html, const Report& report, std::size_t max_bars);
 // Busy threads over time, averaged over bins about 2 px wide, against the threads the
 // sessions had.
 void write_utilization(Buffer& html, const Report& report);

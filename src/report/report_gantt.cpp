@@ -1,8 +1,10 @@
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <functional>
 #include <iterator>
 #include <map>
 #include <set>
@@ -28,6 +30,13 @@ std::string attempt_tooltip(const Report& report, const Bar& bar) {
   text += fmt::format(" \xC2\xB7 {} \xC2\xB7 rank {} thread {} \xC2\xB7 at {}",
                       seconds_text(bar.seconds()), record.rank, record.thread,
                       elapsed_label(bar.start - report.t0, 0.001, true));
+  if (record.cores > 0) {
+    text += fmt::format(" \xC2\xB7 {} core{}", record.cores, record.cores == 1 ? "" : "s");
+  }
+  if (!record.gpus.empty()) {
+    text += fmt::format(" \xC2\xB7 GPU{} {}", record.gpus.size() == 1 ? "" : "s",
+                        fmt::join(record.gpus, ","));
+  }
   if (record.state == SubtaskState::failed) {
     const std::string detail = first_line(record.payload, 160);
     if (!detail.empty()) text += "\n" + detail;
@@ -35,12 +44,15 @@ std::string attempt_tooltip(const Report& report, const Bar& bar) {
   return escape(text);
 }
 
-// Which bars the Gantt chart draws: all of them up to the cap; past it every failed one (an
-// even sample of them if even those are too many) and an even sample of the done ones.
-std::vector<const Bar*> gantt_sample(const Report& report, std::size_t cap) {
+// Which bars a Gantt chart draws, of those `wanted` picks: all of them up to the cap; past
+// it every failed one (an even sample of them if even those are too many) and an even
+// sample of the done ones.
+template <typename Wanted>
+std::vector<const Bar*> gantt_sample(const Report& report, std::size_t cap, Wanted wanted) {
   std::vector<const Bar*> done;
   std::vector<const Bar*> failed;
   for (const Bar& bar : report.bars) {
+    if (!wanted(bar)) continue;
     (bar.record->state == SubtaskState::done ? done : failed).push_back(&bar);
   }
   if (done.size() + failed.size() <= cap) {
@@ -59,25 +71,83 @@ std::vector<const Bar*> gantt_sample(const Report& report, std::size_t cap) {
   return picked;
 }
 
+// A row of a Gantt chart: a rank's thread, or one of its GPUs. Rows sort by rank, then by
+// lane: thread numbers as numbers, GPU ids numerically when they are numbers ("2" before
+// "10"), else as text.
+struct Lane {
+  std::int32_t rank = 0;
+  std::string name;  // "3": the thread or the GPU id
+  friend bool operator<(const Lane& a, const Lane& b) {
+    if (a.rank != b.rank) return a.rank < b.rank;
+    if (a.name.size() != b.name.size()) return a.name.size() < b.name.size();
+    return a.name < b.name;
+  }
+  friend bool operator==(const Lane&, const Lane&) = default;
+};
+
+// What one chart draws: its rows, which rows a bar occupies, and its words.
+struct GanttChart {
+  std::string svg_id;
+  std::string aria_label;
+  std::string lane_word;  // "thread" or "GPU"
+  std::vector<Lane> rows;
+  std::function<bool(const Bar&)> wanted;
+  std::function<void(const Bar&, std::vector<Lane>&)> lanes_of;
+};
+
 // Every (rank, thread) that ran something, plus the threads the sessions say a rank had.
-std::vector<std::pair<std::int32_t, std::uint16_t>> gantt_rows(const Report& report) {
-  std::set<std::pair<std::int32_t, std::uint16_t>> rows;
-  for (const Bar& bar : report.bars) rows.emplace(bar.record->rank, bar.record->thread);
+GanttChart thread_chart(const Report& report) {
+  std::set<Lane> rows;
+  for (const Bar& bar : report.bars) {
+    rows.insert(Lane{bar.record->rank, std::to_string(bar.record->thread)});
+  }
   for (const auto& [rank, stats] : report.ranks) {
     if (stats.threads > 256) continue;  // not believed enough to draw that many empty rows
     for (std::uint64_t thread = 0; thread < stats.threads; ++thread) {
-      rows.emplace(rank, static_cast<std::uint16_t>(thread));
+      rows.insert(Lane{rank, std::to_string(thread)});
     }
   }
-  return {rows.begin(), rows.end()};
+  GanttChart chart;
+  chart.svg_id = "gantt";
+  chart.aria_label = "Attempts per worker thread over time";
+  chart.lane_word = "thread";
+  chart.rows.assign(rows.begin(), rows.end());
+  chart.wanted = [](const Bar&) { return true; };
+  chart.lanes_of = [](const Bar& bar, std::vector<Lane>& lanes) {
+    lanes.push_back(Lane{bar.record->rank, std::to_string(bar.record->thread)});
+  };
+  return chart;
 }
 
-}  // namespace
+// Every (rank, GPU) an attempt had, plus the GPUs the sessions say a rank owned.
+GanttChart gpu_chart(const Report& report) {
+  std::set<Lane> rows;
+  for (const Bar& bar : report.bars) {
+    for (const std::string& gpu : bar.record->gpus) rows.insert(Lane{bar.record->rank, gpu});
+  }
+  for (const auto& [rank, stats] : report.ranks) {
+    if (stats.gpus.size() > 256) continue;
+    for (const std::string& gpu : stats.gpus) rows.insert(Lane{rank, gpu});
+  }
+  GanttChart chart;
+  chart.svg_id = "gantt-gpus";
+  chart.aria_label = "Attempts per GPU over time";
+  chart.lane_word = "GPU";
+  chart.rows.assign(rows.begin(), rows.end());
+  chart.wanted = [](const Bar& bar) { return !bar.record->gpus.empty(); };
+  chart.lanes_of = [](const Bar& bar, std::vector<Lane>& lanes) {
+    for (const std::string& gpu : bar.record->gpus) lanes.push_back(Lane{bar.record->rank, gpu});
+  };
+  return chart;
+}
 
-void write_gantt(Buffer& html, const Report& report, std::size_t max_bars) {
-  const auto rows = gantt_rows(report);
-  const std::vector<const Bar*> drawn = gantt_sample(report, max_bars);
-  std::map<std::pair<std::int32_t, std::uint16_t>, std::size_t> row_of;
+void write_chart(Buffer& html, const Report& report, const GanttChart& chart,
+                 std::size_t max_bars) {
+  const std::vector<Lane>& rows = chart.rows;
+  const std::vector<const Bar*> drawn = gantt_sample(report, max_bars, chart.wanted);
+  const auto wanted_count = static_cast<std::uint64_t>(
+      std::count_if(report.bars.begin(), report.bars.end(), chart.wanted));
+  std::map<Lane, std::size_t> row_of;
   for (std::size_t i = 0; i < rows.size(); ++i) row_of[rows[i]] = i;
 
   const double left = 118;
@@ -91,19 +161,18 @@ void write_gantt(Buffer& html, const Report& report, std::size_t max_bars) {
   const double height = bottom + 26;
   const TimeAxis axis(report, left, chart_width - left - 16);
 
-  if (drawn.size() < report.bars.size()) {
+  if (drawn.size() < wanted_count) {
     fmt::format_to(std::back_inserter(html),
                    "<p class=\"note warn\">This chart draws {} of the {} attempt records, to "
                    "keep the page small: every failed one{} and an even sample of the done ones. "
                    "The other charts and the tables count every record.</p>\n",
-                   with_commas(static_cast<std::uint64_t>(drawn.size())),
-                   with_commas(static_cast<std::uint64_t>(report.bars.size())),
+                   with_commas(static_cast<std::uint64_t>(drawn.size())), with_commas(wanted_count),
                    report.failed_records > max_bars ? " (itself sampled evenly)" : "");
   }
   fmt::format_to(std::back_inserter(html),
-                 "<svg id=\"gantt\" class=\"chart\" viewBox=\"0 0 {:.0f} {:.0f}\" role=\"img\" "
-                 "aria-label=\"Attempts per worker thread over time\">\n",
-                 chart_width, height);
+                 "<svg id=\"{}\" class=\"chart\" viewBox=\"0 0 {:.0f} {:.0f}\" role=\"img\" "
+                 "aria-label=\"{}\">\n",
+                 chart.svg_id, chart_width, height, chart.aria_label);
   if (rows.empty()) {
     write_no_attempt(html, top + 12);
     return;
@@ -114,7 +183,7 @@ void write_gantt(Buffer& html, const Report& report, std::size_t max_bars) {
   std::size_t rank_index = 0;
   for (std::size_t i = 0; i < rows.size();) {
     std::size_t end = i;
-    while (end < rows.size() && rows[end].first == rows[i].first) ++end;
+    while (end < rows.size() && rows[end].rank == rows[i].rank) ++end;
     const double y = top + static_cast<double>(i) * row_height;
     const double block = static_cast<double>(end - i) * row_height;
     if (rank_index++ % 2 == 0) {
@@ -123,45 +192,60 @@ void write_gantt(Buffer& html, const Report& report, std::size_t max_bars) {
           "<rect class=\"band\" x=\"0\" y=\"{:.1f}\" width=\"{:.0f}\" height=\"{:.1f}\"/>", y,
           chart_width, block);
     }
-    const auto found = report.ranks.find(rows[i].first);
+    const auto found = report.ranks.find(rows[i].rank);
     const std::string host =
         found != report.ranks.end() && !found->second.host.empty() ? found->second.host : "";
     if (label_rows) {
       for (std::size_t row = i; row < end; ++row) {
         fmt::format_to(std::back_inserter(html),
                        "<text x=\"{:.0f}\" y=\"{:.1f}\" text-anchor=\"end\">rank {} "
-                       "\xC2\xB7 thread {}</text>",
+                       "\xC2\xB7 {} {}</text>",
                        left - 6, top + (static_cast<double>(row) + 0.5) * row_height + 4,
-                       rows[row].first, rows[row].second);
+                       rows[row].rank, chart.lane_word, escape(rows[row].name));
       }
     } else if (block >= 11) {
       fmt::format_to(std::back_inserter(html),
                      "<text x=\"{:.0f}\" y=\"{:.1f}\" text-anchor=\"end\">rank {}</text>", left - 6,
-                     y + block / 2 + 4, rows[i].first);
+                     y + block / 2 + 4, rows[i].rank);
     }
     if (!host.empty()) {
       fmt::format_to(std::back_inserter(html),
                      "<rect class=\"hover\" x=\"0\" y=\"{:.1f}\" width=\"{:.0f}\" "
                      "height=\"{:.1f}\"><title>rank {} on {}</title></rect>",
-                     y, left - 2, block, rows[i].first, escape(host));
+                     y, left - 2, block, rows[i].rank, escape(host));
     }
     i = end;
   }
   write_time_axis(html, report, axis, top, bottom);
+  std::vector<Lane> lanes;
   for (const Bar* bar : drawn) {
     const JournalAttempt& record = *bar->record;
     const double x = axis.x(bar->start);
     const double width = std::max(0.6, axis.x(bar->end) - x);
-    const double y = top +
-                     static_cast<double>(row_of.at({record.rank, record.thread})) * row_height +
-                     (row_height - bar_height) / 2;
-    fmt::format_to(std::back_inserter(html),
-                   "<rect class=\"{}\" x=\"{:.1f}\" y=\"{:.1f}\" width=\"{:.2f}\" "
-                   "height=\"{:.1f}\"><title>{}</title></rect>\n",
-                   record.state == SubtaskState::done ? "d" : "f", x, y, width, bar_height,
-                   attempt_tooltip(report, *bar));
+    const std::string tooltip = attempt_tooltip(report, *bar);
+    lanes.clear();
+    chart.lanes_of(*bar, lanes);
+    for (const Lane& lane : lanes) {
+      const double y =
+          top + static_cast<double>(row_of.at(lane)) * row_height + (row_height - bar_height) / 2;
+      fmt::format_to(std::back_inserter(html),
+                     "<rect class=\"{}\" x=\"{:.1f}\" y=\"{:.1f}\" width=\"{:.2f}\" "
+                     "height=\"{:.1f}\"><title>{}</title></rect>\n",
+                     record.state == SubtaskState::done ? "d" : "f", x, y, width, bar_height,
+                     tooltip);
+    }
   }
   html.append(std::string_view("</svg>\n"));
+}
+
+}  // namespace
+
+void write_gantt(Buffer& html, const Report& report, std::size_t max_bars) {
+  write_chart(html, report, thread_chart(report), max_bars);
+}
+
+void write_gpu_gantt(Buffer& html, const Report& report, std::size_t max_bars) {
+  write_chart(html, report, gpu_chart(report), max_bars);
 }
 
 // Busy threads over time, averaged over bins about 2 px wide, against the threads the

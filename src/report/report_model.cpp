@@ -37,6 +37,7 @@ void read_sessions(Report& report, const std::vector<JournalSession>& sessions) 
       RankStats& stats = report.ranks[worker.rank];
       if (!worker.host.empty()) stats.host = worker.host;
       if (worker.threads > 0) stats.threads = worker.threads;
+      if (!worker.gpus.empty()) stats.gpus = worker.gpus;
     }
     report.sessions.push_back(std::move(session));
   }
@@ -90,6 +91,9 @@ Report build_report(const JournalHistory& history, const std::string& journal_pa
     kept.end_unix = attempt.end_unix;
     kept.value = attempt.value;
     kept.key = attempt.key;
+    kept.cores = attempt.cores;
+    kept.gpus = attempt.gpus;
+    kept.usage = attempt.usage;
     if (attempt.state != SubtaskState::done) kept.payload = attempt.payload;
   });
   report.run_subtasks = report.records.size() - history.contents->attempts.size();
@@ -106,6 +110,7 @@ Report build_report(const JournalHistory& history, const std::string& journal_pa
     }
     report.bars.push_back(
         Bar{attempt.start_unix, std::max(attempt.start_unix, attempt.end_unix), &attempt});
+    if (!attempt.gpus.empty()) ++report.gpu_records;
   }
   std::stable_sort(report.bars.begin(), report.bars.end(),
                    [](const Bar& a, const Bar& b) { return a.start < b.start; });

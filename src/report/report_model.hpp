@@ -43,8 +43,9 @@ struct SessionInfo {
 };
 
 struct RankStats {
-  std::string host;           // from the latest session that names the rank
-  std::uint64_t threads = 0;  // likewise; 0 = named by no session
+  std::string host;               // from the latest session that names the rank
+  std::uint64_t threads = 0;      // likewise; 0 = named by no session
+  std::vector<std::string> gpus;  // likewise: the GPU ids it owned
   std::set<std::uint16_t> threads_seen;
   std::uint64_t done = 0;    // done records
   std::uint64_t failed = 0;  // failed-for-good records
@@ -69,6 +70,7 @@ struct Report {
   // without their result bytes, which the page never shows). Bars point here.
   std::vector<JournalAttempt> records;
   std::uint64_t run_subtasks = 0;  // attempts that came from run records
+  std::uint64_t gpu_records = 0;   // attempts that name the GPUs they had
   std::string kernel = "?";
   std::string task_file;  // a task list's file, instead of a kernel
   std::optional<Range> range;

@@ -49,14 +49,45 @@ void TraceWriter::name_thread(int rank, unsigned thread, const std::string& labe
                     rank, thread, quoted(label)));
 }
 
-void TraceWriter::attempt(int rank, const StatusRecord& record, bool duplicate) {
+void TraceWriter::name_gpus(int rank, const std::vector<std::string>& gpus) {
+  gpus_[rank] = gpus;
+  for (std::size_t i = 0; i < gpus.size(); ++i) {
+    name_thread(rank, trace_gpu_track_base + static_cast<unsigned>(i), "GPU " + gpus[i]);
+  }
+}
+
+void TraceWriter::attempt(int rank, const StatusRecord& record, const AttemptReport* report,
+                          bool duplicate) {
   const double duration = std::max(0.0, record.end_seconds - record.start_seconds);
-  event(fmt::format(
-      R"({{"name":"{}","cat":"attempt","ph":"X","pid":{},"tid":{},"ts":{},"dur":{},)"
-      R"("args":{{"subtask":{},"state":"{}","attempt":{},"reason":"{}","duplicate":{}}}}})",
-      record.subtask, rank, record.thread, micros(record.start_seconds), micros(duration),
-      record.subtask, to_string(record.state), record.attempt, to_string(record.reason),
-      duplicate ? "true" : "false"));
+  std::string resources;
+  std::vector<unsigned> gpu_tracks;
+  if (report != nullptr) {
+    const auto known = gpus_.find(rank);
+    nlohmann::json ids = nlohmann::json::array();
+    for (std::size_t i = 0; i < 64; ++i) {
+      if (((report->gpu_mask >> i) & 1u) == 0) continue;
+      const bool named = known != gpus_.end() && i < known->second.size();
+      ids.push_back(named ? known->second[i] : "#" + std::to_string(i));
+      gpu_tracks.push_back(trace_gpu_track_base + static_cast<unsigned>(i));
+    }
+    resources = fmt::format(R"(,"cores":{},"gpus":{})", report->cores, ids.dump());
+    if (report->measured) {
+      resources += fmt::format(R"(,"max_rss_bytes":{},"user_cpu_s":{},"system_cpu_s":{})",
+                               report->usage.max_rss_bytes, report->usage.user_cpu_seconds,
+                               report->usage.system_cpu_seconds);
+    }
+  }
+  const std::string args =
+      fmt::format(R"({{"subtask":{},"state":"{}","attempt":{},"reason":"{}","duplicate":{}{}}})",
+                  record.subtask, to_string(record.state), record.attempt, to_string(record.reason),
+                  duplicate ? "true" : "false", resources);
+  const auto slice = [&](unsigned track) {
+    event(fmt::format(
+        R"({{"name":"{}","cat":"attempt","ph":"X","pid":{},"tid":{},"ts":{},"dur":{},"args":{}}})",
+        record.subtask, rank, track, micros(record.start_seconds), micros(duration), args));
+  };
+  slice(record.thread);
+  for (const unsigned track : gpu_tracks) slice(track);
 }
 
 void TraceWriter::dispatch(double seconds, int rank, std::uint32_t count) {

@@ -98,8 +98,9 @@ void Coordinator::journal_run(const JournalRun& run) {
   sinks_.journal->append_run(run);
 }
 
-void Coordinator::trace_attempt(int rank, const StatusRecord& record, bool duplicate) {
-  sinks_.trace->attempt(rank, record, duplicate);
+void Coordinator::trace_attempt(int rank, const StatusRecord& record, const AttemptReport* report,
+                                bool duplicate) {
+  sinks_.trace->attempt(rank, record, report, duplicate);
 }
 
 void Coordinator::trace_dispatch(double seconds, int rank, std::uint32_t count) {
@@ -124,6 +125,7 @@ void Coordinator::name_trace_rows() {
     for (unsigned thread = 0; thread < info.threads; ++thread) {
       sinks_.trace->name_thread(info.rank, thread, fmt::format("thread {}", thread));
     }
+    if (!info.gpus.empty()) sinks_.trace->name_gpus(info.rank, info.gpus);
   }
   if (ranks_ > 1) sinks_.trace->name_rank(0, "rank 0 (coordinator)");
 }
@@ -132,7 +134,11 @@ void Coordinator::record_session() {
   if (sinks_.journal == nullptr) return;
   nlohmann::json workers = nlohmann::json::array();
   for (const WorkerInfo& worker : transport_.workers()) {
-    workers.push_back({{"rank", worker.rank}, {"host", worker.host}, {"threads", worker.threads}});
+    workers.push_back({{"rank", worker.rank},
+                       {"host", worker.host},
+                       {"threads", worker.threads},
+                       {"cores", worker.cores},
+                       {"gpus", worker.gpus}});
   }
   nlohmann::json session{{"started_unix", clock_.epoch_unix},
                          {"ranks", ranks_},

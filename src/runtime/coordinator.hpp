@@ -59,7 +59,8 @@ class Coordinator : private JobEffects {
   void accept_result(SubtaskId id, std::int64_t value, std::span<const std::byte> payload) override;
   void journal_attempt(const JournalAttempt& attempt) override;
   void journal_run(const JournalRun& run) override;
-  void trace_attempt(int rank, const StatusRecord& record, bool duplicate) override;
+  void trace_attempt(int rank, const StatusRecord& record, const AttemptReport* report,
+                     bool duplicate) override;
   void trace_dispatch(double seconds, int rank, std::uint32_t count) override;
   void trace_instant(double seconds, int rank, const std::string& name,
                      const std::string& detail) override;

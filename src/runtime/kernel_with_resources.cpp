@@ -35,6 +35,12 @@ SubtaskResult KernelWithResources::run(const SubtaskContext& context) const {
   SubtaskContext with_resources = context;
   with_resources.cores = held.get().cores;
   with_resources.gpus = held.get().gpus;
+  if (AttemptReport* report = context.report) {
+    report->cores = static_cast<std::uint16_t>(held.get().cores.size());
+    for (const std::uint32_t slot : held.get().gpu_slots) {
+      if (slot < 64) report->gpu_mask |= std::uint64_t{1} << slot;
+    }
+  }
   return kernel_.run(with_resources);
 }
 

@@ -4,17 +4,38 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
+#include <memory>
 #include <mutex>
+#include <utility>
 #include <vector>
 
 #include "runtime/protocol.hpp"
 
 namespace tasktrack {
 
-// A finished attempt: its status record and its payload (result bytes or failure detail).
+// A finished attempt: its status record, its payload (result bytes or failure detail) and,
+// for jobs that track them, its placement and cost (null for range jobs, whose subtasks are
+// too many and too small to report on one by one).
+// A pointer rather than a member: a range job's entries stay 64 bytes.
 struct OutboxEntry {
   StatusRecord record;
   std::vector<std::byte> payload;
+  std::unique_ptr<AttemptReport> report;
+
+  OutboxEntry() = default;
+  OutboxEntry(const StatusRecord& status, std::vector<std::byte> bytes)
+      : record(status), payload(std::move(bytes)) {}
+  OutboxEntry(OutboxEntry&&) noexcept = default;
+  OutboxEntry& operator=(OutboxEntry&&) noexcept = default;
+  // Copies copy the report too (tests copy entries; the pool only moves them).
+  OutboxEntry(const OutboxEntry& other)
+      : record(other.record),
+        payload(other.payload),
+        report(other.report ? std::make_unique<AttemptReport>(*other.report) : nullptr) {}
+  OutboxEntry& operator=(const OutboxEntry& other) {
+    if (this != &other) *this = OutboxEntry(other);
+    return *this;
+  }
 };
 
 // Many producers (pool threads) append in bulk; one consumer (the main thread, the only one

@@ -269,7 +269,29 @@ ToWorkerMessage decode_to_worker(std::span<const std::byte> message) {
   }
 }
 
-void StatusBatchWriter::add(const StatusRecord& record, std::span<const std::byte> payload) {
+AttemptReport to_report(const AttemptReportEntry& entry) {
+  AttemptReport report;
+  report.cores = entry.cores;
+  report.gpu_mask = entry.gpu_mask;
+  report.measured = (entry.flags & 1u) != 0;
+  report.usage =
+      AttemptUsage{entry.max_rss_bytes, entry.user_cpu_seconds, entry.system_cpu_seconds};
+  return report;
+}
+
+void StatusBatchWriter::add(const StatusRecord& record, std::span<const std::byte> payload,
+                            const AttemptReport* report) {
+  if (report != nullptr) {
+    AttemptReportEntry entry;
+    entry.record_index = static_cast<std::uint32_t>(records_.size());
+    entry.cores = report->cores;
+    entry.flags = report->measured ? 1u : 0u;
+    entry.gpu_mask = report->gpu_mask;
+    entry.max_rss_bytes = report->usage.max_rss_bytes;
+    entry.user_cpu_seconds = report->usage.user_cpu_seconds;
+    entry.system_cpu_seconds = report->usage.system_cpu_seconds;
+    reports_.push_back(entry);
+  }
   StatusRecord stored = record;
   stored.payload_bytes = static_cast<std::uint32_t>(payload.size());
   records_.push_back(stored);
@@ -277,7 +299,8 @@ void StatusBatchWriter::add(const StatusRecord& record, std::span<const std::byt
 }
 
 std::size_t StatusBatchWriter::encoded_bytes() const {
-  return sizeof(MessageHeader) + records_.size() * sizeof(StatusRecord) + payloads_.size();
+  return sizeof(MessageHeader) + records_.size() * sizeof(StatusRecord) + payloads_.size() +
+         reports_.size() * sizeof(AttemptReportEntry);
 }
 
 std::vector<std::byte> StatusBatchWriter::finish() {
@@ -291,9 +314,16 @@ std::vector<std::byte> StatusBatchWriter::finish() {
     std::memcpy(out, records_.data(), records_.size() * sizeof(StatusRecord));
     out += records_.size() * sizeof(StatusRecord);
   }
-  if (!payloads_.empty()) std::memcpy(out, payloads_.data(), payloads_.size());
+  if (!payloads_.empty()) {
+    std::memcpy(out, payloads_.data(), payloads_.size());
+    out += payloads_.size();
+  }
+  if (!reports_.empty()) {
+    std::memcpy(out, reports_.data(), reports_.size() * sizeof(AttemptReportEntry));
+  }
   records_.clear();
   payloads_.clear();
+  reports_.clear();
   return message;
 }
 
@@ -311,8 +341,22 @@ StatusBatchReader::StatusBatchReader(std::span<const std::byte> message) : messa
     std::memcpy(&record, message.data() + sizeof header + i * sizeof(StatusRecord), sizeof record);
     payload_total += record.payload_bytes;
   }
-  if (message.size() != records_end + payload_total) {
+  if (message.size() < records_end + payload_total ||
+      (message.size() - records_end - payload_total) % sizeof(AttemptReportEntry) != 0) {
     throw ProtocolError("status batch: payload sizes do not add up to the message size");
+  }
+  reports_offset_ = records_end + payload_total;
+  report_count_ = (message.size() - reports_offset_) / sizeof(AttemptReportEntry);
+  std::uint32_t previous = 0;
+  for (std::size_t i = 0; i < report_count_; ++i) {
+    AttemptReportEntry entry;
+    std::memcpy(&entry, message.data() + reports_offset_ + i * sizeof entry, sizeof entry);
+    if (entry.record_index >= count_ || (i > 0 && entry.record_index <= previous)) {
+      throw ProtocolError("status batch: attempt report " + std::to_string(i) + " names record " +
+                          std::to_string(entry.record_index) + " of " + std::to_string(count_) +
+                          ", out of order");
+    }
+    previous = entry.record_index;
   }
 }
 

@@ -18,10 +18,12 @@
 #include <span>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 #include <variant>
 #include <vector>
 
 #include "core/worker_info.hpp"
+#include "tasktrack/attempt_report.hpp"
 #include "tasktrack/subtask.hpp"
 
 namespace tasktrack {
@@ -29,7 +31,8 @@ namespace tasktrack {
 // Version 2: every message names its kind; heartbeat, drained, goodbye and "an oversized
 // batch follows" became messages of their own (they were flags on an empty batch).
 // Version 3: a hello says what the worker owns (cores, GPU ids, memory).
-inline constexpr std::uint32_t protocol_version = 3;
+// Version 4: a status batch may end with a table of attempt reports (placement and cost).
+inline constexpr std::uint32_t protocol_version = 4;
 
 // Message tags: one per direction, so that a worker's messages, whatever their kind, are
 // received by rank 0's one posted receive in the order they were sent. Fixed values.
@@ -164,10 +167,25 @@ struct StatusRecord {
 };
 static_assert(sizeof(StatusRecord) == 40, "StatusRecord is part of the wire format");
 
-// StatusBatch, built: header, records, then every record's payload in order.
+// An AttemptReport on the wire: which record of its batch it belongs to, then the report.
+struct AttemptReportEntry {
+  std::uint32_t record_index = 0;  // increasing within a batch
+  std::uint16_t cores = 0;
+  std::uint16_t flags = 0;  // bit 0: measured (the usage fields hold what was measured)
+  std::uint64_t gpu_mask = 0;
+  std::uint64_t max_rss_bytes = 0;
+  double user_cpu_seconds = 0;
+  double system_cpu_seconds = 0;
+};
+static_assert(sizeof(AttemptReportEntry) == 40, "AttemptReportEntry is part of the wire format");
+
+// StatusBatch, built: header, records, every record's payload in order, then one
+// AttemptReportEntry per record that has a report (none for range jobs: their batches are
+// exactly what version 3 sent).
 class StatusBatchWriter {
  public:
-  void add(const StatusRecord& record, std::span<const std::byte> payload);
+  void add(const StatusRecord& record, std::span<const std::byte> payload,
+           const AttemptReport* report = nullptr);
   std::size_t record_count() const { return records_.size(); }
   // The message size if encoded now.
   std::size_t encoded_bytes() const;
@@ -178,6 +196,7 @@ class StatusBatchWriter {
  private:
   std::vector<StatusRecord> records_;
   std::vector<std::byte> payloads_;
+  std::vector<AttemptReportEntry> reports_;
 };
 
 // StatusBatch, read in place: a view of the message, which must outlive it. Validates the
@@ -186,13 +205,16 @@ class StatusBatchReader {
  public:
   explicit StatusBatchReader(std::span<const std::byte> message);
   std::size_t size() const { return count_; }
-  // Visits records in order with their payloads.
+  // Visits records in order with their payloads: visit(record, payload), or, for a visitor
+  // that takes it, visit(record, payload, report) with the record's AttemptReport or null.
   template <typename Visitor>
   void for_each(Visitor&& visit) const;
 
  private:
   std::span<const std::byte> message_;
   std::size_t count_ = 0;
+  std::size_t reports_offset_ = 0;  // where the report table starts
+  std::size_t report_count_ = 0;
 };
 
 // Heartbeat: the worker is alive; sent when nothing else went out for --heartbeat.
@@ -219,15 +241,38 @@ struct BatchFollows {
 std::vector<std::byte> encode(const BatchFollows& follows);
 BatchFollows decode_batch_follows(std::span<const std::byte> message);  // ProtocolError
 
+AttemptReport to_report(const AttemptReportEntry& entry);
+
 template <typename Visitor>
 void StatusBatchReader::for_each(Visitor&& visit) const {
   const std::byte* records = message_.data() + sizeof(MessageHeader);
   std::size_t payload_offset = sizeof(MessageHeader) + count_ * sizeof(StatusRecord);
+  std::size_t next_report = 0;
   for (std::size_t i = 0; i < count_; ++i) {
     StatusRecord record;
     std::memcpy(&record, records + i * sizeof(StatusRecord), sizeof(StatusRecord));
-    visit(record, message_.subspan(payload_offset, record.payload_bytes));
+    const std::span<const std::byte> payload =
+        message_.subspan(payload_offset, record.payload_bytes);
     payload_offset += record.payload_bytes;
+    if constexpr (std::is_invocable_v<Visitor&, const StatusRecord&, std::span<const std::byte>,
+                                      const AttemptReport*>) {
+      const AttemptReport* report = nullptr;
+      AttemptReport decoded;
+      if (next_report < report_count_) {
+        AttemptReportEntry entry;
+        std::memcpy(&entry,
+                    message_.data() + reports_offset_ + next_report * sizeof(AttemptReportEntry),
+                    sizeof entry);
+        if (entry.record_index == i) {
+          decoded = to_report(entry);
+          report = &decoded;
+          ++next_report;
+        }
+      }
+      visit(record, payload, report);
+    } else {
+      visit(record, payload);
+    }
   }
 }
 

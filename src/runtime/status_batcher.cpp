@@ -2,16 +2,18 @@
 
 namespace tasktrack {
 
-void StatusBatcher::add(const StatusRecord& record, std::span<const std::byte> payload) {
-  const std::size_t added = sizeof(StatusRecord) + payload.size();
+void StatusBatcher::add(const StatusRecord& record, std::span<const std::byte> payload,
+                        const AttemptReport* report) {
+  const std::size_t added =
+      sizeof(StatusRecord) + payload.size() + (report != nullptr ? sizeof(AttemptReportEntry) : 0);
   if (!writer_.empty() && writer_.encoded_bytes() + added > max_status_message_bytes) {
     messages_.push_back(writer_.finish());
   }
-  writer_.add(record, payload);
+  writer_.add(record, payload, report);
 }
 
 void StatusBatcher::add(const std::vector<OutboxEntry>& entries) {
-  for (const OutboxEntry& entry : entries) add(entry.record, entry.payload);
+  for (const OutboxEntry& entry : entries) add(entry.record, entry.payload, entry.report.get());
 }
 
 void StatusBatcher::add(const std::vector<StatusRecord>& running) {

@@ -14,7 +14,8 @@ namespace tasktrack {
 // gets a message of its own (the sender announces it, see protocol.hpp). Not thread-safe.
 class StatusBatcher {
  public:
-  void add(const StatusRecord& record, std::span<const std::byte> payload);
+  void add(const StatusRecord& record, std::span<const std::byte> payload,
+           const AttemptReport* report = nullptr);
   void add(const std::vector<OutboxEntry>& entries);
   void add(const std::vector<StatusRecord>& running);
   bool empty() const { return messages_.empty() && writer_.empty(); }

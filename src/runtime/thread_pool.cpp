@@ -165,6 +165,12 @@ std::optional<OutboxEntry> ThreadPool::run_one(Slot& slot, std::uint16_t index,
   slot.start.store(record.start_seconds, std::memory_order_relaxed);
   const std::uint64_t sequence = slot.sequence.fetch_add(1, std::memory_order_acq_rel) + 1;
 
+  // Jobs with requirements (task lists) report each attempt's placement and cost; range
+  // jobs report nothing, so their per-subtask path allocates nothing.
+  if (with_resources_) {
+    entry.report = std::make_unique<AttemptReport>();
+    context.report = entry.report.get();
+  }
   try {
     context.id = id;
     context.range = partition_.subtask(id);
@@ -187,6 +193,7 @@ std::optional<OutboxEntry> ThreadPool::run_one(Slot& slot, std::uint16_t index,
     entry.payload = detail_bytes("unknown exception");
   }
   record.end_seconds = clock_.now();
+  context.report = nullptr;
   const bool mine = claim(slot.claimed, sequence);
   slot.sequence.fetch_add(1, std::memory_order_release);  // even: idle
   if (!mine) return std::nullopt;  // the watchdog already reported it timed out

@@ -40,7 +40,7 @@ struct RecordedEffects final : JobEffects {
   }
   void journal_attempt(const JournalAttempt& attempt) override { attempts.push_back(attempt); }
   void journal_run(const JournalRun& run) override { runs.push_back(run); }
-  void trace_attempt(int, const StatusRecord&, bool) override {}
+  void trace_attempt(int, const StatusRecord&, const AttemptReport*, bool) override {}
   void trace_dispatch(double, int, std::uint32_t) override {}
   void trace_instant(double, int, const std::string& name, const std::string&) override {
     instants.push_back(name);
