@@ -67,7 +67,8 @@ void TraceWriter::attempt(int rank, const StatusRecord& record, const AttemptRep
     for (std::size_t i = 0; i < 64; ++i) {
       if (((report->gpu_mask >> i) & 1u) == 0) continue;
       const bool named = known != gpus_.end() && i < known->second.size();
-      ids.push_back(named ? known->second[i] : "#" + std::to_string(i));
+      // An unnamed GPU (no hello named it) shows as its index on the worker: "#2".
+      ids.push_back(named ? known->second[i] : fmt::format("#{}", i));
       gpu_tracks.push_back(trace_gpu_track_base + static_cast<unsigned>(i));
     }
     resources = fmt::format(R"(,"cores":{},"gpus":{})", report->cores, ids.dump());
