@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -15,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "journal/journal.hpp"
 #include "run_process.hpp"
 
 namespace tasktrack {
@@ -76,7 +78,8 @@ class Resources : public ::testing::Test {
     const std::string file = (dir_ / "records" / ("line-" + std::to_string(line))).string();
     std::ostringstream command;
     command << "{ echo start=$(date +%s.%N); echo line=" << line
-            << "; for v in TASKTRACK_RANK TASKTRACK_CORES TASKTRACK_GPUS OMP_NUM_THREADS"
+            << "; for v in TASKTRACK_SUBTASK TASKTRACK_RANK TASKTRACK_CORES TASKTRACK_GPUS "
+               "OMP_NUM_THREADS"
                " CUDA_VISIBLE_DEVICES ROCR_VISIBLE_DEVICES HIP_VISIBLE_DEVICES"
                " ZE_AFFINITY_MASK; do eval \"[ -n \\\"\\${$v+set}\\\" ] && echo env.$v=\\$$v\";"
                " done; grep Cpus_allowed_list /proc/self/status | tr -d ' \\t'; sleep "
@@ -204,6 +207,94 @@ TEST_F(Resources, EveryAttemptGetsWhatItAskedAndOverlappingOnesShareNoDeviceOrCo
     }
   }
   EXPECT_GT(overlaps, 0) << "nothing ran at the same time: the test checked no sharing";
+}
+
+// Issue 11 item 6: what each attempt was given is in the journal, the trace and the report,
+// and it is what the command itself saw.
+TEST_F(Resources, TheJournalTraceAndReportNameTheCoresAndGpusEachCommandWasGiven) {
+  std::ostringstream tasks;
+  for (int task = 0; task < 6; ++task) {
+    const unsigned gpus = task == 4 ? 2 : (task == 5 ? 0 : 1);
+    tasks << "#TASKTRACK cores=" << (gpus == 2 ? 2 : 1) << " gpus=" << gpus << "\n"
+          << recorder(task, 0.2) << "\n";
+  }
+  const Run result =
+      run({"--task-file", write_tasks(tasks.str()), "--threads", "2", "--gpus", "0,1,2,3",
+           "--journal", path("run.journal"), "--trace", path("trace.json")});
+  ASSERT_EQ(result.process.exit_code, 0) << result.process.err;
+  const std::vector<Attempt> all = attempts();
+  ASSERT_EQ(all.size(), 6u);
+  std::map<SubtaskId, const Attempt*> by_subtask;
+  for (const Attempt& a : all) {
+    by_subtask[static_cast<SubtaskId>(std::stoul(a.env.at("TASKTRACK_SUBTASK")))] = &a;
+  }
+  ASSERT_EQ(by_subtask.size(), 6u);
+
+  // The journal: one record per attempt, with the command's own cores and devices.
+  const JournalContents journal = read_journal(path("run.journal"));
+  ASSERT_EQ(journal.attempts.size(), 6u);
+  for (const JournalAttempt& record : journal.attempts) {
+    const Attempt& seen = *by_subtask.at(record.subtask);
+    EXPECT_EQ(record.rank, seen.rank) << "subtask " << record.subtask;
+    EXPECT_EQ(record.cores, split(seen.env.at("TASKTRACK_CORES"), ',').size())
+        << "subtask " << record.subtask;
+    EXPECT_EQ(record.gpus, split(seen.env.at("TASKTRACK_GPUS"), ','))
+        << "subtask " << record.subtask;
+  }
+
+  // The trace: a track per GPU, and each attempt's slice on its thread and on its GPUs'.
+  std::ifstream trace_file(path("trace.json"));
+  const json trace = json::parse(trace_file);
+  std::map<std::pair<int, int>, std::string> track_names;  // (rank, tid) -> name
+  std::map<SubtaskId, std::set<std::string>> gpu_slices;   // subtask -> GPU track names
+  for (const json& event : trace.at("traceEvents")) {
+    if (event.at("name") == "thread_name") {
+      track_names[{event.at("pid").get<int>(), event.at("tid").get<int>()}] =
+          event.at("args").at("name").get<std::string>();
+    }
+  }
+  for (const json& event : trace.at("traceEvents")) {
+    if (event.value("cat", "") != "attempt") continue;
+    const auto id = event.at("args").at("subtask").get<SubtaskId>();
+    const std::string track = track_names[{event.at("pid").get<int>(), event.at("tid").get<int>()}];
+    if (track.rfind("GPU ", 0) == 0) gpu_slices[id].insert(track.substr(4));
+    const Attempt& seen = *by_subtask.at(id);
+    EXPECT_EQ(event.at("args").at("gpus").get<std::vector<std::string>>(),
+              split(seen.env.at("TASKTRACK_GPUS"), ','))
+        << "subtask " << id;
+  }
+  for (const auto& [id, seen] : by_subtask) {
+    const std::vector<std::string> devices = split(seen->env.at("TASKTRACK_GPUS"), ',');
+    EXPECT_EQ(gpu_slices[id], std::set<std::string>(devices.begin(), devices.end()))
+        << "subtask " << id << "'s slices on GPU tracks";
+  }
+
+  // The report: a chart per GPU, and every attempt's tooltip names its cores and devices.
+  const testing::ProcessResult report = testing::run_process(
+      {TASKTRACK_BINARY, "report", path("run.journal"), "--html", path("report.html")}, 60);
+  ASSERT_EQ(report.exit_code, 0) << report.err;
+  std::ifstream html_file(path("report.html"));
+  const std::string html((std::istreambuf_iterator<char>(html_file)),
+                         std::istreambuf_iterator<char>());
+  EXPECT_NE(html.find("Attempts per GPU"), std::string::npos);
+  std::set<std::string> gpu_rows;
+  for (const auto& [id, seen] : by_subtask) {
+    const std::vector<std::string> devices = split(seen->env.at("TASKTRACK_GPUS"), ',');
+    for (const std::string& device : devices) {
+      gpu_rows.insert("rank " + seen->env.at("TASKTRACK_RANK") + " \xC2\xB7 GPU " + device);
+    }
+    const std::string cores = seen->env.at("OMP_NUM_THREADS");
+    std::string named = " \xC2\xB7 " + cores + (cores == "1" ? " core" : " cores");
+    if (!devices.empty()) {
+      named += std::string(" \xC2\xB7 GPU") + (devices.size() == 1 ? " " : "s ") +
+               seen->env.at("TASKTRACK_GPUS");
+    }
+    EXPECT_NE(html.find("<title>subtask " + std::to_string(id) + " \xC2\xB7"), std::string::npos);
+    EXPECT_NE(html.find(named), std::string::npos) << "subtask " << id << ": " << named;
+  }
+  for (const std::string& row : gpu_rows) {
+    EXPECT_NE(html.find(">" + row + "</text>"), std::string::npos) << row;
+  }
 }
 
 TEST_F(Resources, WorkersTakeTheirShareOfCudaVisibleDevicesNeverTheSameOne) {

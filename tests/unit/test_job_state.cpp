@@ -313,6 +313,46 @@ TEST(JobState, FastDoneSubtasksShareOneJournalRunAndFailuresGetARecordEach) {
   EXPECT_EQ(effects.attempts[0].state, SubtaskState::failed);
 }
 
+TEST(JobState, AnAttemptsReportGivesItARecordNamingItsGpusByTheWorkersIds) {
+  RecordedEffects effects;
+  JobRules r = rules(4);
+  r.journaling = true;
+  r.retries = 0;
+  std::vector<WorkerInfo> list = workers(1, 4);
+  list[0].gpus = {"3", "5", "GPU-aa", "7"};
+  JobState state(r, list, 2, effects);
+  state.start(0);
+  AttemptReport placed;
+  placed.cores = 2;
+  placed.gpu_mask = 0b0101;  // the worker's 1st and 3rd GPUs
+  placed.measured = true;
+  placed.usage = AttemptUsage{1u << 30, 2.0, 0.5};
+  AttemptReport failed_on;
+  failed_on.cores = 1;
+  failed_on.gpu_mask = 0b1000;
+  StatusBatchWriter writer;
+  // Fast and without a payload: without its report it would go into a run record.
+  writer.add(record(0, SubtaskState::done, 0, 1.0, 1.0001), {}, &placed);
+  writer.add(record(1, SubtaskState::done, 0, 1.0001, 1.0002), {});
+  writer.add(record(2, SubtaskState::failed), {}, &failed_on);
+  const std::vector<std::byte> message = writer.finish();
+  state.handle_message(1, StatusBatchReader(message), 2);
+  state.handle_tick(2);
+
+  ASSERT_EQ(effects.attempts.size(), 3u);  // subtask 1 alone is not worth a run
+  EXPECT_EQ(effects.attempts[0].subtask, 0u);
+  EXPECT_EQ(effects.attempts[0].cores, 2u);
+  EXPECT_EQ(effects.attempts[0].gpus, (std::vector<std::string>{"3", "GPU-aa"}));
+  EXPECT_EQ(effects.attempts[0].usage, placed.usage);
+  EXPECT_EQ(effects.attempts[1].subtask, 1u);
+  EXPECT_EQ(effects.attempts[1].cores, 0u);
+  EXPECT_TRUE(effects.attempts[1].gpus.empty());
+  EXPECT_EQ(effects.attempts[2].subtask, 2u);
+  EXPECT_EQ(effects.attempts[2].state, SubtaskState::failed);
+  EXPECT_EQ(effects.attempts[2].gpus, (std::vector<std::string>{"7"}));
+  EXPECT_FALSE(effects.attempts[2].usage.has_value());
+}
+
 TEST(JobState, TimeoutPercentSendsALimitOnceThreeAttemptsFinished) {
   RecordedEffects effects;
   JobRules r = rules(20);

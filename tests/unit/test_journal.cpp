@@ -112,6 +112,69 @@ TEST_F(JournalTest, RoundTripsSessionsAndAttemptsWithBinaryAndEmptyPayloads) {
   EXPECT_EQ(contents.valid_bytes, fs::file_size(path_));
 }
 
+TEST_F(JournalTest, AttemptsWithResourcesRoundTripBesidePlainOnes) {
+  JournalAttempt placed = done_attempt(3, 1, bytes_of("result"));
+  placed.cores = 8;
+  placed.gpus = {"0", "GPU-5f1c2d3e-aaaa-bbbb-cccc-0123456789ab"};
+  placed.usage = AttemptUsage{210u << 20, 3.5, 0.25};
+  JournalAttempt failed = failed_attempt(4, 2, 1, FailureReason::signal, "killed by SIGKILL");
+  failed.cores = 1;  // placed, but nothing measured
+  const std::vector<JournalAttempt> attempts = {placed, done_attempt(5, 1, {}), failed};
+  {
+    JournalWriter writer(path_, fingerprint_);
+    for (const auto& attempt : attempts) writer.append(attempt);
+  }
+  const JournalContents contents = read_journal(path_);
+  EXPECT_EQ(contents.format_version, journal_format_version);
+  EXPECT_EQ(contents.attempts, attempts);
+  EXPECT_FALSE(contents.warning.has_value());
+}
+
+TEST_F(JournalTest, AVersionOneJournalStaysVersionOneWhenAppendedTo) {
+  // A journal an earlier tasktrack started: its header says version 1.
+  {
+    const std::vector<std::byte> header = journal_format::encode_header(fingerprint_, 1);
+    std::ofstream out(path_, std::ios::binary);
+    out.write(reinterpret_cast<const char*>(header.data()),
+              static_cast<std::streamsize>(header.size()));
+  }
+  const JournalContents before = read_journal(path_);
+  ASSERT_EQ(before.format_version, 1u);
+  JournalAttempt placed = done_attempt(3, 1, {});
+  placed.cores = 2;
+  placed.gpus = {"1"};
+  {
+    JournalWriter writer(path_, fingerprint_, before.valid_bytes, std::chrono::milliseconds(200),
+                         before.format_version);
+    writer.append(placed);
+  }
+  const JournalContents after = read_journal(path_);
+  EXPECT_EQ(after.format_version, 1u);
+  ASSERT_EQ(after.attempts.size(), 1u);
+  // Written as version 1 knows attempts: what it cannot hold is left out, the rest is kept.
+  JournalAttempt plain = placed;
+  plain.cores = 0;
+  plain.gpus.clear();
+  EXPECT_EQ(after.attempts[0], plain);
+}
+
+TEST_F(JournalTest, AJournalOfALaterFormatIsRefusedNamingTheVersions) {
+  const std::vector<std::byte> header =
+      journal_format::encode_header(fingerprint_, journal_format_version + 1);
+  {
+    std::ofstream out(path_, std::ios::binary);
+    out.write(reinterpret_cast<const char*>(header.data()),
+              static_cast<std::streamsize>(header.size()));
+  }
+  try {
+    read_journal(path_);
+    FAIL() << "a journal of a later format was read";
+  } catch (const UsageError& error) {
+    EXPECT_NE(std::string(error.what()).find("format version 3"), std::string::npos)
+        << error.what();
+  }
+}
+
 TEST_F(JournalTest, RunRecordsRoundTripAndExpandIntoOneAttemptPerSubtask) {
   JournalRun plain;
   plain.first = 10;

@@ -5,6 +5,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <optional>
+
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -341,6 +343,69 @@ TEST(ProtocolStatusBatch, PayloadSizesThatDoNotAddUpAreAnError) {
     record.payload_bytes = claimed;
     std::memcpy(forged.data() + second_record, &record, sizeof record);
     EXPECT_THROW(StatusBatchReader{forged}, ProtocolError) << "claimed " << claimed;
+  }
+}
+
+TEST(ProtocolStatusBatch, AttemptReportsTravelWithTheirRecordsAndOnlyWithThem) {
+  AttemptReport first;
+  first.cores = 2;
+  first.gpu_mask = 0b1010;
+  AttemptReport third;
+  third.cores = 1;
+  third.measured = true;
+  third.usage = AttemptUsage{200u << 20, 1.25, 0.5};
+  StatusBatchWriter writer;
+  writer.add(record_for(1), bytes_of("abc"), &first);
+  writer.add(record_for(2), bytes_of("de"));
+  writer.add(record_for(3), {}, &third);
+  EXPECT_EQ(writer.encoded_bytes(),
+            sizeof(MessageHeader) + 3 * sizeof(StatusRecord) + 5 + 2 * sizeof(AttemptReportEntry));
+  const Bytes message = writer.finish();
+  ASSERT_EQ(message.size(),
+            sizeof(MessageHeader) + 3 * sizeof(StatusRecord) + 5 + 2 * sizeof(AttemptReportEntry));
+
+  std::vector<std::optional<AttemptReport>> reports;
+  std::vector<Bytes> payloads;
+  StatusBatchReader(message).for_each([&](const StatusRecord& record,
+                                          std::span<const std::byte> payload,
+                                          const AttemptReport* report) {
+    expect_same_record(record, record_for(static_cast<std::uint32_t>(reports.size() + 1)),
+                       payload.size());
+    payloads.emplace_back(payload.begin(), payload.end());
+    reports.push_back(report != nullptr ? std::optional(*report) : std::nullopt);
+  });
+  ASSERT_EQ(reports.size(), 3u);
+  EXPECT_EQ(reports[0], first);
+  EXPECT_EQ(reports[1], std::nullopt);
+  EXPECT_EQ(reports[2], third);
+  EXPECT_EQ(payloads, (std::vector<Bytes>{bytes_of("abc"), bytes_of("de"), {}}));
+  // A visitor that does not take reports sees the same records and payloads.
+  const std::vector<Read> plain = read_all(message);
+  ASSERT_EQ(plain.size(), 3u);
+  EXPECT_EQ(plain[0].payload, bytes_of("abc"));
+  EXPECT_EQ(plain[2].payload, Bytes{});
+}
+
+TEST(ProtocolStatusBatch, AReportTableThatDoesNotFitTheRecordsIsAnError) {
+  AttemptReport report;
+  report.cores = 1;
+  StatusBatchWriter writer;
+  writer.add(record_for(1), bytes_of("abc"), &report);
+  writer.add(record_for(2), {}, &report);
+  const Bytes message = writer.finish();
+  ASSERT_NO_THROW(StatusBatchReader{message});
+  const std::size_t table = message.size() - 2 * sizeof(AttemptReportEntry);
+
+  // A report cut short.
+  EXPECT_THROW(StatusBatchReader(std::span(message).first(message.size() - 1)), ProtocolError);
+  // A report naming a record past the last, and two naming the same record.
+  for (const std::uint32_t index : {2u, 0u}) {
+    Bytes forged = message;
+    AttemptReportEntry entry;
+    std::memcpy(&entry, forged.data() + table + sizeof entry, sizeof entry);
+    entry.record_index = index;
+    std::memcpy(forged.data() + table + sizeof entry, &entry, sizeof entry);
+    EXPECT_THROW(StatusBatchReader{forged}, ProtocolError) << "index " << index;
   }
 }
 

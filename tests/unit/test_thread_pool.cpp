@@ -8,10 +8,12 @@
 
 #include <algorithm>
 #include <atomic>
+#include <bit>
 #include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -654,6 +656,84 @@ TEST(ThreadPool, WithoutRequirementsEachThreadHasOneCoreOfItsOwn) {
     const unsigned core = owned.cores[entry.record.thread % 2];
     EXPECT_EQ(text_of(entry.payload), fmt::format("1 0: {}", core))
         << "thread " << entry.record.thread;
+  }
+}
+
+// Each attempt's entry carries its placement: as many cores as it was given and a mask
+// naming exactly the GPUs its kernel saw, failed attempts (odd ids) included.
+TEST(ThreadPool, AttemptsWithRequirementsReportTheirCoresAndGpus) {
+  constexpr std::uint32_t count = 60;
+  const Partition partition({0, count}, count);
+  const OwnedResources owned{{3, 4, 5, 6, 7}, {"a", "b", "c"}, 0};
+  ResourceRecordingKernel kernel(owned);
+  const auto requirement = [](SubtaskId id) { return Resources{1 + id % 2, id % 3, 0}; };
+  Outbox outbox;
+  ThreadPool pool(kernel, partition, 2, outbox, JobClock{}, 0, false,
+                  AttemptResources{owned, requirement});
+  const std::vector<IdRun> runs = {IdRun{0, count, 0}};
+  pool.enqueue(runs);
+  std::vector<OutboxEntry> entries = collect(outbox, count);
+  pool.stop();
+  ASSERT_EQ(entries.size(), count);
+  for (const OutboxEntry& entry : entries) {
+    const SubtaskId id = entry.record.subtask;
+    ASSERT_NE(entry.report, nullptr) << "subtask " << id;
+    EXPECT_EQ(entry.report->cores, requirement(id).cores) << "subtask " << id;
+    EXPECT_FALSE(entry.report->measured);
+    // The GPU ids the kernel listed after its counts, as a mask over the owned ids.
+    const std::string text = text_of(entry.payload);
+    std::uint64_t seen = 0;
+    std::istringstream words(text.substr(text.find(':') + 1));
+    for (std::string word; words >> word;) {
+      const auto at = std::find(owned.gpus.begin(), owned.gpus.end(), word);
+      if (at != owned.gpus.end()) seen |= std::uint64_t{1} << (at - owned.gpus.begin());
+    }
+    EXPECT_EQ(entry.report->gpu_mask, seen) << "subtask " << id << ": " << text;
+    EXPECT_EQ(std::popcount(entry.report->gpu_mask), static_cast<int>(requirement(id).gpus));
+  }
+}
+
+// A kernel that measured what its attempt used says so through the context, also when it
+// then fails; a range job's attempts (no requirements) carry no report at all.
+class MeasuringKernel final : public Kernel {
+ public:
+  SubtaskResult run(const SubtaskContext& context) const override {
+    if (context.report != nullptr) {
+      context.report->measured = true;
+      context.report->usage = AttemptUsage{1000u + context.id, 0.5, 0.25};
+    }
+    if (context.id % 2 == 1) throw SubtaskFailure(FailureReason::exit_code, "exit code 1");
+    return {};
+  }
+  std::unique_ptr<Reduction> make_reduction(const Partition&) const override { return nullptr; }
+};
+
+TEST(ThreadPool, AKernelsMeasuredUsageReachesTheEntryAndRangeJobsReportNothing) {
+  constexpr std::uint32_t count = 10;
+  const Partition partition({0, count}, count);
+  const OwnedResources owned{{0, 1}, {}, 0};
+  const MeasuringKernel kernel;
+  for (const bool with_requirements : {true, false}) {
+    SCOPED_TRACE(with_requirements ? "with requirements" : "a range job");
+    Outbox outbox;
+    AttemptResources resources{owned, {}};
+    if (with_requirements) resources.requirement_of = [](SubtaskId) { return Resources{1, 0, 0}; };
+    ThreadPool pool(kernel, partition, 2, outbox, JobClock{}, 0, false, resources);
+    const std::vector<IdRun> runs = {IdRun{0, count, 0}};
+    pool.enqueue(runs);
+    std::vector<OutboxEntry> entries = collect(outbox, count);
+    pool.stop();
+    ASSERT_EQ(entries.size(), count);
+    for (const OutboxEntry& entry : entries) {
+      if (!with_requirements) {
+        EXPECT_EQ(entry.report, nullptr);
+        continue;
+      }
+      ASSERT_NE(entry.report, nullptr);
+      EXPECT_TRUE(entry.report->measured);
+      EXPECT_EQ(entry.report->usage.max_rss_bytes, 1000u + entry.record.subtask);
+      EXPECT_EQ(entry.report->cores, 1u);
+    }
   }
 }
 
