@@ -96,12 +96,38 @@ std::vector<std::string> environment_devices(std::string_view text) {
   return devices;
 }
 
-std::vector<std::string> node_gpus(const std::string& option, const ResourceProbe& probe) {
+// The devices a rank may use, and whether the list is the whole node's (shared among the
+// node's worker ranks) or already this rank's own.
+struct VisibleDevices {
+  std::vector<std::string> devices;
+  bool node_wide = true;
+};
+
+// A visible-devices list (CUDA_VISIBLE_DEVICES, ROCR_VISIBLE_DEVICES) is this rank's own when
+// Slurm's list for the node is longer: `srun --gpus-per-task` or `--gpu-bind` gave each task
+// its own devices, and splitting them again would leave some ranks none. A list as long as
+// Slurm's (mpirun inside an allocation; Slurm renumbers the ids under its cgroup, so only
+// the count is compared), or with no Slurm list at all, is the node's.
+bool visible_list_is_node_wide(std::size_t visible, const ResourceProbe& probe) {
+  for (const char* name : {"SLURM_STEP_GPUS", "SLURM_JOB_GPUS"}) {
+    if (const auto text = probe.variable(name)) return environment_devices(*text).size() <= visible;
+  }
+  return true;
+}
+
+VisibleDevices node_gpus(const std::string& option, const ResourceProbe& probe) {
   if (option == "none") return {};
   if (option == "auto") {
     for (const char* name :
          {"CUDA_VISIBLE_DEVICES", "SLURM_STEP_GPUS", "SLURM_JOB_GPUS", "ROCR_VISIBLE_DEVICES"}) {
-      if (const auto text = probe.variable(name)) return environment_devices(*text);
+      const auto text = probe.variable(name);
+      if (!text) continue;
+      VisibleDevices visible{environment_devices(*text), true};
+      const std::string_view variable = name;
+      if (variable == "CUDA_VISIBLE_DEVICES" || variable == "ROCR_VISIBLE_DEVICES") {
+        visible.node_wide = visible_list_is_node_wide(visible.devices.size(), probe);
+      }
+      return visible;
     }
     return {};
   }
@@ -119,11 +145,12 @@ std::vector<std::string> node_gpus(const std::string& option, const ResourceProb
   if (devices.empty()) {
     throw UsageError("--gpus '" + option + "': expected auto, none or ids such as 0,1,2,3");
   }
-  return devices;
+  return VisibleDevices{std::move(devices), true};  // a list given for the node
 }
 
-std::vector<std::string> share_of_devices(std::vector<std::string> devices, NodeShare share) {
-  if (share.ranks <= 1) return devices;
+std::vector<std::string> share_of_devices(VisibleDevices visible, NodeShare share) {
+  std::vector<std::string>& devices = visible.devices;
+  if (share.ranks <= 1 || !visible.node_wide) return devices;
   const Range block = Blocks(static_cast<std::int64_t>(devices.size()), share.ranks)
                           .block(std::min(share.index, share.ranks - 1));
   return std::vector<std::string>(devices.begin() + block.lo, devices.begin() + block.hi);

@@ -56,7 +56,9 @@ ResourceProbe this_process_probe();
 //    SLURM_STEP_GPUS, else SLURM_JOB_GPUS, else ROCR_VISIBLE_DEVICES, else none; "none" is
 //    none; otherwise a comma-separated id list. A node's devices are split among its worker
 //    ranks in contiguous blocks (the remainder to the first ranks), never the same device to
-//    two ranks: with more ranks than devices some get none.
+//    two ranks: with more ranks than devices some get none. A CUDA_VISIBLE_DEVICES (or
+//    ROCR_VISIBLE_DEVICES) shorter than Slurm's SLURM_STEP_GPUS / SLURM_JOB_GPUS is this
+//    rank's own already (srun --gpus-per-task) and is not split again.
 //  - memory: `memory_option` "auto" reads the cgroup's limit (v2 memory.max, v1
 //    memory.limit_in_bytes, the tightest of the process's cgroup and its ancestors), else
 //    Slurm's per-node memory (SLURM_MEM_PER_NODE, MiB), else MemAvailable, shared among the

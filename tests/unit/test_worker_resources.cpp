@@ -169,6 +169,39 @@ TEST(WorkerResourcesGpus, AnExplicitListIsSplitToo) {
   EXPECT_EQ(node.discover(0, "0,1,2,3", "auto", NodeShare{1, 2}).gpus, (Devices{"2", "3"}));
 }
 
+// srun --gpus-per-task=1 with 4 tasks on a 4-GPU node: each task sees its own device, and
+// Slurm's list is the node's 4. Splitting the one device among the 4 ranks would leave
+// three of them none.
+TEST(WorkerResourcesGpus, ARanksOwnDevicesUnderSrunGpusPerTaskAreNotSplitAgain) {
+  FakeNode node;
+  node.variables["SLURM_STEP_GPUS"] = "0,1,2,3";
+  node.variables["SLURM_JOB_GPUS"] = "0,1,2,3";
+  for (unsigned index = 0; index < 4; ++index) {
+    node.variables["CUDA_VISIBLE_DEVICES"] = std::to_string(index);
+    EXPECT_EQ(node.discover(0, "auto", "auto", NodeShare{index, 4}).gpus,
+              (Devices{std::to_string(index)}))
+        << "rank " << index << " of the node";
+  }
+  // The same for ROCm's variable, and against the job's list when there is no step's.
+  node.variables.erase("CUDA_VISIBLE_DEVICES");
+  node.variables.erase("SLURM_STEP_GPUS");
+  node.variables["ROCR_VISIBLE_DEVICES"] = "2,3";
+  EXPECT_EQ(node.discover(0, "auto", "auto", NodeShare{1, 2}).gpus, (Devices{"2", "3"}));
+}
+
+// mpirun inside an allocation of 4 GPUs per node: every rank sees the node's 4 (renumbered
+// by Slurm's cgroup, so only their count matches Slurm's list), and shares them.
+TEST(WorkerResourcesGpus, ANodeWideVisibleListIsSplitAmongTheNodesRanks) {
+  FakeNode node;
+  node.variables["SLURM_JOB_GPUS"] = "4,5,6,7";
+  node.variables["CUDA_VISIBLE_DEVICES"] = "0,1,2,3";
+  EXPECT_EQ(node.discover(0, "auto", "auto", NodeShare{0, 2}).gpus, (Devices{"0", "1"}));
+  EXPECT_EQ(node.discover(0, "auto", "auto", NodeShare{1, 2}).gpus, (Devices{"2", "3"}));
+  // Slurm's own lists are the node's too.
+  node.variables.erase("CUDA_VISIBLE_DEVICES");
+  EXPECT_EQ(node.discover(0, "auto", "auto", NodeShare{1, 2}).gpus, (Devices{"6", "7"}));
+}
+
 TEST(WorkerResourcesGpus, AMalformedListIsBadUsage) {
   FakeNode node;
   for (const std::string bad : {"0,,1", "1,1", ",", "0,"}) {
