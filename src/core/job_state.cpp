@@ -380,8 +380,34 @@ void JobState::finish() {
   if (rules_.journaling) journal_.flush(effects_);
 }
 
+namespace {
+
+// The task classes of `rules`, or none when every task needs only one core.
+std::vector<RequirementSummary> requirement_summary(const JobRules& rules) {
+  std::vector<RequirementSummary> classes;
+  if (rules.requirements.empty()) return classes;
+  for (const Resources& need : rules.requirements) classes.push_back(RequirementSummary{need, 0});
+  if (rules.class_of.empty()) {
+    classes.resize(1);
+    classes[0].tasks = rules.subtasks;
+  } else {
+    for (const std::uint16_t c : rules.class_of) {
+      if (c < classes.size()) ++classes[c].tasks;
+    }
+  }
+  std::erase_if(classes, [](const RequirementSummary& c) { return c.tasks == 0; });
+  const bool only_one_core =
+      std::all_of(classes.begin(), classes.end(),
+                  [](const RequirementSummary& c) { return c.need == Resources{}; });
+  if (only_one_core) classes.clear();
+  return classes;
+}
+
+}  // namespace
+
 void JobState::fill_summary(Summary& summary, double started, double wall_seconds) const {
   statistics_.fill(summary, tracker_, roster_.all(), started, wall_seconds);
+  summary.requirements = requirement_summary(rules_);
   summary.interrupted = interrupted_;
   summary.stop_reason = stop_reason_;
 }

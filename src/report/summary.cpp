@@ -78,6 +78,14 @@ void print_summary(std::ostream& out, const Summary& s) {
       "  timing     dispatch-to-start p50 {} p99 {}; load imbalance {:.2f}; tail {:.3f} s\n",
       duration_text(s.start_latency_p50), duration_text(s.start_latency_p99), s.load_imbalance,
       s.tail_seconds);
+  if (!s.requirements.empty()) {
+    std::vector<std::string> classes;
+    for (const RequirementSummary& c : s.requirements) {
+      classes.push_back(
+          fmt::format("{} {} {}", c.tasks, c.tasks == 1 ? "task" : "tasks", describe(c.need)));
+    }
+    out << fmt::format("  needs      {}\n", fmt::join(classes, "; "));
+  }
   out << fmt::format("  {:>5} {:<20} {:>7} {:>9} {:>7} {:>9} {:>6}  {:>5} {:>9} {}\n", "rank",
                      "host", "threads", "done", "failed", "busy s", "util", "cores", "memory",
                      "gpus");
@@ -135,6 +143,13 @@ nlohmann::json summary_to_json(const Summary& s) {
                         {"reason", to_string(f.reason)},
                         {"detail", f.detail}});
   }
+  json requirements = json::array();
+  for (const RequirementSummary& c : s.requirements) {
+    requirements.push_back({{"cores", c.need.cores},
+                            {"gpus", c.need.gpus},
+                            {"memory_bytes", c.need.memory_bytes},
+                            {"tasks", c.tasks}});
+  }
   json slowest = json::array();
   for (const SlowSubtask& slow : s.slowest) {
     slowest.push_back({{"subtask", slow.subtask}, {"rank", slow.rank}, {"seconds", slow.seconds}});
@@ -166,6 +181,7 @@ nlohmann::json summary_to_json(const Summary& s) {
       {"load_imbalance", s.load_imbalance},
       {"tail_seconds", s.tail_seconds},
       {"per_rank", per_rank},
+      {"requirements", requirements},
       {"failures", failures},
       {"slowest", slowest},
       {"slurm",

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "cli/job_spec.hpp"
+#include "core/resources.hpp"
 #include "tasktrack/subtask.hpp"
 
 namespace tasktrack {
@@ -42,6 +43,12 @@ struct SlowSubtask {
   double seconds = 0;
 };
 
+// How many of the job's tasks need one requirement (issue 11): a class of the task list.
+struct RequirementSummary {
+  Resources need;
+  std::uint32_t tasks = 0;
+};
+
 struct Summary {
   JobSpec job;
   int ranks = 1;                    // processes in the job, rank 0 included
@@ -67,6 +74,9 @@ struct Summary {
   double load_imbalance = 1;  // max / mean busy seconds across workers
   double tail_seconds = 0;    // from the last dispatch to the end
   std::vector<RankSummary> per_rank;
+  // The task list's requirement classes in line order of their first task; empty when every
+  // task needs just one core (range jobs, plain task lists).
+  std::vector<RequirementSummary> requirements;
   std::vector<FailureSummary> failures;  // subtasks that failed for good, by id
   std::vector<SlowSubtask> slowest;      // longest attempts that completed, longest first
   // Under Slurm (read from rank 0's environment): job id, restart count (0 for the first

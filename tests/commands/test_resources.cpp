@@ -222,6 +222,11 @@ TEST_F(Resources, TheJournalTraceAndReportNameTheCoresAndGpusEachCommandWasGiven
       run({"--task-file", write_tasks(tasks.str()), "--threads", "2", "--gpus", "0,1,2,3",
            "--journal", path("run.journal"), "--trace", path("trace.json")});
   ASSERT_EQ(result.process.exit_code, 0) << result.process.err;
+  // The summary: the list's requirement classes, in the order of their first line.
+  EXPECT_EQ(result.summary.at("requirements"),
+            json::parse(R"([{"cores":1,"gpus":1,"memory_bytes":0,"tasks":4},
+                            {"cores":2,"gpus":2,"memory_bytes":0,"tasks":1},
+                            {"cores":1,"gpus":0,"memory_bytes":0,"tasks":1}])"));
   const std::vector<Attempt> all = attempts();
   ASSERT_EQ(all.size(), 6u);
   std::map<SubtaskId, const Attempt*> by_subtask;

@@ -96,6 +96,7 @@ void expect_summary_adds_up(const JobRun& run, const Job& job) {
   }
   EXPECT_EQ(per_rank_done, job.subtasks);
   EXPECT_EQ(s.at("per_rank").size(), s.at("workers").get<std::size_t>());
+  EXPECT_EQ(s.at("requirements"), json::array()) << "a range job's subtasks need one core each";
   // Rank 0 (or the coordinating thread) did some work, and was measured.
   EXPECT_GT(s.at("coordinator_cpu_seconds").get<double>(), 0.0);
   EXPECT_EQ(s.at("job").at("kernel"), job.kernel);
