@@ -82,7 +82,6 @@ struct Lane {
     if (a.name.size() != b.name.size()) return a.name.size() < b.name.size();
     return a.name < b.name;
   }
-  friend bool operator==(const Lane&, const Lane&) = default;
 };
 
 // What one chart draws: its rows, which rows a bar occupies, and its words.
