@@ -26,6 +26,8 @@ struct AttemptReport {
   std::uint64_t gpu_mask = 0;
   bool measured = false;  // `usage` holds what the kernel measured
   AttemptUsage usage;
+  // Its output passed --output-limit: the middle of a stream was dropped (issue 12).
+  bool output_capped = false;
   friend bool operator==(const AttemptReport&, const AttemptReport&) = default;
 };
 

@@ -245,6 +245,9 @@ AttemptReport to_report(const AttemptReportEntry& entry);
 
 template <typename Visitor>
 void StatusBatchReader::for_each(Visitor&& visit) const {
+  constexpr bool wants_report =
+      std::is_invocable_v<Visitor&, const StatusRecord&, std::span<const std::byte>,
+                          const AttemptReport*>;
   const std::byte* records = message_.data() + sizeof(MessageHeader);
   std::size_t payload_offset = sizeof(MessageHeader) + count_ * sizeof(StatusRecord);
   std::size_t next_report = 0;
@@ -254,22 +257,23 @@ void StatusBatchReader::for_each(Visitor&& visit) const {
     const std::span<const std::byte> payload =
         message_.subspan(payload_offset, record.payload_bytes);
     payload_offset += record.payload_bytes;
-    if constexpr (std::is_invocable_v<Visitor&, const StatusRecord&, std::span<const std::byte>,
-                                      const AttemptReport*>) {
-      const AttemptReport* report = nullptr;
-      AttemptReport decoded;
-      if (next_report < report_count_) {
-        AttemptReportEntry entry;
-        std::memcpy(&entry,
-                    message_.data() + reports_offset_ + next_report * sizeof(AttemptReportEntry),
-                    sizeof entry);
-        if (entry.record_index == i) {
-          decoded = to_report(entry);
-          report = &decoded;
-          ++next_report;
-        }
+    if constexpr (wants_report) {
+      // Range jobs' batches have no table: their records skip the decoding altogether.
+      if (next_report == report_count_) {
+        visit(record, payload, static_cast<const AttemptReport*>(nullptr));
+        continue;
       }
-      visit(record, payload, report);
+      AttemptReportEntry entry;
+      std::memcpy(&entry,
+                  message_.data() + reports_offset_ + next_report * sizeof(AttemptReportEntry),
+                  sizeof entry);
+      if (entry.record_index != i) {
+        visit(record, payload, static_cast<const AttemptReport*>(nullptr));
+        continue;
+      }
+      ++next_report;
+      const AttemptReport decoded = to_report(entry);
+      visit(record, payload, &decoded);
     } else {
       visit(record, payload);
     }
