@@ -12,8 +12,10 @@
 
 #include "cli/command_line.hpp"
 #include "cli/resource_plan.hpp"
+#include "cli/status_watch.hpp"
 #include "cli/version.hpp"
 #include "commands/command_list_kernel.hpp"
+#include "journal/attempt_log.hpp"
 #include "journal/journal.hpp"
 #include "journal/journal_status.hpp"
 #include "report/report.hpp"
@@ -86,10 +88,44 @@ void print_kernels(const KernelRegistry& registry) {
 void print_status(const std::string& journal, bool json) {
   const JournalStatus status = journal_status(journal);
   if (json) {
-    std::cout << status_to_json(status).dump() << "\n";
+    // Task files and details may hold bytes that are not UTF-8: replaced, so it parses.
+    std::cout << status_to_json(status).dump(-1, ' ', false, json::error_handler_t::replace)
+              << "\n";
   } else {
     print_status_text(status, std::cout);
   }
+}
+
+// `tasktrack log`: to stdout, or to a file written whole or not at all (a temporary beside
+// it, renamed), so a reader never loads half a log.
+void write_log(const Command& command) {
+  if (command.log_output.empty()) {
+    const std::string warning = write_journal_log(command.journal, std::cout, command.log_format);
+    std::cout.flush();
+    if (!warning.empty()) print_warning(warning);
+    return;
+  }
+  const std::string temporary = command.log_output + ".partial";
+  std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
+  if (!out) throw UsageError("log: cannot write '" + command.log_output + "'");
+  std::string warning;
+  try {
+    warning = write_journal_log(command.journal, out, command.log_format);
+  } catch (...) {
+    out.close();
+    std::error_code ignored;
+    std::filesystem::remove(temporary, ignored);
+    throw;
+  }
+  out.close();
+  std::error_code error;
+  if (!out) error = std::make_error_code(std::errc::io_error);
+  if (!error) std::filesystem::rename(temporary, command.log_output, error);
+  if (error) {
+    std::filesystem::remove(temporary, error);
+    throw UsageError("log: cannot write '" + command.log_output + "'");
+  }
+  if (!warning.empty()) print_warning(warning);
 }
 
 // The job's id in command tasks' environment (TASKTRACK_JOB): the Slurm job id, else the
@@ -260,7 +296,14 @@ Decision decide(const std::vector<std::string>& args, const KernelRegistry& regi
         if (print) print_kernels(registry);
         return decision;
       case Command::Kind::status:
-        if (print) print_status(command.journal, command.json);
+        if (print && command.watch_seconds) {
+          decision.exit_code = watch_status(command.journal, *command.watch_seconds);
+        } else if (print) {
+          print_status(command.journal, command.json);
+        }
+        return decision;
+      case Command::Kind::log:
+        if (print) write_log(command);
         return decision;
       case Command::Kind::version:
         if (print) std::cout << version_text();

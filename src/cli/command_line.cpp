@@ -12,6 +12,7 @@
 #include "cli/make_job.hpp"
 #include "cli/option_table.hpp"
 #include "cli/setting_checks.hpp"
+#include "cli/value_parsers.hpp"
 #include "tasktrack/error.hpp"
 
 namespace tasktrack {
@@ -149,6 +150,29 @@ Command parse_unchecked(const std::vector<std::string>& args, const KernelRegist
   status->add_flag("--json", status_json,
                    "Print one JSON object; its \"state\" is done, failed, work_left, empty or "
                    "unknown");
+  // ---- status --watch, and `log` (issue 12) ----
+  std::string status_watch;
+  CLI::Option* status_watch_option =
+      status
+          ->add_option("--watch", status_watch,
+                       "Refresh until the job ends (q or Ctrl-C quits), every INTERVAL (default "
+                       "2s); give it after JOURNAL")
+          ->type_name("[INTERVAL]")
+          ->expected(0, 1);
+  CLI::App* log = app.add_subcommand(
+      "log",
+      "Write one row per recorded attempt (TSV like GNU parallel's --joblog, CSV, JSON lines)");
+  std::string log_journal;
+  log->add_option("JOURNAL", log_journal, "Journal file written by `tasktrack run --journal FILE`")
+      ->type_name("FILE")
+      ->required();
+  std::string log_format = "tsv";
+  log->add_option("--format", log_format, "tsv (default), csv or jsonl")->type_name("FORMAT");
+  std::string log_output;
+  CLI::Option* log_output_option =
+      log->add_option("-o,--output", log_output, "Write to FILE instead of stdout")
+          ->type_name("FILE");
+  // ---- end status --watch and `log` ----
   CLI::App* version =
       app.add_subcommand("version", "Print the version and the MPI it was built with");
   bool version_flag = false;
@@ -186,6 +210,10 @@ Command parse_unchecked(const std::vector<std::string>& args, const KernelRegist
       throw UsageError(std::string("report: ") + error.what() +
                        ": as in `tasktrack report JOURNAL [--html FILE]`");
     }
+    if (log->parsed()) {
+      throw UsageError(std::string("log: ") + error.what() +
+                       ": as in `tasktrack log JOURNAL [--format tsv|csv|jsonl] [-o FILE]`");
+    }
     throw UsageError(error.what());
   } catch (const CLI::ParseError& error) {
     throw UsageError(error.what());
@@ -209,6 +237,36 @@ Command parse_unchecked(const std::vector<std::string>& args, const KernelRegist
     command.kind = Command::Kind::status;
     command.journal = status_journal;
     command.json = status_json;
+    if (status_watch_option->count() > 0) {
+      if (status_json) throw UsageError("status: --watch and --json cannot be combined");
+      double interval = 2.0;
+      try {
+        if (!status_watch.empty()) interval = parse_duration(status_watch);
+      } catch (const UsageError& error) {
+        throw UsageError(std::string("status: --watch: ") + error.what());
+      }
+      if (!(interval >= 0.1) || interval > 3600) {
+        throw UsageError("status: --watch INTERVAL must be between 100ms and 1h, not '" +
+                         status_watch + "'");
+      }
+      command.watch_seconds = interval;
+    }
+    return command;
+  }
+  if (log->parsed()) {
+    if (log_journal.empty()) throw UsageError("log: JOURNAL must not be empty");
+    const std::optional<LogFormat> format = parse_log_format(log_format);
+    if (!format) {
+      throw UsageError("log: --format must be tsv, csv or jsonl, not '" + log_format + "'");
+    }
+    if (log_output_option->count() > 0 && log_output.empty()) {
+      throw UsageError("log: -o FILE must not be empty");
+    }
+    Command command;
+    command.kind = Command::Kind::log;
+    command.journal = log_journal;
+    command.log_format = *format;
+    command.log_output = log_output;
     return command;
   }
   if (report->parsed()) {

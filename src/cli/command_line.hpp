@@ -1,26 +1,33 @@
 // `tasktrack <subcommand> ...`: what the command line asks for.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "cli/job_spec.hpp"
+#include "journal/attempt_log.hpp"
 #include "tasktrack/kernel.hpp"
 
 namespace tasktrack {
 
 struct Command {
-  enum class Kind { run, kernels, status, report, version, help } kind = Kind::help;
-  JobSpec job;            // for Kind::run
-  std::string journal;    // for Kind::status and Kind::report
-  bool json = false;      // for Kind::status: one JSON object instead of text
-  std::string html;       // for Kind::report: the page to write
-  std::string help_text;  // for Kind::help
+  enum class Kind { run, kernels, status, report, log, version, help } kind = Kind::help;
+  JobSpec job;          // for Kind::run
+  std::string journal;  // for Kind::status, Kind::report and Kind::log
+  bool json = false;    // for Kind::status: one JSON object instead of text
+  // For Kind::status: refresh every this many seconds until the job ends (--watch).
+  std::optional<double> watch_seconds;
+  LogFormat log_format = LogFormat::tsv;  // for Kind::log
+  std::string log_output;                 // for Kind::log: the file to write; "" = stdout
+  std::string html;                       // for Kind::report: the page to write
+  std::string help_text;                  // for Kind::help
 };
 
 // Parses `tasktrack <subcommand> ...` (args exclude the program name):
 //   run [JOB_FILE] [OPTION]...   the options of option_table.hpp
-//   status JOURNAL [--json]
+//   status JOURNAL [--json | --watch [INTERVAL]]   (INTERVAL: a duration, default 2s)
+//   log JOURNAL [--format tsv|csv|jsonl] [-o FILE]
 //   version, --version
 //   report JOURNAL [--html FILE]   (default: JOURNAL.html)
 //   kernels

@@ -8,8 +8,10 @@
 #include <iomanip>
 #include <ostream>
 
+#include "commands/command_runner.hpp"
 #include "commands/task_list.hpp"
 #include "journal/fingerprint.hpp"
+#include "journal/job_commands.hpp"
 #include "journal/journal_reader.hpp"
 #include "journal/replay.hpp"
 #include "tasktrack/error.hpp"
@@ -48,27 +50,19 @@ std::string first_line(const std::vector<std::byte>& payload) {
   return line;
 }
 
-// The lines' hashes of the task file a task-list journal names, by subtask id, from the
-// first of task_file_candidates() that is a file. Sets `problem` when none can be read.
-std::optional<std::vector<std::uint64_t>> task_line_keys(const std::string& task_file,
-                                                         const std::string& journal_path,
-                                                         std::optional<std::string>& problem) {
-  for (const auto& candidate : task_file_candidates(task_file, journal_path)) {
-    std::error_code error;
-    if (!std::filesystem::is_regular_file(candidate, error)) continue;
-    try {
-      std::vector<std::uint64_t> keys;
-      for (const TaskLine& line : read_task_file(candidate.string())) {
-        keys.push_back(task_line_key(line));
-      }
-      return keys;
-    } catch (const UsageError& failure) {
-      problem = failure.what();
-      return std::nullopt;
-    }
+// `text` with control characters shown as spaces: one line on a terminal.
+std::string printable(std::string text) {
+  for (char& c : text) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = ' ';
   }
-  problem = "task file '" + task_file + "' not found";
-  return std::nullopt;
+  return text;
+}
+
+// "exit 3", "SIGSEGV", or "-" when the detail tells neither.
+std::string ending_text(const ProcessEnding& ending) {
+  if (ending.signal) return signal_name(*ending.signal);
+  if (ending.exit_status) return "exit " + std::to_string(*ending.exit_status);
+  return "-";
 }
 
 }  // namespace
@@ -118,23 +112,36 @@ JournalStatus journal_status(const std::string& path) {
   if (job.subtasks) status.total = *job.subtasks;
   // For a task list, a record counts only while its line is unchanged (an edited line is
   // new work), as on resume: that takes the file's lines, when it can be read.
-  std::optional<std::vector<std::uint64_t>> keys;
+  const JobCommands commands = recorded_job_commands(job, path, status.task_file_problem);
+  const bool lines_known = commands.is_task_list() && !status.task_file_problem;
   if (job.task_file) {
     status.kernel = "commands";
     status.task_file = *job.task_file;
-    keys = task_line_keys(status.task_file, path, status.task_file_problem);
-    if (keys) status.total = keys->size();
+    if (lines_known) status.total = commands.task_lines().size();
   }
-  const JournalHistory history =
-      keys ? replay(journal, CurrentWork{keys->size(), [&](SubtaskId id) { return (*keys)[id]; }})
-           : replay(journal);
+  const auto& lines = commands.task_lines();
+  const CurrentWork work{lines.size(), [&](SubtaskId id) { return task_line_key(lines[id]); }};
+  const JournalHistory history = lines_known ? replay(journal, work) : replay(journal);
 
   status.last_end_unix = history.last_end_unix;
   status.done = history.done.size();
   for (const DoneSubtask& done : history.done) ++status.ranks[done.rank].done;
+  // Every failed attempt that counts (runs hold done subtasks only), as the summary counts
+  // failed attempts per rank.
+  for (const JournalAttempt& attempt : journal.attempts) {
+    if (attempt.state != SubtaskState::failed) continue;
+    if (lines_known &&
+        (attempt.subtask >= lines.size() || work.key(attempt.subtask) != attempt.key)) {
+      continue;
+    }
+    ++status.ranks[attempt.rank].failed;
+  }
   for (const JournalAttempt* failure : history.failed) {
-    ++status.ranks[failure->rank].failed;
-    status.failures.push_back(*failure);
+    status.failures.push_back(JournalStatus::FailedTask{
+        *failure, commands.line(failure->subtask, failure->key),
+        commands.command(failure->subtask, failure->key),
+        parse_process_ending(std::string(reinterpret_cast<const char*>(failure->payload.data()),
+                                         failure->payload.size()))});
   }
   status.failed = status.failures.size();
 
@@ -161,14 +168,15 @@ void print_status_text(const JournalStatus& status, std::ostream& out) {
     out << "job       " << status.kernel << ", range " << status.range << ", " << total
         << " subtasks";
   } else {
-    out << "job       commands of " << status.task_file << ", " << total << " subtasks";
+    out << "job       task list " << status.task_file << ", " << total << " commands";
   }
   out << " (fingerprint " << fingerprint_digest(status.fingerprint) << ")\n";
   if (status.task_file_problem) {
     out << "warning: " << *status.task_file_problem << "; the total is unknown\n";
   }
   out << "sessions  " << status.sessions << "\n";
-  out << "subtasks  " << status.done << " done, " << status.failed << " failed";
+  out << (status.task_list() ? "commands  " : "subtasks  ") << status.done << " done, "
+      << status.failed << " failed";
   if (status.total > 0) out << ", " << status.left() << " left, of " << status.total;
   out << "\n";
   if (status.last_end_unix < 0) {
@@ -203,15 +211,36 @@ void print_status_text(const JournalStatus& status, std::ostream& out) {
 
   if (!status.failures.empty()) {
     constexpr std::size_t max_listed = 20;
-    out << "\nfailed subtasks: " << status.failures.size() << "\n"
-        << std::setw(9) << "subtask" << std::setw(10) << "attempts"
-        << "  " << std::left << std::setw(12) << "reason"
-        << "detail" << std::right << "\n";
-    for (std::size_t i = 0; i < status.failures.size() && i < max_listed; ++i) {
-      const JournalAttempt& failure = status.failures[i];
-      out << std::setw(9) << failure.subtask << std::setw(10)
-          << static_cast<std::uint64_t>(failure.attempt) + 1 << "  " << std::left << std::setw(12)
-          << to_string(failure.reason) << first_line(failure.payload) << std::right << "\n";
+    const std::size_t listed = std::min(status.failures.size(), max_listed);
+    if (status.task_list()) {
+      // subtask, line, attempts, reason, how it ended, the command; the detail below it.
+      out << "\nfailed commands: " << status.failures.size() << "\n"
+          << std::setw(9) << "subtask" << std::setw(7) << "line" << std::setw(10) << "attempts"
+          << "  " << std::left << std::setw(12) << "reason" << std::setw(10) << "ended"
+          << "command" << std::right << "\n";
+      for (std::size_t i = 0; i < listed; ++i) {
+        const JournalStatus::FailedTask& failure = status.failures[i];
+        const JournalAttempt& record = failure.record;
+        out << std::setw(9) << record.subtask << std::setw(7)
+            << (failure.line ? std::to_string(*failure.line) : "?") << std::setw(10)
+            << static_cast<std::uint64_t>(record.attempt) + 1 << "  " << std::left << std::setw(12)
+            << to_string(record.reason) << std::setw(10) << ending_text(failure.ending)
+            << (failure.command.empty() ? "(line changed since)"
+                                        : printable(shortened(failure.command)))
+            << std::right << "\n";
+        out << std::string(28, ' ') << first_line(record.payload) << "\n";
+      }
+    } else {
+      out << "\nfailed subtasks: " << status.failures.size() << "\n"
+          << std::setw(9) << "subtask" << std::setw(10) << "attempts"
+          << "  " << std::left << std::setw(12) << "reason"
+          << "detail" << std::right << "\n";
+      for (std::size_t i = 0; i < listed; ++i) {
+        const JournalAttempt& failure = status.failures[i].record;
+        out << std::setw(9) << failure.subtask << std::setw(10)
+            << static_cast<std::uint64_t>(failure.attempt) + 1 << "  " << std::left << std::setw(12)
+            << to_string(failure.reason) << first_line(failure.payload) << std::right << "\n";
+      }
     }
     if (status.failures.size() > max_listed) {
       out << "  ... and " << status.failures.size() - max_listed << " more\n";
@@ -238,12 +267,25 @@ nlohmann::ordered_json status_to_json(const JournalStatus& status) {
   // The first failures only: a script wants the state and the counts, a person the list.
   constexpr std::size_t max_listed = 1000;
   nlohmann::ordered_json failures = nlohmann::ordered_json::array();
-  for (const JournalAttempt& failure : status.failures) {
+  for (const JournalStatus::FailedTask& failure : status.failures) {
     if (failures.size() == max_listed) break;
-    failures.push_back({{"subtask", failure.subtask},
-                        {"attempts", static_cast<std::uint64_t>(failure.attempt) + 1},
-                        {"reason", to_string(failure.reason)},
-                        {"detail", first_line(failure.payload)}});
+    const JournalAttempt& record = failure.record;
+    const auto optional_json = [](const auto& value) {
+      return value ? nlohmann::ordered_json(*value) : nlohmann::ordered_json(nullptr);
+    };
+    failures.push_back(
+        {{"subtask", record.subtask},
+         {"attempts", static_cast<std::uint64_t>(record.attempt) + 1},
+         {"reason", to_string(record.reason)},
+         {"detail", first_line(record.payload)},
+         {"line", optional_json(failure.line)},
+         {"command", failure.command.empty() ? nlohmann::ordered_json(nullptr)
+                                             : nlohmann::ordered_json(shortened(failure.command))},
+         {"exit_status", optional_json(failure.ending.exit_status)},
+         {"signal", optional_json(failure.ending.signal)},
+         {"signal_name", failure.ending.signal
+                             ? nlohmann::ordered_json(signal_name(*failure.ending.signal))
+                             : nlohmann::ordered_json(nullptr)}});
   }
   const bool known_total = status.total > 0;
   return {{"state", to_string(status.state())},

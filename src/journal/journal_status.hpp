@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "journal/attempt_log.hpp"
 #include "journal/journal_records.hpp"
 
 namespace tasktrack {
@@ -24,8 +25,20 @@ struct JournalStatus {
 
   struct RankCounts {
     std::string host = "-";
-    std::uint64_t done = 0;
+    std::uint64_t done = 0;  // subtasks done, by the record that first said so
+    // Failed attempts the journal records on the rank (those of subtasks done since
+    // included), as the summary's per-rank column counts failed attempts. The journal keeps
+    // an attempt that failed for good, not one that was retried: after retries the
+    // summary's count can be the larger.
     std::uint64_t failed = 0;
+  };
+
+  // A subtask failed for good, named as the user wrote it.
+  struct FailedTask {
+    JournalAttempt record;              // its last failed attempt
+    std::optional<std::uint32_t> line;  // a task list's line (JobCommands::line)
+    std::string command;                // JobCommands::command: the text, or kernel and range
+    ProcessEnding ending;               // parsed from the record's detail
   };
 
   std::string path;
@@ -41,7 +54,9 @@ struct JournalStatus {
   std::size_t sessions = 0;
   double last_end_unix = -1;  // the last record's end; -1: none
   std::map<std::int32_t, RankCounts> ranks;
-  std::vector<JournalAttempt> failures;  // standing failures, by subtask
+  std::vector<FailedTask> failures;  // standing failures, by subtask
+
+  bool task_list() const { return !task_file.empty(); }
 
   State state() const;
   std::uint64_t left() const;  // of total, not finished; 0 when the total is unknown
@@ -54,7 +69,9 @@ std::string to_string(JournalStatus::State state);
 // total and to count only records whose line is unchanged, as a resume would.
 JournalStatus journal_status(const std::string& path);
 
-// The text `tasktrack status` prints, and the JSON of `--json` (one object, one line).
+// The text `tasktrack status` prints, and the JSON of `--json` (one object, one line). A
+// task list's text speaks of commands and lines; each failure shows its command's first
+// 120 characters beside its line number, reason and exit status.
 void print_status_text(const JournalStatus& status, std::ostream& out);
 // The JSON's keys come in a fixed order: state and the counts first, then the job, the
 // per-rank entries and the failures, so that a shell script's first match of "done" is the
