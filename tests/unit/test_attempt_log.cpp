@@ -262,7 +262,8 @@ TEST_F(AttemptLogTest, JsonLinesAreTypedObjects) {
   EXPECT_TRUE(rows[1]["max_rss_bytes"].is_null());
   EXPECT_TRUE(rows[1]["cores"].is_null());
   std::vector<std::string> keys;
-  for (const auto& [key, value] : nlohmann::ordered_json::parse(lines[0]).items()) {
+  const nlohmann::ordered_json first = nlohmann::ordered_json::parse(lines[0]);
+  for (const auto& [key, value] : first.items()) {
     keys.push_back(key);
   }
   EXPECT_EQ(keys, attempt_log_columns());
@@ -272,7 +273,7 @@ TEST_F(AttemptLogTest, InvalidUtf8InACommandStillMakesJson) {
   lines_[0].text = "echo \xff\xfe";
   journal_.runs[0].keys = {task_line_key(lines_[0])};
   const std::string first = split(written(LogFormat::jsonl), '\n')[0];
-  EXPECT_NO_THROW((void)nlohmann::json::parse(first)) << first;
+  EXPECT_TRUE(nlohmann::json::accept(first)) << first;
 }
 
 TEST(AttemptLogRangeJob, NamesTheKernelAndEachSubtasksRange) {
