@@ -312,17 +312,18 @@ done
 # ---- W2: 2,000 `true` commands ------------------------------------------------------------------
 task_file=$work/true.txt
 yes true | head -n "$w2_n" >"$task_file"
-# Each run writes 2 x $w2_n output files into a new folder, and the folders are deleted only
-# when the suite ends: on ext4, creating files right after deleting thousands nearby costs
-# ~0.5 ms each (ext4_create -> recently_deleted scans the inode table), which would charge
-# one run for the clean-up of the one before it.
-# w2_once MODE KEY OUTPUT_PARENT REP
+# Each run writes into a new folder (--output packed, the default: one file per worker rank;
+# --output files: 2 x $w2_n files), and the folders are deleted only when the suite ends: on
+# ext4, creating files right after deleting thousands nearby costs ~0.5 ms each (ext4_create
+# -> recently_deleted scans the inode table), which would charge one run for the clean-up of
+# the one before it.
+# w2_once MODE KEY OUTPUT_PARENT REP [OUTPUT_MODE]
 w2_once() {
   local mode=$1 key=$2 label="w2-$2-$4" limit=300 summary=$work/w2.json out
   rm -f "$summary"
   out=$(mktemp -d "$3/w2.XXXXXX")/output
   launch "$mode" "$tasktrack" run --task-file "$task_file" --output-dir "$out" --quiet \
-    --summary-json "$summary" || return
+    --output "${5:-packed}" --summary-json "$summary" || return
   check "W2 $mode" "$summary" .subtasks.done "$w2_n" || return
   add "$key.job" "$(calc "$w2_n / $(jqn .wall_seconds "$summary")")"
   add "$key.e2e" "$(calc "$w2_n / $E2E")"
@@ -342,6 +343,8 @@ for ((i = 0; i < reps; i++)); do
     run "parallel-$i" 300 sh -c "parallel -j$cores < '$task_file'" && add parallel.e2e "$(calc "$w2_n / $E2E")"
   fi
   w2_once one w2.one "$work" "$i"
+  # Side by side with the one above (issue 12): two files per attempt instead of packed.
+  w2_once one w2.files "$work" "$i" files
   w2_once mpi w2.mpi "$work" "$i"
   # The same with the output on tmpfs: the engine without the file system's cost.
   [ -n "$shm" ] && w2_once one w2.shm "$shm" "$i"
@@ -353,6 +356,9 @@ record W2 "commands/s, end to end" "$one_name" "$one_e2e" /s "$sl_name" "$sl_e2e
 record W2 "commands/s, job wall vs loop's" "$one_name" "$one_job" /s "$sl_name" "$sl_job" "$(ratio "$one_job" "$sl_job")" ">=0.90x" "$(status "$(ratio "$one_job" "$sl_job")" ">=" 0.90)" "$reps" "the loop's own wall time: after reading the file, before exit"
 record W2 "commands/s, job wall vs loop's" "$mpi_name" "$mpi_job" /s "$sl_name" "$sl_job" "$(ratio "$mpi_job" "$sl_job")" ">=0.90x" "$(status "$(ratio "$mpi_job" "$sl_job")" ">=" 0.90)" "$reps"
 record W2 "commands/s, end to end" "$mpi_name" "$mpi_e2e" /s "$sl_name" "$sl_e2e" "$(ratio "$mpi_e2e" "$sl_e2e")" "" "" "$reps" "mpirun start included"
+files_e2e=$(med w2.files.e2e) files_job=$(med w2.files.job)
+record W2 "commands/s, end to end, --output packed" "$one_name" "$one_e2e" /s "--output files" "$files_e2e" "$(ratio "$one_e2e" "$files_e2e")" ">=1.00x" "$(status "$(ratio "$one_e2e" "$files_e2e")" ">=" 1.00)" "$reps" "one packed file per worker rank vs two files per attempt, runs interleaved"
+record W2 "commands/s, job wall, --output packed" "$one_name" "$one_job" /s "--output files" "$files_job" "$(ratio "$one_job" "$files_job")" "" "" "$reps"
 shm_e2e=$(med w2.shm.e2e)
 if [ -n "$shm_e2e" ]; then
   record W2 "commands/s, end to end, output on tmpfs" "$one_name" "$shm_e2e" /s "$sl_name" "$sl_e2e" "$(ratio "$shm_e2e" "$sl_e2e")" ">=0.90x" "$(status "$(ratio "$shm_e2e" "$sl_e2e")" ">=" 0.90)" "$reps" "--output-dir on /dev/shm"

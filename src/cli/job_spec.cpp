@@ -79,6 +79,9 @@ void to_json(nlohmann::json& out, const JobSpec& job) {
       {"cores_per_task", list.cores_per_task},
       {"gpus_per_task", list.gpus_per_task},
       {"memory_per_task", list.memory_per_task},
+      {"output", to_string(list.output)},
+      {"output_limit", list.output_limit},
+      {"tag", list.tag},
       {"gpus", job.gpus},
       {"memory", job.memory},
       {"bind", to_string(job.bind)},
@@ -110,6 +113,12 @@ void from_json(const nlohmann::json& in, JobSpec& job) {
   in.at("cores_per_task").get_to(list.cores_per_task);
   in.at("gpus_per_task").get_to(list.gpus_per_task);
   in.at("memory_per_task").get_to(list.memory_per_task);
+  const auto output = output_mode_from_string(in.at("output").get<std::string>());
+  if (!output)
+    throw std::invalid_argument("job JSON: unknown output mode " + in.at("output").dump());
+  list.output = *output;
+  in.at("output_limit").get_to(list.output_limit);
+  in.at("tag").get_to(list.tag);
   const Resources per_task = list.per_task();
   for (const auto& line : in.at("tasks")) {
     TaskLine task{line.at(0).get<std::uint32_t>(), line.at(1).get<std::string>(), per_task};

@@ -16,6 +16,7 @@
 #include "commands/task_list.hpp"
 #include "core/resources.hpp"
 #include "core/schedule.hpp"
+#include "output/output_mode.hpp"
 #include "report/progress.hpp"
 #include "tasktrack/kernel.hpp"
 #include "tasktrack/partition.hpp"
@@ -33,11 +34,14 @@ struct RangeJob {
 struct TaskListJob {
   std::string task_file;
   std::vector<TaskLine> tasks;  // the file's commands, read once by rank 0
-  std::string output_dir;       // per-attempt stdout/stderr files of command tasks
+  std::string output_dir;       // where command tasks' output goes (packed, files, on-failure)
   // What a line asks for unless a #TASKTRACK directive above it says otherwise.
-  std::uint32_t cores_per_task = 1;   // --cores-per-task
-  std::uint32_t gpus_per_task = 0;    // --gpus-per-task
-  std::uint64_t memory_per_task = 0;  // --mem-per-task, bytes
+  std::uint32_t cores_per_task = 1;                   // --cores-per-task
+  std::uint32_t gpus_per_task = 0;                    // --gpus-per-task
+  std::uint64_t memory_per_task = 0;                  // --mem-per-task, bytes
+  OutputMode output = OutputMode::packed;             // --output
+  std::uint64_t output_limit = default_output_limit;  // --output-limit, per stream; 0 = none
+  bool tag = false;                                   // --tag (--output stdout)
   Resources per_task() const { return {cores_per_task, gpus_per_task, memory_per_task}; }
   // True when the lines do not all ask for the same: rank 0 then packs them exactly.
   bool mixed_requirements() const;
@@ -109,7 +113,7 @@ struct JobSpec {
 
 // JobSpec <-> JSON: how rank 0 hands the validated job to the workers. Every key is
 // required by from_json: the JSON comes from to_json on rank 0, so a missing key is a bug
-// (nlohmann::json::out_of_range); an unknown schedule or binding throws
+// (nlohmann::json::out_of_range); an unknown schedule, binding or output mode throws
 // std::invalid_argument. (Journals do not hold this JSON: they hold the fingerprint.) The
 // summary's and the fingerprint's shorter views of a job are job_json (option_table.hpp).
 void to_json(nlohmann::json& out, const JobSpec& job);

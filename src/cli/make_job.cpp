@@ -1,6 +1,5 @@
 #include "cli/make_job.hpp"
 
-#include <filesystem>
 #include <limits>
 
 #include "cli/option_table.hpp"
@@ -16,6 +15,29 @@ void refuse_options_of(Scope scope, const Settings& settings, const std::string&
     if (option.scope != scope || option.kind == ValueKind::params) continue;
     if (option.name == "task-file") continue;  // what makes a job a task list
     if (const Setting* setting = settings.find(option.name)) fail(setting->where, problem);
+  }
+}
+
+// --output, --output-limit and --tag.
+void read_output_options(const Settings& settings, TaskListJob& list) {
+  if (const Setting* mode = settings.find("output")) {
+    const auto parsed = output_mode_from_string(mode->text);
+    if (!parsed) {
+      fail(mode->where, "unknown output mode '" + mode->text +
+                            "' (use packed, files, on-failure, none or stdout)");
+    }
+    list.output = *parsed;
+  }
+  if (const Setting* limit = settings.find("output-limit")) {
+    list.output_limit = limit->text == "none" ? 0 : with_context(limit->where, [&] {
+      return parse_memory_size(limit->text);
+    });
+  }
+  if (const Setting* tag = settings.find("tag")) {
+    list.tag = tag->text == "true";
+    if (list.tag && list.output != OutputMode::terminal) {
+      fail(tag->where, "tags the lines printed by --output stdout: pass --output stdout too");
+    }
   }
 }
 
@@ -50,9 +72,11 @@ TaskListJob make_task_list(const Settings& settings, const Setting& task_file) {
     if (output_dir->text.empty()) fail(output_dir->where, "must not be empty");
     list.output_dir = output_dir->text;
   } else {
-    // Next to where the job runs, named after the task file: tasks.txt -> tasks.txt.output
-    list.output_dir = std::filesystem::path(list.task_file).filename().string() + ".output";
+    // Beside the task file, never in whatever folder the job was started from:
+    // data/tasks.txt -> data/tasks.txt.output
+    list.output_dir = list.task_file + ".output";
   }
+  read_output_options(settings, list);
   return list;
 }
 

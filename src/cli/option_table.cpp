@@ -149,7 +149,7 @@ constexpr auto no_json = nullptr;
 constexpr auto read_with_work = nullptr;  // range_job and task_list options: make_job reads them
 
 // clang-format off
-const std::array<OptionSpec, 31> options{{
+const std::array<OptionSpec, 34> options{{
     {"kernel", "kernel", ValueKind::text, "NAME", "Kernel to run ({known kernels})", "",
      Scope::range_job, 0, read_with_work, no_check, in_summary | in_fingerprint, "kernel",
      [](const JobSpec& job) { return json(job.kernel()); }},
@@ -239,8 +239,22 @@ const std::array<OptionSpec, 31> options{{
      Scope::task_list, 21, read_with_work, no_check, in_fingerprint, "task_file",
      [](const JobSpec& job) { return json(real_path(job.task_list()->task_file)); }},
     {"output-dir", "output-dir", ValueKind::path, "DIR",
-     "Task files: each attempt's stdout/stderr go to DIR", "<task file name>.output",
-     Scope::task_list, 22, read_with_work, no_check, not_shown, "", no_json},
+     "Task files: the folder of the commands' output (--output packed, files, on-failure)",
+     "<task file>.output, beside the task file", Scope::task_list, 22, read_with_work,
+     no_check, not_shown, "", no_json},
+    // How output is kept changes no line's work: not in the fingerprint.
+    {"output", "output", ValueKind::text, "packed|files|on-failure|none|stdout",
+     "Task files: packed keeps every attempt's stdout and stderr in one file per worker rank; "
+     "files, two files per attempt; on-failure, like packed for failed attempts only; none "
+     "keeps nothing; stdout prints each attempt as one block when it ends", "packed",
+     Scope::task_list, 30, read_with_work, no_check, not_shown, "", no_json},
+    {"output-limit", "output-limit", ValueKind::text, "SIZE|none",
+     "Task files: bytes kept per stream of an attempt, e.g. 1G; past it the head and the "
+     "last MiB are kept and a marker says how much was dropped; 0 or none: no limit", "64M",
+     Scope::task_list, 31, read_with_work, no_check, not_shown, "", no_json},
+    {"tag", "tag", ValueKind::boolean, "",
+     "Task files with --output stdout: start each printed line with the task's line number "
+     "and a tab", "", Scope::task_list, 32, read_with_work, no_check, not_shown, "", no_json},
     // The per-task flags change no line's work: they are neither in the fingerprint nor in
     // a line's key (a #TASKTRACK directive is, task_line_key).
     {"cores-per-task", "cores-per-task", ValueKind::count, "C",
@@ -273,7 +287,7 @@ const std::array<OptionSpec, 31> options{{
     {"reserve-after", "reserve-after", ValueKind::duration, "DURATION",
      "A task that has waited this long for free cores, GPUs or memory reserves a worker, "
      "which takes nothing new until the task fits: large tasks are not starved by small "
-     "ones", "30s", Scope::any_job, 30,
+     "ones", "30s", Scope::any_job, 33,
      [](const Setting& setting, JobSpec& job) { job.reserve_after = parse_seconds(setting); },
      no_check, not_shown, "", no_json},
     {"journal", "journal", ValueKind::path, "FILE",

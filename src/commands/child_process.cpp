@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -15,6 +16,8 @@
 #include <cstring>
 #include <string>
 #include <thread>
+
+#include "commands/output_pump.hpp"
 
 namespace tasktrack::process {
 namespace {
@@ -110,8 +113,14 @@ bool Child::has_exited() {
 int Child::reap() {
   for (;;) {
     int status = 0;
-    if (::waitpid(pid_, &status, 0) == pid_) {
+    struct rusage used {};
+    if (::wait4(pid_, &status, 0, &used) == pid_) {
       reaped_ = true;
+      usage_.max_rss_bytes = static_cast<std::uint64_t>(used.ru_maxrss) * 1024;  // KiB
+      usage_.user_cpu_seconds = static_cast<double>(used.ru_utime.tv_sec) +
+                                static_cast<double>(used.ru_utime.tv_usec) / 1e6;
+      usage_.system_cpu_seconds = static_cast<double>(used.ru_stime.tv_sec) +
+                                  static_cast<double>(used.ru_stime.tv_usec) / 1e6;
       return status;
     }
     if (errno == EINTR) continue;
@@ -128,7 +137,8 @@ void Waker::operator()() const noexcept {
   errno = saved_errno;
 }
 
-Wake wait_for(Child& child, const StopWatch* stop, std::optional<Clock::time_point> deadline) {
+Wake wait_for(Child& child, const StopWatch* stop, std::optional<Clock::time_point> deadline,
+              OutputPump* pump) {
   for (;;) {
     if (child.has_exited()) return Wake::exited;
     if (stop != nullptr && stop->token.stop_requested()) return Wake::stopped;
@@ -140,10 +150,12 @@ Wake wait_for(Child& child, const StopWatch* stop, std::optional<Clock::time_poi
       const Clock::duration remaining = *deadline - now;
       timeout = timeout ? std::min(*timeout, remaining) : remaining;
     }
-    pollfd fds[2];
+    pollfd fds[4];
     nfds_t count = 0;
     if (child.pidfd() >= 0) fds[count++] = pollfd{child.pidfd(), POLLIN, 0};
     if (stop != nullptr && stop->wake_fd >= 0) fds[count++] = pollfd{stop->wake_fd, POLLIN, 0};
+    const nfds_t first_pipe = count;
+    if (pump != nullptr) count += pump->poll_fds(fds + count);
     if (count == 0) {
       std::this_thread::sleep_for(*timeout);  // must_tick holds, so timeout is set
       continue;
@@ -152,19 +164,21 @@ Wake wait_for(Child& child, const StopWatch* stop, std::optional<Clock::time_poi
     const int timeout_ms =
         timeout ? static_cast<int>(std::chrono::ceil<std::chrono::milliseconds>(*timeout).count())
                 : -1;
-    if (::poll(fds, count, timeout_ms) == -1 && errno != EINTR) {
+    const int ready = ::poll(fds, count, timeout_ms);
+    if (ready == -1 && errno != EINTR) {
       throw system_call_error("poll(pid " + std::to_string(child.pid()) + ")", errno);
     }
+    if (ready > 0 && pump != nullptr) pump->service(fds + first_pipe, count - first_pipe);
   }
 }
 
-Termination terminate_group(Child& child, std::chrono::milliseconds grace) {
+Termination terminate_group(Child& child, std::chrono::milliseconds grace, OutputPump* pump) {
   const pid_t group = child.pid();
   signal_group(group, SIGTERM);
   const auto deadline = Clock::now() + grace;
   Termination termination;
   for (;;) {
-    if (wait_for(child, nullptr, deadline) == Wake::deadline) {
+    if (wait_for(child, nullptr, deadline, pump) == Wake::deadline) {
       termination.killed_after_grace = true;
       break;
     }

@@ -9,6 +9,7 @@
 #include <stop_token>
 
 #include "commands/posix_call.hpp"
+#include "tasktrack/attempt_report.hpp"
 
 namespace tasktrack::process {
 
@@ -30,13 +31,19 @@ class Child {
   bool has_exited();
   // Blocks until the child has ended; returns its wait status. Throws SystemError.
   int reap();
+  // After reap: what the leader and the descendants it waited for used (wait4's rusage):
+  // peak resident memory of the largest of them, user and system CPU of all of them.
+  const AttemptUsage& usage() const { return usage_; }
 
  private:
   pid_t pid_;
   FileDescriptor pidfd_;
   bool exited_ = false;
   bool reaped_ = false;
+  AttemptUsage usage_;
 };
+
+class OutputPump;
 
 // Wakes the waiting thread through an eventfd. Runs in the thread that requests the stop,
 // so it must not block: a non-blocking write of 1 to a counter never does.
@@ -53,10 +60,13 @@ struct StopWatch {
 enum class Wake { exited, stopped, deadline };
 
 // Waits until the child has exited (not reaped), a stop is requested (when `stop` is
-// given) or `deadline` passes. Sleeps in poll() on the pidfd and the wake fd; ticks every
-// few milliseconds only for what it cannot wait on. Throws SystemError.
+// given) or `deadline` passes. Sleeps in poll() on the pidfd, the wake fd and the pump's
+// pipes (when `pump` is given: their bytes are moved as they arrive, so a command never
+// blocks on a full pipe); ticks every few milliseconds only for what it cannot wait on.
+// Throws SystemError.
 Wake wait_for(Child& child, const StopWatch* stop,
-              std::optional<std::chrono::steady_clock::time_point> deadline);
+              std::optional<std::chrono::steady_clock::time_point> deadline,
+              OutputPump* pump = nullptr);
 
 struct Termination {
   int status = 0;
@@ -65,7 +75,8 @@ struct Termination {
 
 // SIGTERM to the group; SIGKILL once `grace` has passed with anything of it alive, and in
 // any case before the leader is reaped, to catch stragglers. Returns after the leader is
-// reaped and the group is seen gone (or a confirmation limit passed).
-Termination terminate_group(Child& child, std::chrono::milliseconds grace);
+// reaped and the group is seen gone (or a confirmation limit passed). `pump`: as wait_for.
+Termination terminate_group(Child& child, std::chrono::milliseconds grace,
+                            OutputPump* pump = nullptr);
 
 }  // namespace tasktrack::process

@@ -66,6 +66,10 @@ CommandListKernel::CommandListKernel(const TaskListJob& list, const KernelRegist
                                      int rank, std::string job_id, Binding bind)
     : task_file_(list.task_file),
       output_dir_(list.output_dir),
+      output_limit_(list.output_limit),
+      output_(make_output_sink(OutputSettings{list.output, list.output_dir, rank,
+                                              static_cast<std::uint32_t>(list.tasks.size()),
+                                              list.tag})),
       bind_(bind),
       rank_(rank),
       job_id_(std::move(job_id)) {
@@ -91,6 +95,7 @@ CommandListKernel::CommandListKernel(const TaskListJob& list, const KernelRegist
     }
     lines_.push_back(std::move(line));
   }
+  if (list.output == OutputMode::none || list.output == OutputMode::terminal) return;
   std::error_code error;
   std::filesystem::create_directories(output_dir_, error);
   if (error || !std::filesystem::is_directory(output_dir_)) {
@@ -110,12 +115,12 @@ SubtaskResult CommandListKernel::run(const SubtaskContext& context) const {
     whole.range = line.kernel_range;
     return line.kernel->run(whole);
   }
-  const std::string stem =
-      fmt::format("{}/subtask-{}.attempt-{}", output_dir_, context.id, context.attempt);
+  const std::unique_ptr<AttemptOutput> output =
+      output_->begin(AttemptIdentity{context.id, context.attempt, line.task.line_number});
   CommandSpec spec;
   spec.command = line.task.text;
-  spec.stdout_path = stem + ".out";
-  spec.stderr_path = stem + ".err";
+  spec.output = output.get();
+  spec.output_limit = output_limit_;
   const std::string gpus = fmt::format("{}", fmt::join(context.gpus, ","));
   const std::size_t cores =
       context.cores.empty() ? line.task.requirement.cores : context.cores.size();
@@ -135,6 +140,11 @@ SubtaskResult CommandListKernel::run(const SubtaskContext& context) const {
   }
   if (bind_ == Binding::cores) spec.cpus.assign(context.cores.begin(), context.cores.end());
   const CommandOutcome outcome = run_command(spec, context.stop);
+  if (AttemptReport* report = context.report; report != nullptr && outcome.measured) {
+    report->measured = true;
+    report->usage = outcome.usage;
+    report->output_capped = outcome.output_capped;
+  }
   if (!outcome.succeeded) {
     throw SubtaskFailure(outcome.reason,
                          fmt::format("line {}: {}", line.task.line_number, outcome.detail));

@@ -8,6 +8,7 @@
 
 #include "cli/job_spec.hpp"
 #include "commands/task_list.hpp"
+#include "output/output_sink.hpp"
 #include "tasktrack/kernel.hpp"
 
 namespace tasktrack {
@@ -15,13 +16,15 @@ namespace tasktrack {
 class CommandListKernel final : public Kernel {
  public:
   // Checks every kernel line against `registry` (UsageError naming the line) and creates the
-  // output directory (mode 0755). `rank` and `job_id` go into each command's environment;
+  // output directory (mode 0755) when the output mode writes files. `rank` and `job_id` go
+  // into each command's environment; `rank` also names the rank's packed output file;
   // `bind` (--bind) says whether a command is pinned to its cores.
   CommandListKernel(const TaskListJob& list, const KernelRegistry& registry, int rank,
                     std::string job_id, Binding bind = Binding::none);
 
   // A command: /bin/sh -c LINE in its own process group, stdin /dev/null, stdout and stderr
-  // to <output dir>/subtask-<id>.attempt-<n>.{out,err}, environment TASKTRACK_SUBTASK,
+  // to the list's output mode (output_sink.hpp) under its --output-limit, environment
+  // TASKTRACK_SUBTASK,
   // TASKTRACK_ATTEMPT, TASKTRACK_RANK, TASKTRACK_JOB, and what the attempt was given
   // (context.cores and .gpus): CUDA_VISIBLE_DEVICES, ROCR_VISIBLE_DEVICES,
   // HIP_VISIBLE_DEVICES and ZE_AFFINITY_MASK exactly its GPU ids joined by ',' (empty when
@@ -30,7 +33,8 @@ class CommandListKernel final : public Kernel {
   // With Binding::cores it runs on its cores only (sched_setaffinity). Exit status != 0
   // fails with reason exit_code, a signal with reason signal; the stop token (timeout,
   // shutdown) kills the whole group. A kernel line runs its kernel over its range as one
-  // subtask, with the same context (cores and GPUs included).
+  // subtask, with the same context (cores and GPUs included). A command's report (when the
+  // context has one) gets its rusage and whether its output was capped.
   SubtaskResult run(const SubtaskContext& context) const override;
   std::unique_ptr<Reduction> make_reduction(const Partition& partition) const override;
   std::uint64_t subtask_key(SubtaskId id) const override;
@@ -48,6 +52,8 @@ class CommandListKernel final : public Kernel {
   std::vector<Line> lines_;
   std::string task_file_;
   std::string output_dir_;
+  std::uint64_t output_limit_;
+  std::unique_ptr<OutputSink> output_;
   Binding bind_;
   int rank_;
   std::string job_id_;

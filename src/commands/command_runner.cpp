@@ -1,18 +1,22 @@
-// run_command: one command's life, from its output files to how it ended. Spawning, waiting
-// and stopping the process group, and reading the stderr tail, are in spawn, child_process
-// and stderr_tail.
+// run_command: one command's life, from its pipes to how it ended. Spawning, waiting and
+// stopping the process group, and pumping its output, are in spawn, child_process and
+// output_pump.
 #include "commands/command_runner.hpp"
 
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/eventfd.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
+#include <cerrno>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "commands/child_process.hpp"
+#include "commands/output_pump.hpp"
 #include "commands/posix_call.hpp"
 #include "commands/spawn.hpp"
 #include "commands/stderr_tail.hpp"
@@ -37,10 +41,63 @@ std::string describe_status(int status, CommandOutcome& outcome) {
   return "exit code " + std::to_string(outcome.exit_code);
 }
 
-void append_stderr_tail(CommandOutcome& outcome, int stderr_fd) {
-  const std::string tail = process::read_stderr_tail(stderr_fd);
+void append_stderr_tail(CommandOutcome& outcome, const process::OutputPump& pump) {
+  const std::string tail = pump.stderr_tail();
   if (!tail.empty()) outcome.detail += "; stderr: " + tail;
 }
+
+// A pipe whose read end is ours (non-blocking) and whose write end the command gets.
+struct Pipe {
+  FileDescriptor read;
+  FileDescriptor write;
+};
+
+Pipe make_pipe(const char* role) {
+  int ends[2];
+  if (::pipe2(ends, O_CLOEXEC) != 0) {
+    throw process::system_call_error(std::string("pipe2 for the command's ") + role, errno);
+  }
+  Pipe pipe{FileDescriptor(ends[0]), FileDescriptor(ends[1])};
+  if (::fcntl(pipe.read.get(), F_SETFL, O_NONBLOCK) != 0) {
+    throw process::system_call_error("fcntl(O_NONBLOCK) on the command's pipe", errno);
+  }
+  return pipe;
+}
+
+// The output the spec's paths name (CommandSpec::output left null).
+class PathOutput final : public AttemptOutput {
+ public:
+  explicit PathOutput(const CommandSpec& spec) {
+    const bool shared = spec.stdout_path == spec.stderr_path;
+    // Read access is not needed: the stderr tail is kept in memory.
+    error_ = process::open_file(spec.stderr_path, O_WRONLY | O_CREAT | O_TRUNC,
+                                shared ? "output" : "stderr");
+    if (!shared) {
+      output_ = process::open_file(spec.stdout_path, O_WRONLY | O_CREAT | O_TRUNC, "stdout");
+    }
+  }
+  void write(packed::Stream stream, std::string_view bytes) override {
+    const int fd =
+        stream == packed::Stream::stderr_stream || !output_.valid() ? error_.get() : output_.get();
+    while (!bytes.empty()) {
+      const ssize_t written = ::write(fd, bytes.data(), bytes.size());
+      if (written < 0 && errno == EINTR) continue;
+      if (written < 0) throw process::system_call_error("write(the command's output)", errno);
+      bytes.remove_prefix(static_cast<std::size_t>(written));
+    }
+  }
+  void finish(bool) override {}
+
+ private:
+  FileDescriptor output_;
+  FileDescriptor error_;
+};
+
+class NoOutput final : public AttemptOutput {
+ public:
+  void write(packed::Stream, std::string_view) override {}
+  void finish(bool) override {}
+};
 
 }  // namespace
 
@@ -55,21 +112,32 @@ CommandOutcome run_command(const CommandSpec& spec, std::stop_token stop) {
   process::check_no_nul(spec.command, "command");
   const std::vector<std::string> environment = process::build_environment(spec.extra_environment);
 
-  FileDescriptor input = process::open_file("/dev/null", O_RDONLY, "stdin");
-  const bool shared_output = spec.stdout_path == spec.stderr_path;
-  // One open file for both when the paths are equal, like `> file 2>&1`: two would
-  // overwrite each other's bytes. Read access is for the stderr tail.
-  FileDescriptor error_output = process::open_file(spec.stderr_path, O_RDWR | O_CREAT | O_TRUNC,
-                                                   shared_output ? "output" : "stderr");
-  FileDescriptor output;
-  if (!shared_output)
-    output = process::open_file(spec.stdout_path, O_WRONLY | O_CREAT | O_TRUNC, "stdout");
-  const int output_fd = shared_output ? error_output.get() : output.get();
+  std::unique_ptr<AttemptOutput> own_output;
+  AttemptOutput* output = spec.output;
+  if (output == nullptr) {
+    if (spec.stdout_path.empty() && spec.stderr_path.empty()) {
+      own_output = std::make_unique<NoOutput>();
+    } else {
+      own_output = std::make_unique<PathOutput>(spec);
+    }
+    output = own_output.get();
+  }
+  // One pipe for both streams when they share a file, like `> file 2>&1`: their order.
+  const bool merged =
+      spec.output == nullptr && !spec.stdout_path.empty() && spec.stdout_path == spec.stderr_path;
 
-  Child child(process::spawn_shell(spec.command, input.get(), output_fd, error_output.get(),
-                                   environment, spec.cpus));
+  FileDescriptor input = process::open_file("/dev/null", O_RDONLY, "stdin");
+  Pipe out = make_pipe("stdout");
+  Pipe err;
+  if (!merged) err = make_pipe("stderr");
+  Child child(process::spawn_shell(spec.command, input.get(), out.write.get(),
+                                   merged ? out.write.get() : err.write.get(), environment,
+                                   spec.cpus));
   input.reset();
-  output.reset();
+  out.write.reset();
+  err.write.reset();
+  process::OutputPump pump(std::move(out.read), std::move(err.read), merged, *output,
+                           spec.output_limit);
 
   FileDescriptor wake;
   if (stop.stop_possible()) wake = FileDescriptor(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
@@ -78,19 +146,30 @@ CommandOutcome run_command(const CommandSpec& spec, std::stop_token stop) {
   if (wake.valid()) wake_on_stop.emplace(stop, Waker{wake.get()});
 
   const StopWatch watch{stop, wake.get()};
-  if (process::wait_for(child, &watch, std::nullopt) == Wake::exited) {
+  // Ends the streams and the output, and records what the attempt used.
+  const auto end_attempt = [&](bool failed) {
+    pump.drain_after_exit();
+    pump.finish_streams();
+    output->finish(failed);
+    outcome.measured = true;
+    outcome.usage = child.usage();
+    outcome.output_capped = pump.capped();
+  };
+  if (process::wait_for(child, &watch, std::nullopt, &pump) == Wake::exited) {
     const int status = child.reap();
     const std::string how = describe_status(status, outcome);
     outcome.succeeded = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+    end_attempt(!outcome.succeeded);
     if (outcome.succeeded) return outcome;
     outcome.reason = WIFSIGNALED(status) ? FailureReason::signal : FailureReason::exit_code;
     outcome.detail = how;
-    append_stderr_tail(outcome, error_output.get());
+    append_stderr_tail(outcome, pump);
     return outcome;
   }
 
   wake_on_stop.reset();
-  const Termination termination = process::terminate_group(child, spec.kill_grace);
+  const Termination termination = process::terminate_group(child, spec.kill_grace, &pump);
+  end_attempt(true);
   outcome.reason = FailureReason::timeout;
   outcome.detail = "stopped: " + describe_status(termination.status, outcome);
   if (termination.killed_after_grace) {
@@ -101,7 +180,7 @@ CommandOutcome run_command(const CommandSpec& spec, std::stop_token stop) {
       outcome.detail += ", then SIGKILL to the rest of its process group after " + grace;
     }
   }
-  append_stderr_tail(outcome, error_output.get());
+  append_stderr_tail(outcome, pump);
   return outcome;
 }
 

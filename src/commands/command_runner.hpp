@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "output/output_sink.hpp"
+#include "tasktrack/attempt_report.hpp"
 #include "tasktrack/subtask.hpp"
 
 namespace tasktrack {
@@ -14,8 +16,15 @@ namespace tasktrack {
 struct CommandSpec {
   std::string command;                                   // run as /bin/sh -c COMMAND
   std::map<std::string, std::string> extra_environment;  // added to (or replacing in) ours
-  std::string stdout_path;                               // created/truncated, mode 0644
+  // Where the bytes go: `output` when given (run_command finishes it); else the files
+  // stdout_path and stderr_path (created or truncated, mode 0644; one path for both keeps
+  // the order of `> file 2>&1`); else nowhere.
+  AttemptOutput* output = nullptr;
+  std::string stdout_path;
   std::string stderr_path;
+  // Per stream: past this many bytes keep the head and the last min(1 MiB, limit/2) bytes,
+  // with a marker line where the middle was dropped (StreamCap). 0 = keep everything.
+  std::uint64_t output_limit = 0;
   std::vector<unsigned> cpus;  // not empty: the command runs on these CPU ids only (--bind)
   std::chrono::milliseconds kill_grace{2000};  // after SIGTERM to the group, before SIGKILL
 };
@@ -25,15 +34,21 @@ struct CommandOutcome {
   FailureReason reason = FailureReason::none;  // exit_code, signal, timeout (stopped)
   int exit_code = 0;                           // for exit_code
   int signal = 0;                              // for signal (and the signal that ended it)
-  std::string detail;  // one line: "exit code 3", "killed by SIGSEGV", "stopped: ...", plus
-                       // "; stderr: <last KiB of stderr>" on failure
+  std::string detail;     // one line: "exit code 3", "killed by SIGSEGV", "stopped: ...", plus
+                          // "; stderr: <last KiB of stderr>" on failure
+  bool measured = false;  // `usage` holds the reaped leader's rusage (false: not started)
+  AttemptUsage usage;
+  bool output_capped = false;  // a stream passed output_limit and lost its middle
 };
 
 // Starts `spec.command` with posix_spawn (never a fork of this possibly large process) in
-// its own process group, stdin from /dev/null, stdout and stderr to the given files (and
-// pinned to `spec.cpus` when given: it and everything it starts run only there), and
-// waits for it without spinning (a pidfd polled with a timeout). When `stop` is requested
-// (a timeout or a shutdown) the whole process group gets SIGTERM, then SIGKILL after
+// its own process group, stdin from /dev/null, stdout and stderr to pipes (and pinned to
+// `spec.cpus` when given: it and everything it starts run only there), and waits for it
+// without spinning: one poll() on its pidfd and the pipes, whose bytes go to the output as
+// they arrive. After the leader ends, the pipes are read until EOF, or until 200 ms pass
+// without a byte (2 s at most: a background process it left can hold them open forever;
+// what it writes later is lost). The leader's rusage (wait4) is in the outcome. When `stop` is
+// requested (a timeout or a shutdown) the whole process group gets SIGTERM, then SIGKILL after
 // `kill_grace`: no process of the group survives; the outcome is then a failure with reason
 // timeout. Thread-safe: pool threads run commands concurrently. Throws SystemError when the
 // command cannot be started at all (e.g. the output file cannot be created).

@@ -1,19 +1,10 @@
 #include "commands/stderr_tail.hpp"
 
-#include <sys/stat.h>
-#include <sys/types.h>
-#include <unistd.h>
-
-#include <algorithm>
-#include <cerrno>
 #include <cstdint>
 #include <string_view>
 
 namespace tasktrack::process {
 namespace {
-
-// How much of the stderr file a failure's detail quotes.
-constexpr std::size_t stderr_tail_bytes = 1024;
 
 // Appends one code point as UTF-8.
 void append_replacement_character(std::string& text) {
@@ -59,9 +50,9 @@ std::string sanitize_utf8(std::string_view bytes) {
   return text;
 }
 
-// The stderr tail as one readable line: valid UTF-8, line breaks shown as " | ", blank
-// space at both ends trimmed.
-std::string format_tail(std::string_view bytes, bool cut_at_front) {
+}  // namespace
+
+std::string format_stderr_tail(std::string_view bytes, bool cut_at_front) {
   if (cut_at_front) {
     // Drop the rest of a character the cut went through (at most three continuation bytes).
     for (int k = 0;
@@ -85,25 +76,6 @@ std::string format_tail(std::string_view bytes, bool cut_at_front) {
     }
   }
   return line;
-}
-
-}  // namespace
-
-std::string read_stderr_tail(int fd) {
-  struct stat info;
-  if (::fstat(fd, &info) != 0 || !S_ISREG(info.st_mode) || info.st_size <= 0) return {};
-  const off_t start = std::max<off_t>(0, info.st_size - static_cast<off_t>(stderr_tail_bytes));
-  std::string bytes(static_cast<std::size_t>(info.st_size - start), '\0');
-  std::size_t filled = 0;
-  while (filled < bytes.size()) {
-    const ssize_t count = ::pread(fd, bytes.data() + filled, bytes.size() - filled,
-                                  start + static_cast<off_t>(filled));
-    if (count < 0 && errno == EINTR) continue;
-    if (count <= 0) break;
-    filled += static_cast<std::size_t>(count);
-  }
-  bytes.resize(filled);
-  return format_tail(bytes, start > 0);
 }
 
 }  // namespace tasktrack::process

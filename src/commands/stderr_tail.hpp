@@ -2,14 +2,19 @@
 // Internal to the command runner.
 #pragma once
 
+#include <cstddef>
 #include <string>
+#include <string_view>
 
 namespace tasktrack::process {
 
-// The last KiB of what the command wrote to `fd` (a regular file, read with pread, so the
-// file offset is untouched) as one readable line: valid UTF-8 (every invalid byte becomes
-// U+FFFD, since details end up in JSON), line breaks shown as " | ", blank space at both
-// ends trimmed. Empty for an empty or unreadable file. Thread-safe.
-std::string read_stderr_tail(int fd);
+// How much of stderr a failure's detail quotes: its last KiB.
+inline constexpr std::size_t stderr_tail_bytes = 1024;
+
+// The last bytes of what the command wrote to stderr (at most stderr_tail_bytes) as one
+// readable line: valid UTF-8 (every invalid byte becomes U+FFFD, since details end up in
+// JSON), line breaks shown as " | ", blank space at both ends trimmed. `cut_at_front`: the
+// stream was longer, so a character cut at the front is dropped. Empty for blank bytes.
+std::string format_stderr_tail(std::string_view bytes, bool cut_at_front);
 
 }  // namespace tasktrack::process

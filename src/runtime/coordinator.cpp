@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
+#include <filesystem>
 #include <variant>
 
 #include "cli/resource_plan.hpp"
@@ -146,6 +147,16 @@ void Coordinator::record_session() {
                          {"resumed", state_.resumed()}};
   for (const char* name : {"SLURM_JOB_ID", "SLURM_RESTART_COUNT"}) {
     if (const char* value = std::getenv(name)) session[name] = value;
+  }
+  if (const TaskListJob* list = job_.task_list()) {
+    // Absolute, so that `tasktrack output JOURNAL ID` finds it from any folder.
+    std::error_code error;
+    const std::filesystem::path dir = std::filesystem::absolute(list->output_dir, error);
+    session["output"] = {
+        {"mode", to_string(list->output)},
+        {"dir",
+         (error ? std::filesystem::path(list->output_dir) : dir).lexically_normal().string()},
+        {"limit", list->output_limit}};
   }
   sinks_.journal->append_session(session);
 }

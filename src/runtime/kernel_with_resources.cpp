@@ -1,5 +1,7 @@
 #include "runtime/kernel_with_resources.hpp"
 
+#include <sys/resource.h>
+
 #include <utility>
 
 namespace tasktrack {
@@ -22,6 +24,42 @@ class HeldAllocation {
   Allocation allocation_;
 };
 
+// This thread's user and system CPU seconds so far (RUSAGE_THREAD: Linux). A pool thread
+// runs one attempt at a time, so the difference around run() is what the attempt used.
+AttemptUsage thread_cpu_time() {
+  struct rusage used {};
+  AttemptUsage usage;
+  if (::getrusage(RUSAGE_THREAD, &used) != 0) return usage;
+  usage.user_cpu_seconds =
+      static_cast<double>(used.ru_utime.tv_sec) + static_cast<double>(used.ru_utime.tv_usec) / 1e6;
+  usage.system_cpu_seconds =
+      static_cast<double>(used.ru_stime.tv_sec) + static_cast<double>(used.ru_stime.tv_usec) / 1e6;
+  return usage;
+}
+
+// Records the thread's CPU time of an attempt whose kernel measured nothing itself (an
+// in-process kernel, an @kernel line), however the kernel ends. A command measures its
+// process instead (CommandListKernel), which this leaves alone. No memory: a thread has no
+// resident size of its own.
+class ThreadCpuMeter {
+ public:
+  explicit ThreadCpuMeter(AttemptReport* report)
+      : report_(report), start_(report != nullptr ? thread_cpu_time() : AttemptUsage{}) {}
+  ~ThreadCpuMeter() {
+    if (report_ == nullptr || report_->measured) return;
+    const AttemptUsage end = thread_cpu_time();
+    report_->measured = true;
+    report_->usage = AttemptUsage{0, end.user_cpu_seconds - start_.user_cpu_seconds,
+                                  end.system_cpu_seconds - start_.system_cpu_seconds};
+  }
+  ThreadCpuMeter(const ThreadCpuMeter&) = delete;
+  ThreadCpuMeter& operator=(const ThreadCpuMeter&) = delete;
+
+ private:
+  AttemptReport* report_;
+  AttemptUsage start_;
+};
+
 }  // namespace
 
 KernelWithResources::KernelWithResources(const Kernel& kernel, OwnedResources owned,
@@ -41,6 +79,7 @@ SubtaskResult KernelWithResources::run(const SubtaskContext& context) const {
       if (slot < 64) report->gpu_mask |= std::uint64_t{1} << slot;
     }
   }
+  const ThreadCpuMeter meter(context.report);
   return kernel_.run(with_resources);
 }
 

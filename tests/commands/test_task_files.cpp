@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -108,14 +109,14 @@ TEST_F(TaskFiles, OutputFilesHoldEachAttemptsStdoutAndStderrAndTheEnvironment) {
       write("tasks.txt",
             "echo \"subtask=$TASKTRACK_SUBTASK attempt=$TASKTRACK_ATTEMPT omp=$OMP_NUM_THREADS\"\n"
             "echo to-stderr >&2; echo job=$TASKTRACK_JOB rank-set=${TASKTRACK_RANK:+yes}\n");
-  const Run r = run({"--task-file", tasks, "--output-dir", path("out")});
+  const Run r = run({"--task-file", tasks, "--output-dir", path("out"), "--output", "files"});
   ASSERT_EQ(r.process.exit_code, 0) << r.process.err;
-  EXPECT_EQ(read(path("out/subtask-0.attempt-0.out")), "subtask=0 attempt=0 omp=1\n");
-  EXPECT_EQ(read(path("out/subtask-1.attempt-0.err")), "to-stderr\n");
-  const std::string second = read(path("out/subtask-1.attempt-0.out"));
+  EXPECT_EQ(read(path("out/subtask-000000.attempt-0.out")), "subtask=0 attempt=0 omp=1\n");
+  EXPECT_EQ(read(path("out/subtask-000001.attempt-0.err")), "to-stderr\n");
+  const std::string second = read(path("out/subtask-000001.attempt-0.out"));
   EXPECT_EQ(second.rfind("job=", 0), 0u) << second;
   EXPECT_NE(second.find("rank-set=yes"), std::string::npos) << second;
-  EXPECT_EQ(fs::status(path("out/subtask-0.attempt-0.out")).permissions() & fs::perms::all,
+  EXPECT_EQ(fs::status(path("out/subtask-000000.attempt-0.out")).permissions() & fs::perms::all,
             fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read |
                 fs::perms::others_read);
 }
@@ -359,6 +360,72 @@ TEST_F(TaskFiles, BadKernelLinesAreBadInput) {
   ASSERT_EQ(lines.size(), 1u) << r.process.err;
   EXPECT_NE(lines[0].find("line 2"), std::string::npos) << lines[0];
   EXPECT_NE(lines[0].find("nosuch"), std::string::npos) << lines[0];
+}
+
+// Issue 12: without --output-dir the output goes beside the task file, wherever the job
+// was started from.
+TEST_F(TaskFiles, OutputGoesBesideTheTaskFileByDefault) {
+  fs::create_directories(path("data"));
+  fs::create_directories(path("elsewhere"));
+  const std::string tasks = write("data/tasks.txt", "echo hello\n");
+  const Run r = run({"--task-file", "../data/tasks.txt"}, path("elsewhere"));
+  ASSERT_EQ(r.process.exit_code, 0) << r.process.err;
+  EXPECT_TRUE(fs::is_directory(path("data/tasks.txt.output")));
+  EXPECT_TRUE(fs::is_empty(path("elsewhere"))) << "output landed in the current folder";
+  bool packed = false;
+  for (const auto& entry : fs::directory_iterator(path("data/tasks.txt.output"))) {
+    packed = packed || entry.path().extension() == ".pack";
+  }
+  EXPECT_TRUE(packed) << "--output packed is the default";
+}
+
+// Issue 12: a job of any size makes a handful of files. 20,000 commands in one process
+// (2,000 under mpirun, where each command also travels between ranks) leave one packed
+// file per worker rank at most, and every attempt's `end` frame is in them.
+TEST_F(TaskFiles, PackedOutputMakesOneFilePerWorkerRank) {
+  const int count = processes == 0 ? 20000 : 2000;
+  std::string text;
+  for (int i = 0; i < count; ++i) text += "true\n";
+  const std::string tasks = write("many.txt", text);
+  const Run r = run({"--task-file", tasks, "--output", "packed"});
+  ASSERT_EQ(r.process.exit_code, 0) << r.process.err;
+  EXPECT_EQ(r.summary["subtasks"]["done"], count);
+  std::size_t files = 0;
+  std::size_t end_frames = 0;
+  for (const auto& entry : fs::directory_iterator(path("many.txt.output"))) {
+    ++files;
+    const std::string bytes = read(entry.path().string());
+    // FileHeader (16 bytes), then frames: a 20-byte header (kind at byte 13, length at 16).
+    ASSERT_GE(bytes.size(), 16u);
+    ASSERT_EQ(bytes.compare(0, 8, "TTPACK01"), 0) << entry.path();
+    std::size_t at = 16;
+    while (at + 20 <= bytes.size()) {
+      std::uint32_t length = 0;
+      std::memcpy(&length, bytes.data() + at + 16, sizeof length);
+      if (bytes[at + 13] == 1) ++end_frames;
+      at += 20 + length;
+    }
+    EXPECT_EQ(at, bytes.size()) << entry.path();
+  }
+  const std::size_t workers = processes <= 1 ? 1 : static_cast<std::size_t>(processes - 1);
+  EXPECT_GE(files, 1u);
+  EXPECT_LE(files, workers);
+  EXPECT_EQ(end_frames, static_cast<std::size_t>(count));
+}
+
+TEST_F(TaskFiles, BadOutputSettingsAreBadInput) {
+  const std::string tasks = write("tasks.txt", "true\n");
+  for (const std::vector<std::string>& bad :
+       {std::vector<std::string>{"--output", "everything"},
+        std::vector<std::string>{"--output-limit", "lots"}, std::vector<std::string>{"--tag"}}) {
+    std::vector<std::string> args{"--task-file", tasks};
+    args.insert(args.end(), bad.begin(), bad.end());
+    const Run r = run(args);
+    EXPECT_EQ(r.process.exit_code, 2) << bad[0];
+    const auto lines = testing::non_empty_lines(r.process.err);
+    ASSERT_EQ(lines.size(), 1u) << r.process.err;
+    EXPECT_NE(lines[0].find(bad[0]), std::string::npos) << lines[0];
+  }
 }
 
 }  // namespace

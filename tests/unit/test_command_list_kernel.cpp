@@ -112,6 +112,7 @@ TaskListJob task_list(const std::string& output_dir, std::vector<std::string> li
   TaskListJob list;
   list.task_file = "tasks.txt";
   list.output_dir = output_dir;
+  list.output = OutputMode::files;  // the tests read each attempt's stdout file
   std::uint32_t number = 1;
   for (std::string& text : lines)
     list.tasks.push_back(TaskLine{number++, std::move(text), requirement});
@@ -126,7 +127,7 @@ CommandReport run_line(const CommandListKernel& kernel, const std::string& outpu
   context.cores = cores;
   context.gpus = gpus;
   kernel.run(context);
-  return read_report(output_dir + "/subtask-" + std::to_string(id) + ".attempt-0.out");
+  return read_report(output_dir + "/" + attempt_file_stem(id, 0, 0) + ".out");
 }
 
 const char* const device_variables[] = {"CUDA_VISIBLE_DEVICES", "ROCR_VISIBLE_DEVICES",
@@ -208,7 +209,7 @@ TEST(CommandListKernelResources, ACoreOutsideOurMaskFailsTheAttempt) {
     EXPECT_NE(std::string(error.what()).find("sched_setaffinity"), std::string::npos)
         << error.what();
   }
-  EXPECT_EQ(std::filesystem::file_size(dir.path() + "/subtask-0.attempt-0.out"), 0u)
+  EXPECT_EQ(std::filesystem::file_size(dir.path() + "/subtask-000000.attempt-0.out"), 0u)
       << "the command ran anyway";
 }
 
@@ -287,7 +288,7 @@ TEST(CommandListKernelResources, PooledBoundCommandsRunOnTheirOwnCores) {
   for (SubtaskId id = 0; id < count; ++id) {
     SCOPED_TRACE(testing::Message() << "subtask " << id);
     const CommandReport report =
-        read_report(dir.path() + "/subtask-" + std::to_string(id) + ".attempt-0.out");
+        read_report(dir.path() + "/" + attempt_file_stem(id, 0, 0) + ".out");
     const std::string core = report.variable("TASKTRACK_CORES");
     ASSERT_FALSE(core.empty());
     EXPECT_EQ(core.find(','), std::string::npos) << "one core asked, got " << core;

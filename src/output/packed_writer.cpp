@@ -1,0 +1,138 @@
+#include "output/packed_writer.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+namespace tasktrack {
+namespace {
+
+using process::system_call_error;
+
+packed::FileHeader file_header() {
+  packed::FileHeader header{};
+  std::memcpy(header.magic, packed::file_magic, sizeof header.magic);
+  return header;
+}
+
+// Reads exactly `size` bytes at `offset`; false when the file ends first.
+bool read_at(int fd, void* data, std::size_t size, off_t offset, const std::string& path) {
+  std::size_t filled = 0;
+  while (filled < size) {
+    const ssize_t count = ::pread(fd, static_cast<char*>(data) + filled, size - filled,
+                                  offset + static_cast<off_t>(filled));
+    if (count < 0 && errno == EINTR) continue;
+    if (count < 0) throw system_call_error("read(" + path + ")", errno);
+    if (count == 0) return false;
+    filled += static_cast<std::size_t>(count);
+  }
+  return true;
+}
+
+// Where the complete frames of an existing file end (after its header). Throws when the
+// file is not a packed output file: we never append to, or cut, someone else's file.
+off_t end_of_complete_frames(int fd, off_t size, const std::string& path) {
+  const packed::FileHeader expected = file_header();
+  packed::FileHeader header{};
+  const bool whole = read_at(fd, &header, sizeof header, 0, path);
+  if (!whole || std::memcmp(&header, &expected, sizeof header) != 0) {
+    throw SystemError("open(" + path + ") for the packed output: not a tasktrack packed " +
+                      "output file (or another format version); move it away or pick another " +
+                      "--output-dir");
+  }
+  off_t at = sizeof header;
+  while (at + static_cast<off_t>(sizeof(packed::FrameHeader)) <= size) {
+    packed::FrameHeader frame{};
+    if (!read_at(fd, &frame, sizeof frame, at, path)) break;
+    const off_t next = at + static_cast<off_t>(sizeof frame) + static_cast<off_t>(frame.length);
+    if (frame.magic != packed::frame_magic || next > size) break;
+    at = next;
+  }
+  return at;
+}
+
+}  // namespace
+
+PackedOutputWriter::PackedOutputWriter(std::string path) : path_(std::move(path)) {
+  int fd;
+  do {
+    fd = ::open(path_.c_str(), O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  } while (fd < 0 && errno == EINTR);
+  if (fd < 0) throw system_call_error("open(" + path_ + ") for the packed output", errno);
+  file_ = process::FileDescriptor(fd);
+  struct stat info {};
+  if (::fstat(fd, &info) != 0) throw system_call_error("fstat(" + path_ + ")", errno);
+  if (info.st_size == 0) {
+    const packed::FileHeader header = file_header();
+    write_locked(std::string_view(reinterpret_cast<const char*>(&header), sizeof header));
+    return;
+  }
+  const off_t end = end_of_complete_frames(fd, info.st_size, path_);
+  if (end != info.st_size && ::ftruncate(fd, end) != 0) {
+    throw system_call_error("ftruncate(" + path_ + ") to cut a torn last frame", errno);
+  }
+}
+
+std::string PackedOutputWriter::frame_bytes(const packed::FrameHeader& header,
+                                            std::string_view bytes) {
+  std::string frame(sizeof header + bytes.size(), '\0');
+  std::memcpy(frame.data(), &header, sizeof header);
+  if (!bytes.empty()) std::memcpy(frame.data() + sizeof header, bytes.data(), bytes.size());
+  return frame;
+}
+
+void PackedOutputWriter::write_data(std::uint32_t subtask, std::uint32_t attempt,
+                                    packed::Stream stream, std::string_view bytes) {
+  while (!bytes.empty()) {
+    const std::string_view part = bytes.substr(0, packed::max_frame_bytes);
+    bytes.remove_prefix(part.size());
+    packed::FrameHeader header;
+    header.subtask = subtask;
+    header.attempt = attempt;
+    header.stream = stream;
+    header.kind = packed::FrameKind::data;
+    header.length = static_cast<std::uint32_t>(part.size());
+    write_frame(header, part);
+  }
+}
+
+void PackedOutputWriter::write_end(std::uint32_t subtask, std::uint32_t attempt) {
+  packed::FrameHeader header;
+  header.subtask = subtask;
+  header.attempt = attempt;
+  header.kind = packed::FrameKind::end;
+  write_frame(header, {});
+}
+
+void PackedOutputWriter::write_frame(const packed::FrameHeader& header, std::string_view bytes) {
+  iovec parts[2] = {{const_cast<packed::FrameHeader*>(&header), sizeof header},
+                    {const_cast<char*>(bytes.data()), bytes.size()}};
+  const std::size_t total = sizeof header + bytes.size();
+  const std::lock_guard lock(mutex_);
+  ssize_t written;
+  do {
+    written = ::writev(file_.get(), parts, bytes.empty() ? 1 : 2);
+  } while (written < 0 && errno == EINTR);
+  if (written < 0) throw system_call_error("write(" + path_ + ")", errno);
+  if (static_cast<std::size_t>(written) == total) return;
+  // A short write (a full disk, a signal): finish the frame with plain writes, still under
+  // the lock, so it stays whole.
+  const std::string frame = frame_bytes(header, bytes);
+  write_locked(std::string_view(frame).substr(static_cast<std::size_t>(written)));
+}
+
+void PackedOutputWriter::write_locked(std::string_view bytes) {
+  while (!bytes.empty()) {
+    const ssize_t written = ::write(file_.get(), bytes.data(), bytes.size());
+    if (written < 0 && errno == EINTR) continue;
+    if (written < 0) throw system_call_error("write(" + path_ + ")", errno);
+    bytes.remove_prefix(static_cast<std::size_t>(written));
+  }
+}
+
+}  // namespace tasktrack
