@@ -99,7 +99,8 @@ PackedReader::PackedReader(PackedReader&& other) noexcept
       valid_end_(other.valid_end_),
       torn_(other.torn_),
       window_(std::move(other.window_)),
-      window_offset_(other.window_offset_) {}
+      window_offset_(other.window_offset_),
+      last_length_(other.last_length_) {}
 
 PackedReader& PackedReader::operator=(PackedReader&& other) noexcept {
   if (this != &other) {
@@ -113,6 +114,7 @@ PackedReader& PackedReader::operator=(PackedReader&& other) noexcept {
     torn_ = other.torn_;
     window_ = std::move(other.window_);
     window_offset_ = other.window_offset_;
+    last_length_ = other.last_length_;
   }
   return *this;
 }
@@ -157,14 +159,18 @@ std::optional<FrameInfo> PackedReader::next() {
                         header.kind,    payload_offset, header.length};
   position_ = payload_offset + header.length;
   valid_end_ = position_;
+  last_length_ = header.length;
   return frame;
 }
 
 bool PackedReader::load(std::uint64_t offset, std::size_t count) {
   if (offset >= window_offset_ && offset + count <= window_offset_ + window_.size()) return true;
   if (offset + count > file_size_) return false;
+  // Read ahead for runs of small frames; after a large one the next is likely large too, and
+  // reading ahead would fetch payload bytes nobody asked for.
+  const std::size_t ahead = last_length_ < window_bytes ? window_bytes : count;
   const std::size_t want = static_cast<std::size_t>(
-      std::min<std::uint64_t>(std::max(window_bytes, count), file_size_ - offset));
+      std::min<std::uint64_t>(std::max(ahead, count), file_size_ - offset));
   window_.resize(want);
   window_offset_ = offset;
   const std::size_t got = pread_fully(fd_, window_.data(), want, offset, path_);

@@ -91,6 +91,7 @@ class PackedReader {
   bool torn_ = false;
   std::vector<std::byte> window_;  // file bytes [window_offset_, window_offset_ + size)
   std::uint64_t window_offset_ = 0;
+  std::uint32_t last_length_ = 0;  // the length of the frame walked last
 };
 
 }  // namespace tasktrack::packed
