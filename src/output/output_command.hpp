@@ -39,8 +39,9 @@ std::string output_header_line(std::uint64_t subtask, std::uint32_t attempt, boo
 // Prints what `query` asks for to `out` and returns the exit code (0). The bytes are those the
 // command wrote, unchanged. With `all`, each attempt's stream follows its header line, in
 // subtask then attempt order; a newline is added before a header only when the bytes before it
-// did not end in one. Throws UsageError (one line) when the subtask has no recorded output or
-// the attempt asked for does not exist (naming those that do); SystemError when reading fails.
+// did not end in one; a folder without any attempt prints nothing. Throws UsageError (one line)
+// when the subtask has no recorded output or the attempt asked for does not exist (naming those
+// that do); SystemError when reading fails.
 int run_output_command(const OutputQuery& query, std::ostream& out);
 
 }  // namespace tasktrack
