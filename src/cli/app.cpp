@@ -311,6 +311,9 @@ Decision decide(const std::vector<std::string>& args, const KernelRegistry& regi
       case Command::Kind::report:
         if (print) decision.exit_code = run_report_command(command.journal, command.html);
         return decision;
+      case Command::Kind::output:
+        if (print) decision.exit_code = run_output_command(command.output, std::cout);
+        return decision;
       case Command::Kind::run:
         // A kernel may refuse its parameters: bad input, before anything starts.
         decision.kernel = make_kernel(registry, command.job, 0);

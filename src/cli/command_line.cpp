@@ -6,6 +6,7 @@
 #include <CLI/CLI.hpp>
 
 #include <algorithm>
+#include <charconv>
 #include <map>
 
 #include "cli/job_file.hpp"
@@ -124,6 +125,80 @@ void apply_run_flags(const RunFlags& flags, Settings& settings) {
   apply_param_flags(flags.params, settings.params);
 }
 
+// ---- `tasktrack output` (issue 12) ----------------------------------------------------------
+struct OutputFlags {
+  std::string source;
+  std::string id;
+  std::string attempt;
+  bool stderr_stream = false;
+  bool all = false;
+  CLI::Option* id_option = nullptr;
+  CLI::Option* attempt_option = nullptr;
+};
+
+CLI::App* add_output_subcommand(CLI::App& app, OutputFlags& flags) {
+  CLI::App* output =
+      app.add_subcommand("output", "Print an attempt's captured stdout or stderr, byte for byte");
+  output
+      ->add_option("FOLDER_OR_JOURNAL", flags.source,
+                   "The job's output folder, or its journal (which names the folder)")
+      ->type_name("PATH")
+      ->required();
+  flags.id_option =
+      output
+          ->add_option(
+              "ID", flags.id,
+              "The subtask id: 0-based, as in the output file names and the summary (a task "
+              "file's first command is subtask 0); required unless --all")
+          ->type_name("N");
+  flags.attempt_option =
+      output->add_option("--attempt", flags.attempt, "Attempt K (default: the latest)")
+          ->type_name("K");
+  output->add_flag("--stderr", flags.stderr_stream, "Print stderr instead of stdout");
+  output->add_flag("--all", flags.all,
+                   "Every attempt (of ID when given), by subtask then attempt, each after a "
+                   "header line");
+  output->footer(
+      "--all's header line is `==> subtask ID attempt K stdout <==` (stderr with --stderr); the\n"
+      "bytes follow unchanged, and a newline is added before the next header only when they do\n"
+      "not end in one. A subtask that ran but wrote nothing prints nothing and exits 0.");
+  return output;
+}
+
+template <typename Number>
+Number parse_output_number(const std::string& text, const std::string& what) {
+  Number value{};
+  const bool digits = !text.empty() && std::all_of(text.begin(), text.end(),
+                                                   [](char c) { return c >= '0' && c <= '9'; });
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (!digits || error != std::errc{} || end != text.data() + text.size()) {
+    throw UsageError("output: " + what + " must be a number 0, 1, 2, ..., not '" + text + "'");
+  }
+  return value;
+}
+
+Command output_command(const OutputFlags& flags) {
+  if (flags.source.empty()) throw UsageError("output: FOLDER_OR_JOURNAL must not be empty");
+  Command command;
+  command.kind = Command::Kind::output;
+  OutputQuery& query = command.output;
+  query.source = flags.source;
+  query.stderr_stream = flags.stderr_stream;
+  query.all = flags.all;
+  if (flags.id_option->count() > 0) {
+    query.subtask = parse_output_number<std::uint64_t>(flags.id, "ID (a subtask id)");
+  } else if (!flags.all) {
+    throw UsageError(
+        "output: ID is required: as in `tasktrack output FOLDER_OR_JOURNAL ID`, or give --all");
+  }
+  if (flags.attempt_option->count() > 0) {
+    if (flags.all) throw UsageError("output: --attempt and --all exclude each other");
+    query.attempt = parse_output_number<std::uint32_t>(flags.attempt, "--attempt K");
+  }
+  return command;
+}
+// ---- end `tasktrack output` ------------------------------------------------------------------
+
 Command parse_unchecked(const std::vector<std::string>& args, const KernelRegistry& registry) {
   CLI::App app{"Runs a job of many independent subtasks across an MPI cluster and tracks each one.",
                "tasktrack"};
@@ -187,6 +262,8 @@ Command parse_unchecked(const std::vector<std::string>& args, const KernelRegist
   CLI::Option* report_html_option =
       report->add_option("--html", report_html, "Write the report to FILE (default: JOURNAL.html)")
           ->type_name("FILE");
+  OutputFlags output_flags;
+  CLI::App* output = add_output_subcommand(app, output_flags);
 
   std::string job_file;
   CLI::Option* job_file_option =
@@ -213,6 +290,10 @@ Command parse_unchecked(const std::vector<std::string>& args, const KernelRegist
     if (log->parsed()) {
       throw UsageError(std::string("log: ") + error.what() +
                        ": as in `tasktrack log JOURNAL [--format tsv|csv|jsonl] [-o FILE]`");
+    }
+    if (output->parsed()) {
+      throw UsageError(std::string("output: ") + error.what() +
+                       ": as in `tasktrack output FOLDER_OR_JOURNAL ID`");
     }
     throw UsageError(error.what());
   } catch (const CLI::ParseError& error) {
@@ -281,6 +362,7 @@ Command parse_unchecked(const std::vector<std::string>& args, const KernelRegist
     command.html = report_html;
     return command;
   }
+  if (output->parsed()) return output_command(output_flags);
   if (!run->parsed()) return help_command(app.help());
 
   Settings settings = job_file_option->count() > 0 ? read_job_file(job_file) : Settings{};

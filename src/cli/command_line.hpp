@@ -7,12 +7,13 @@
 
 #include "cli/job_spec.hpp"
 #include "journal/attempt_log.hpp"
+#include "output/output_command.hpp"
 #include "tasktrack/kernel.hpp"
 
 namespace tasktrack {
 
 struct Command {
-  enum class Kind { run, kernels, status, report, log, version, help } kind = Kind::help;
+  enum class Kind { run, kernels, status, report, log, output, version, help } kind = Kind::help;
   JobSpec job;          // for Kind::run
   std::string journal;  // for Kind::status, Kind::report and Kind::log
   bool json = false;    // for Kind::status: one JSON object instead of text
@@ -22,6 +23,7 @@ struct Command {
   std::string log_output;                 // for Kind::log: the file to write; "" = stdout
   std::string html;                       // for Kind::report: the page to write
   std::string help_text;                  // for Kind::help
+  OutputQuery output;                     // for Kind::output
 };
 
 // Parses `tasktrack <subcommand> ...` (args exclude the program name):
@@ -31,6 +33,7 @@ struct Command {
 //   version, --version
 //   report JOURNAL [--html FILE]   (default: JOURNAL.html)
 //   kernels
+//   output FOLDER_OR_JOURNAL [ID] [--attempt K] [--stderr] [--all]   (ID required without --all)
 //   --help / -h, or no arguments: Kind::help
 // A job file holds the same keys as the flags and a [params] table; flags override it.
 // Throws UsageError with one line naming what is wrong.
