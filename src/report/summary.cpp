@@ -112,8 +112,9 @@ void print_summary(std::ostream& out, const Summary& s) {
   if (!s.stop_reason.empty()) out << fmt::format("  stopped    {}\n", s.stop_reason);
   out << fmt::format("  result     {}\n", s.result_line);
   const double rate = s.wall_seconds > 0 ? (s.done - s.resumed) / s.wall_seconds : 0;
-  out << fmt::format("  wall       {:.3f} s, {:.1f} subtasks/s; rank 0 used {:.3f} CPU s\n",
-                     s.wall_seconds, rate, s.coordinator_cpu_seconds);
+  out << fmt::format("  wall       {:.3f} s, {:.1f} {}/s; rank 0 used {:.3f} CPU s\n",
+                     s.wall_seconds, rate, s.job.is_task_list() ? "commands" : "subtasks",
+                     s.coordinator_cpu_seconds);
   out << fmt::format(
       "  timing     dispatch-to-start p50 {} p99 {}; load imbalance {:.2f}; tail {:.3f} s\n",
       duration_text(s.start_latency_p50), duration_text(s.start_latency_p99), s.load_imbalance,
