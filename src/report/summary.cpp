@@ -156,8 +156,8 @@ void print_summary(std::ostream& out, const Summary& s) {
       named.push_back(
           fmt::format("{} attempt {}", subtask_text(s, s.capped[i].subtask), s.capped[i].attempt));
     }
-    out << fmt::format("  capped     {} attempt{}' output passed --output-limit: {}{}\n",
-                       s.capped.size(), s.capped.size() == 1 ? "" : "s", fmt::join(named, ", "),
+    out << fmt::format("  capped     {} attempt{} output passed --output-limit: {}{}\n",
+                       s.capped.size(), s.capped.size() == 1 ? "'s" : "s'", fmt::join(named, ", "),
                        s.capped.size() > capped_shown ? ", ... (see --summary-json)" : "");
   }
   if (!s.slowest.empty()) {
