@@ -46,8 +46,17 @@ void JobState::restore(const JournalHistory& history) {
     effects_.accept_result(done.subtask, done.value, done.payload());
     ++statistics_.resumed;
   }
-  if (rules_.retry_failed) return;
   for (const JournalAttempt* failed : history.failed) {
+    // Run again: its attempts are numbered on from the last recorded one (issue 12: no
+    // attempt's output is overwritten), unless the numbers ran out, which only a journal of
+    // four billion attempts of one subtask can do.
+    if (rules_.retry_failed) {
+      if (tracker_.continue_attempts(failed->subtask, failed->attempt)) continue;
+      effects_.notice(fmt::format(
+          "subtask {} is not run again: its last attempt, {}, leaves no attempt numbers for "
+          "{} more",
+          failed->subtask, failed->attempt, tracker_.max_retries() + 1));
+    }
     tracker_.restore_failed(failed->subtask, failed->attempt);
     statistics_.note_failure(FailureSummary{failed->subtask, failed->attempt + 1, failed->reason,
                                             text_of(failed->payload)});
@@ -179,6 +188,10 @@ void JobState::handle_record(WorkerState& worker, const StatusRecord& record,
     const SubtaskState state = tracker_.state(record.subtask);
     effects_.trace_attempt(rank, record, report,
                            state == SubtaskState::done || state == SubtaskState::failed);
+  }
+  if (report != nullptr && record.state != SubtaskState::running) {
+    const std::size_t class_index = rules_.class_of.empty() ? 0 : rules_.class_of[record.subtask];
+    statistics_.note_attempt(record, rank, *report, class_index);
   }
   switch (record.state) {
     case SubtaskState::running:
@@ -403,11 +416,40 @@ std::vector<RequirementSummary> requirement_summary(const JobRules& rules) {
   return classes;
 }
 
+// Hints from what each class's measured attempts cost: far fewer cores used than given
+// (CPU/wall under half the cores, over a class of more than one core), or a peak above the
+// memory asked for.
+std::vector<std::string> cost_hints(const JobRules& rules,
+                                    const std::vector<AttemptCost>& class_costs) {
+  std::vector<std::string> hints;
+  for (std::size_t c = 0; c < class_costs.size() && c < rules.requirements.size(); ++c) {
+    const Resources& need = rules.requirements[c];
+    const AttemptCost& cost = class_costs[c];
+    if (cost.measured == 0) continue;
+    const double used = cost.cpu_per_wall();
+    if (need.cores > 1 && cost.run_seconds > 0 && used < 0.5 * need.cores) {
+      hints.push_back(fmt::format(
+          "commands given {} cores kept {:.1f} busy on average (CPU/wall over {} measured "
+          "attempt{}): ask for fewer cores, or check that they run that many threads",
+          need.cores, used, cost.measured, cost.measured == 1 ? "" : "s"));
+    }
+    if (need.memory_bytes > 0 && cost.peak_rss_bytes > need.memory_bytes) {
+      hints.push_back(fmt::format(
+          "a command that asked for {} of memory peaked at {} (subtask {}, attempt {}): ask "
+          "for more memory",
+          describe_bytes(need.memory_bytes), describe_bytes(cost.peak_rss_bytes), cost.peak.subtask,
+          cost.peak.attempt));
+    }
+  }
+  return hints;
+}
+
 }  // namespace
 
 void JobState::fill_summary(Summary& summary, double started, double wall_seconds) const {
   statistics_.fill(summary, tracker_, roster_.all(), started, wall_seconds);
   summary.requirements = requirement_summary(rules_);
+  summary.hints = cost_hints(rules_, statistics_.class_costs());
   summary.interrupted = interrupted_;
   summary.stop_reason = stop_reason_;
 }

@@ -43,7 +43,8 @@ class JobState {
   // Before start(): an earlier run's journal, replayed against this job's work (replay()
   // with a CurrentWork: a record counts only while its key matches). A subtask done in any
   // earlier run stays done (its result is accepted again); one that failed for good stays
-  // failed unless the rules say retry_failed.
+  // failed unless the rules say retry_failed: then it runs again, its attempts numbered on
+  // from its last recorded one (1 + retries of them, as in any run).
   void restore(const JournalHistory& history);
 
   // The job starts: the first assignments (static shares, or every worker topped up).

@@ -48,6 +48,17 @@ void JobStatistics::note_completed(SubtaskId id, int rank, double seconds) {
   }
 }
 
+void JobStatistics::note_attempt(const StatusRecord& record, int rank, const AttemptReport& report,
+                                 std::size_t class_index) {
+  const AttemptRef ref{record.subtask, record.attempt, rank};
+  if (report.output_capped) capped_.push_back(ref);
+  if (!report.measured) return;
+  const double seconds = record.end_seconds - record.start_seconds;
+  cost_.add(ref, seconds, report.usage);
+  if (class_costs_.size() <= class_index) class_costs_.resize(class_index + 1);
+  class_costs_[class_index].add(ref, seconds, report.usage);
+}
+
 void JobStatistics::fill(Summary& s, const Tracker& tracker, std::span<const WorkerState> workers,
                          double started, double wall_seconds) const {
   s.workers = static_cast<unsigned>(workers.size());
@@ -70,6 +81,11 @@ void JobStatistics::fill(Summary& s, const Tracker& tracker, std::span<const Wor
   s.failures = failures_;
   std::sort(s.failures.begin(), s.failures.end(),
             [](const auto& a, const auto& b) { return a.subtask < b.subtask; });
+  s.cost = cost_;
+  s.capped = capped_;
+  std::sort(s.capped.begin(), s.capped.end(), [](const AttemptRef& a, const AttemptRef& b) {
+    return a.subtask != b.subtask ? a.subtask < b.subtask : a.attempt < b.attempt;
+  });
   s.slowest = slowest_;
   std::sort(s.slowest.begin(), s.slowest.end(), slower);
   s.start_latency_p50 = start_latency_.quantile(0.5);

@@ -29,6 +29,12 @@ class JobStatistics {
   // A completed attempt: kept when among the slowest.
   void note_completed(SubtaskId id, int rank, double seconds);
   void note_failure(FailureSummary failure) { failures_.push_back(std::move(failure)); }
+  // A finished attempt's report (done or failed, counted or not: it ran and cost what it
+  // cost). `class_index`: its requirement class (0 when the job has one).
+  void note_attempt(const StatusRecord& record, int rank, const AttemptReport& report,
+                    std::size_t class_index);
+  // The measured cost of the attempts of each class, by class index.
+  const std::vector<AttemptCost>& class_costs() const { return class_costs_; }
 
   std::uint32_t timed_out = 0;        // attempts that ran past their limit
   std::uint32_t resumed = 0;          // subtasks a journal said were done
@@ -45,6 +51,9 @@ class JobStatistics {
   LogHistogram start_latency_;        // dispatch to start of each attempt
   std::vector<SlowSubtask> slowest_;  // a min-heap on seconds, at most slowest_kept long
   std::vector<FailureSummary> failures_;
+  AttemptCost cost_;
+  std::vector<AttemptCost> class_costs_;
+  std::vector<AttemptRef> capped_;
 };
 
 }  // namespace tasktrack

@@ -59,6 +59,7 @@ void JournalRecorder::attempt(const WorkerInfo& worker, const StatusRecord& reco
     attempt.cores = report->cores;
     attempt.gpus = worker.gpus_of(report->gpu_mask);
     if (report->measured) attempt.usage = report->usage;
+    attempt.output_capped = report->output_capped;
   }
   effects.journal_attempt(attempt);
 }

@@ -66,7 +66,7 @@ std::uint32_t Tracker::assign_next(int rank, std::uint32_t count, std::vector<Id
 void Tracker::give(int rank, SubtaskId id, std::vector<IdRun>& out) {
   states_[id] = SubtaskState::assigned;
   ranks_[id] = static_cast<std::uint16_t>(rank);
-  const std::uint32_t attempt = attempts_[id];
+  const std::uint32_t attempt = attempt_number(id);
   if (!out.empty() && out.back().attempt == attempt && out.back().first + out.back().count == id) {
     ++out.back().count;
   } else {
@@ -200,8 +200,22 @@ void Tracker::restore_failed(SubtaskId id, std::uint32_t attempt) {
   if (states_[id] != SubtaskState::pending) return;
   --fresh_left_;
   states_[id] = SubtaskState::failed;
-  attempts_[id] = static_cast<std::uint8_t>(std::min(attempt, max_attempt));
+  // It keeps its recorded number: attempt(id) then says which attempt failed last.
+  if (first_attempt_.empty()) first_attempt_.assign(states_.size(), 0);
+  first_attempt_[id] = attempt;
+  attempts_[id] = 0;
   ++failed_;
+}
+
+bool Tracker::continue_attempts(SubtaskId id, std::uint32_t last_attempt) {
+  check_id_range(id);
+  if (states_[id] != SubtaskState::pending || next_fresh_ > 0) {
+    throw std::logic_error("Tracker::continue_attempts: only before any dispatch");
+  }
+  if (last_attempt >= max_attempt_number - max_retries_) return false;
+  if (first_attempt_.empty()) first_attempt_.assign(states_.size(), 0);
+  first_attempt_[id] = last_attempt + 1;
+  return true;
 }
 
 std::vector<SubtaskId> Tracker::fail_pending() {
@@ -245,7 +259,8 @@ void Tracker::release(SubtaskId id) {
 
 Verdict Tracker::mark_running(SubtaskId id, int rank, std::uint32_t attempt) {
   check_id(id);
-  if (states_[id] == SubtaskState::assigned && ranks_[id] == rank && attempts_[id] == attempt) {
+  if (states_[id] == SubtaskState::assigned && ranks_[id] == rank &&
+      attempt_number(id) == attempt) {
     states_[id] = SubtaskState::running;
     return Verdict::accepted;
   }
@@ -285,7 +300,7 @@ Verdict Tracker::fail(SubtaskId id, int rank, std::uint32_t attempt) {
     return Verdict::duplicate;
   }
   const bool current = (state == SubtaskState::assigned || state == SubtaskState::running) &&
-                       ranks_[id] == rank && attempts_[id] == attempt;
+                       ranks_[id] == rank && attempt_number(id) == attempt;
   if (!current) return Verdict::stale;
   release(id);
   if (attempts_[id] < max_retries_) {
@@ -304,7 +319,8 @@ SubtaskState Tracker::state(SubtaskId id) const {
   return states_.at(id);
 }
 std::uint32_t Tracker::attempt(SubtaskId id) const {
-  return attempts_.at(id);
+  (void)attempts_.at(id);  // std::out_of_range for an unknown id
+  return attempt_number(id);
 }
 
 }  // namespace tasktrack

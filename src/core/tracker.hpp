@@ -33,6 +33,12 @@ enum class Verdict : std::uint8_t {
 // Tracks N subtasks in 4 bytes each (state, attempt, assigned rank) plus a queue of
 // subtasks waiting for another attempt. Not thread-safe: owned by rank 0's main thread.
 //
+// Attempt numbers continue across sessions (issue 12): a subtask that failed in an earlier
+// run and runs again here starts at the number after its last recorded attempt, so that no
+// attempt's output is overwritten. The byte per subtask counts this session's attempts; the
+// first number of a session is 0 unless continue_attempts() set it (a vector of 4 bytes per
+// subtask, allocated only when a resume needs one).
+//
 // Dispatch order: subtasks waiting for another attempt first (a retry avoids the rank
 // where the last attempt failed when another rank asks), then never-dispatched ones in id
 // order. The first completion of a subtask wins; any later report of it is a duplicate.
@@ -74,6 +80,13 @@ class Tracker {
   // restore_done returns false when it was already restored (a duplicate record).
   bool restore_done(SubtaskId id);
   void restore_failed(SubtaskId id, std::uint32_t attempt);
+  // The subtask failed for good in an earlier run at attempt `last_attempt` and runs again
+  // here: its attempts are numbered on from last_attempt + 1, with 1 + max_retries of them
+  // as in any session. Returns false, changing nothing, when the numbers would pass
+  // max_attempt_number (the wire's and the journal's u32): the caller keeps it failed.
+  bool continue_attempts(SubtaskId id, std::uint32_t last_attempt);
+  // The largest attempt number the protocol and the journal carry.
+  static constexpr std::uint32_t max_attempt_number = 0xffffffffu;
 
   // No worker is left to run the pending subtasks: they fail for good. Returns their ids.
   std::vector<SubtaskId> fail_pending();
@@ -86,6 +99,8 @@ class Tracker {
 
   SubtaskState state(SubtaskId id) const;
   std::uint32_t attempt(SubtaskId id) const;  // current (or last) attempt number
+  // The extra attempts a failure may still get in this session (--retries, capped at 255).
+  std::uint32_t max_retries() const { return max_retries_; }
 
   std::uint32_t total() const { return static_cast<std::uint32_t>(states_.size()); }
   std::uint32_t done() const { return done_; }
@@ -107,10 +122,15 @@ class Tracker {
   void give(int rank, SubtaskId id, std::vector<IdRun>& out);  // pending -> assigned
   // The next fresh subtask of a class (skipping ones a journal finished); none: total().
   SubtaskId next_fresh_of_class(std::size_t class_index);
+  // The subtask's current attempt number: its session's first plus the attempts used here.
+  std::uint32_t attempt_number(SubtaskId id) const {
+    return first_attempt_.empty() ? attempts_[id] : first_attempt_[id] + attempts_[id];
+  }
 
   std::uint32_t max_retries_;
   std::vector<SubtaskState> states_;
-  std::vector<std::uint8_t> attempts_;
+  std::vector<std::uint8_t> attempts_;        // attempts used in this session, minus one
+  std::vector<std::uint32_t> first_attempt_;  // by id, or empty: every session starts at 0
   std::vector<std::uint16_t> ranks_;
   std::vector<std::uint32_t> outstanding_;  // per rank: assigned or running
   struct Retry {

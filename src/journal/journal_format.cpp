@@ -48,7 +48,8 @@ std::vector<std::byte> encode_session(const nlohmann::json& session) {
   return std::vector<std::byte>(bytes, bytes + text.size());
 }
 
-std::vector<std::byte> encode_attempt(const JournalAttempt& attempt, bool with_resources) {
+std::vector<std::byte> encode_attempt(const JournalAttempt& attempt, bool with_resources,
+                                      std::uint32_t version) {
   std::vector<std::byte> body;
   body.reserve(attempt_fixed_bytes + attempt.payload.size());
   put(body, attempt.subtask);
@@ -66,7 +67,9 @@ std::vector<std::byte> encode_attempt(const JournalAttempt& attempt, bool with_r
   if (!with_resources) return body;
   const AttemptUsage usage = attempt.usage.value_or(AttemptUsage{});
   put(body, attempt.cores);
-  put(body, static_cast<std::uint16_t>(attempt.usage ? 1 : 0));
+  const auto flags = static_cast<std::uint16_t>((attempt.usage ? measured_flag : 0) |
+                                                (attempt.output_capped ? output_capped_flag : 0));
+  put(body, static_cast<std::uint16_t>(flags & known_flags(version)));
   put(body, static_cast<std::uint32_t>(attempt.gpus.size()));
   put(body, usage.max_rss_bytes);
   put(body, usage.user_cpu_seconds);
@@ -114,7 +117,7 @@ bool decode_session(const std::vector<std::byte>& body, nlohmann::json& session)
 }
 
 bool decode_attempt(const std::vector<std::byte>& body, JournalAttempt& attempt,
-                    bool with_resources) {
+                    bool with_resources, std::uint32_t version) {
   if (body.size() < attempt_fixed_bytes) return false;
   const std::byte* at = body.data();
   attempt.subtask = take<std::uint32_t>(at);
@@ -142,6 +145,7 @@ bool decode_attempt(const std::vector<std::byte>& body, JournalAttempt& attempt,
   attempt.cores = 0;
   attempt.gpus.clear();
   attempt.usage.reset();
+  attempt.output_capped = false;
   if (!with_resources) return true;
 
   const std::byte* const end = body.data() + body.size();
@@ -153,8 +157,9 @@ bool decode_attempt(const std::vector<std::byte>& body, JournalAttempt& attempt,
   usage.max_rss_bytes = take<std::uint64_t>(at);
   usage.user_cpu_seconds = take<double>(at);
   usage.system_cpu_seconds = take<double>(at);
-  if (flags > 1) return false;
-  if ((flags & 1u) != 0) attempt.usage = usage;
+  if ((flags & ~known_flags(version)) != 0) return false;
+  if ((flags & measured_flag) != 0) attempt.usage = usage;
+  attempt.output_capped = (flags & output_capped_flag) != 0;
   for (std::uint32_t i = 0; i < gpu_count; ++i) {
     if (end - at < 2) return false;
     const auto length = take<std::uint16_t>(at);

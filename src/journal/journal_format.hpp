@@ -22,12 +22,13 @@
 
 namespace tasktrack {
 
-// Version 2 added the attempt-with-resources record. This tasktrack reads versions 1 and
-// 2 and keeps a journal's version when it appends to it: a version-1 journal gets no
-// version-2 records (their resources are left out), so the tasktrack that started it can
-// still read it. A tasktrack that reads only version 1 refuses a version-2 journal with a
-// clear error instead of cutting it at the first record it does not know.
-inline constexpr std::uint32_t journal_format_version = 2;
+// Version 2 added the attempt-with-resources record; version 3 its flag bit 1 (output
+// capped). This tasktrack reads versions 1 to 3 and keeps a journal's version when it
+// appends to it: a version-1 journal gets no version-2 records (their resources are left
+// out) and a version-2 journal no bit 1 (the capped mark is left out), so the tasktrack that
+// started it can still read it. A tasktrack that reads only older versions refuses a newer
+// journal with a clear error instead of cutting it at the first record it does not know.
+inline constexpr std::uint32_t journal_format_version = 3;
 inline constexpr std::uint32_t oldest_journal_format_version = 1;
 
 namespace journal_format {
@@ -56,13 +57,25 @@ inline constexpr std::size_t run_fixed_bytes = 4 + 4 + 2 + 2 + 4 + 4 + 8 + 8;
 inline constexpr std::size_t attempt_fixed_bytes = 4 + 1 + 1 + 2 + 4 + 4 + 8 + 8 + 8 + 8 + 4;
 
 // An attempt-with-resources record: the attempt body above (payload included), then
-// cores u16, flags u16 (bit 0: usage measured), GPU count u32, max RSS u64, user CPU f64,
-// system CPU f64, then each GPU id as u16 length and its bytes.
+// cores u16, flags u16 (bit 0: usage measured; bit 1, from version 3 on: output capped),
+// GPU count u32, max RSS u64, user CPU f64, system CPU f64, then each GPU id as u16 length
+// and its bytes.
 inline constexpr std::size_t resources_fixed_bytes = 2 + 2 + 4 + 8 + 8 + 8;
 
-// Whether `attempt` has anything only an attempt-with-resources record keeps.
-inline bool has_resources(const JournalAttempt& attempt) {
-  return attempt.cores != 0 || !attempt.gpus.empty() || attempt.usage.has_value();
+inline constexpr std::uint16_t measured_flag = 1u << 0;
+inline constexpr std::uint16_t output_capped_flag = 1u << 1;  // version 3 on
+
+// The flags a journal of `version` may hold in an attempt-with-resources record.
+inline std::uint16_t known_flags(std::uint32_t version) {
+  return version >= 3 ? measured_flag | output_capped_flag : measured_flag;
+}
+
+// Whether `attempt` has anything only an attempt-with-resources record of a journal of
+// `version` keeps.
+inline bool has_resources(const JournalAttempt& attempt,
+                          std::uint32_t version = journal_format_version) {
+  return attempt.cores != 0 || !attempt.gpus.empty() || attempt.usage.has_value() ||
+         (attempt.output_capped && version >= 3);
 }
 
 // "journal 'PATH'", as every message about a journal names it.
@@ -97,13 +110,16 @@ void append_framed(std::vector<std::byte>& out, RecordKind kind,
 // Record bodies. Encoding trusts its input (the writer checks it first); decoding trusts
 // nothing and returns false for a body no encoder writes.
 std::vector<std::byte> encode_session(const nlohmann::json& session);
-// With `with_resources`, the attempt-with-resources body; else the plain attempt body (its
-// cores, GPUs and usage left out).
-std::vector<std::byte> encode_attempt(const JournalAttempt& attempt, bool with_resources = false);
+// With `with_resources`, the attempt-with-resources body as a journal of `version` holds it
+// (flags it does not know left out); else the plain attempt body (its cores, GPUs, usage
+// and capped mark left out).
+std::vector<std::byte> encode_attempt(const JournalAttempt& attempt, bool with_resources = false,
+                                      std::uint32_t version = journal_format_version);
 std::vector<std::byte> encode_run(const JournalRun& run);
 bool decode_session(const std::vector<std::byte>& body, nlohmann::json& session);
+// `version`: the journal's; a flag it does not know makes the body malformed.
 bool decode_attempt(const std::vector<std::byte>& body, JournalAttempt& attempt,
-                    bool with_resources = false);
+                    bool with_resources = false, std::uint32_t version = journal_format_version);
 bool decode_run(const std::vector<std::byte>& body, JournalRun& run);
 
 }  // namespace journal_format

@@ -209,7 +209,7 @@ JournalContents parse(Source& source, const std::string& path) {
       JournalAttempt attempt;
       const bool with_resources =
           kind == static_cast<std::uint32_t>(RecordKind::attempt_with_resources);
-      if (!decode_attempt(body, attempt, with_resources)) {
+      if (!decode_attempt(body, attempt, with_resources, contents.format_version)) {
         cut("corrupt record (malformed attempt)");
         break;
       }

@@ -35,6 +35,9 @@ struct JournalAttempt {
   std::uint16_t cores = 0;
   std::vector<std::string> gpus;
   std::optional<AttemptUsage> usage;
+  // Its output passed --output-limit (the middle of a stream was dropped). Journals before
+  // format version 3 never say so.
+  bool output_capped = false;
   friend bool operator==(const JournalAttempt&, const JournalAttempt&) = default;
 };
 

@@ -124,9 +124,9 @@ void JournalWriter::append(const JournalAttempt& attempt) {
     throw std::length_error("JournalWriter::append: payload of subtask " +
                             std::to_string(attempt.subtask) + " is too large for the journal");
   }
-  if (format_version_ >= 2 && has_resources(attempt)) {
+  if (format_version_ >= 2 && has_resources(attempt, format_version_)) {
     append_record(static_cast<std::uint32_t>(RecordKind::attempt_with_resources),
-                  encode_attempt(attempt, true));
+                  encode_attempt(attempt, true, format_version_));
   } else {
     append_record(static_cast<std::uint32_t>(RecordKind::attempt), encode_attempt(attempt));
   }

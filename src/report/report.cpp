@@ -28,6 +28,9 @@ namespace {
 
 using namespace report_html;
 
+// Bars of the memory chart: one per attempt, so an even sample of a large job's.
+constexpr std::size_t max_memory_bars = 2000;
+
 constexpr std::string_view style = R"(
 :root{--done:#4e79a7;--failed:#e15759;--ink:#1f2933;--muted:#52606d;--line:#d9dee3;
 --band:#f3f5f8;--area:#9cc3e4;--area-line:#2f6b9a}
@@ -153,8 +156,18 @@ void write_html_report(const JournalContents& journal, const std::string& journa
                        "<i class=\"f\"></i>failed for good</div>\n"));
   write_histogram(html, report);
 
+  if (!report.by_memory.empty()) {
+    html.append(std::string_view(
+        "<h2>Peak memory per attempt</h2>\n<p class=\"note\">Each measured attempt's peak "
+        "resident memory (rusage of its command), in subtask order.</p>\n<div class=\"legend\">"
+        "<i class=\"d\"></i>done<i class=\"f\"></i>failed for good</div>\n"));
+    write_memory(html, report, max_memory_bars);
+  }
+
   write_rank_table(html, report);
   write_failures(html, report);
+  write_capped(html, report);
+  write_largest(html, report);
   write_slowest(html, report);
 
   html.append(std::string_view(

@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/resources.hpp"
 #include "report/report_time_axis.hpp"
 
 namespace tasktrack::report_html {
@@ -247,6 +248,63 @@ void write_histogram(Buffer& html, const Report& report) {
                  "<text x=\"{:.0f}\" y=\"{:.0f}\" text-anchor=\"middle\">attempt duration{}"
                  "</text>\n</svg>\n",
                  (left + right) / 2, bottom + 34, logarithmic ? " (log scale)" : "");
+}
+
+void write_memory(Buffer& html, const Report& report, std::size_t max_bars) {
+  if (report.by_memory.empty()) return;
+  const double left = 72;
+  const double right = chart_width - 16;
+  const double top = 16;
+  const double bottom = 214;
+  const double height = bottom + 40;
+  // In subtask order (then attempt), an even sample when there are more than max_bars.
+  std::vector<const JournalAttempt*> shown = report.by_memory;
+  std::stable_sort(
+      shown.begin(), shown.end(), [](const JournalAttempt* a, const JournalAttempt* b) {
+        return a->subtask != b->subtask ? a->subtask < b->subtask : a->attempt < b->attempt;
+      });
+  if (shown.size() > max_bars && max_bars > 0) {
+    std::vector<const JournalAttempt*> sample;
+    for (std::size_t i = 0; i < max_bars; ++i) sample.push_back(shown[i * shown.size() / max_bars]);
+    shown = std::move(sample);
+  }
+  const auto bytes_of = [](const JournalAttempt* record) {
+    return static_cast<double>(record->usage->max_rss_bytes);
+  };
+  const double largest = bytes_of(report.by_memory.front());
+  fmt::format_to(std::back_inserter(html),
+                 "<svg id=\"memory\" class=\"chart\" viewBox=\"0 0 {:.0f} {:.0f}\" "
+                 "role=\"img\" aria-label=\"Peak memory per attempt\">\n",
+                 chart_width, height);
+  for (int step = 0; step <= 4; ++step) {
+    const double value = largest * step / 4;
+    const double y = bottom - (bottom - top) * step / 4;
+    fmt::format_to(std::back_inserter(html),
+                   "<line class=\"grid\" x1=\"{0:.0f}\" y1=\"{1:.1f}\" x2=\"{2:.0f}\" "
+                   "y2=\"{1:.1f}\"/><text x=\"{3:.0f}\" y=\"{4:.1f}\" text-anchor=\"end\">{5}"
+                   "</text>",
+                   left, y, right, left - 6, y + 4,
+                   escape(describe_bytes(static_cast<std::uint64_t>(value))));
+  }
+  const double slot = (right - left) / static_cast<double>(shown.size());
+  for (std::size_t i = 0; i < shown.size(); ++i) {
+    const JournalAttempt& record = *shown[i];
+    const double bar = (bottom - top) * bytes_of(&record) / largest;
+    fmt::format_to(std::back_inserter(html),
+                   "<g><title>subtask {} attempt {} (rank {}): {}</title><rect class=\"{}\" "
+                   "x=\"{:.2f}\" y=\"{:.1f}\" width=\"{:.2f}\" height=\"{:.1f}\"/></g>",
+                   record.subtask, record.attempt, record.rank,
+                   escape(describe_bytes(record.usage->max_rss_bytes)),
+                   record.state == SubtaskState::done ? "d" : "f",
+                   left + slot * static_cast<double>(i), bottom - bar, std::max(slot - 1, 0.5),
+                   bar);
+  }
+  fmt::format_to(std::back_inserter(html),
+                 "<line class=\"axis\" x1=\"{0:.0f}\" y1=\"{1:.0f}\" x2=\"{2:.0f}\" "
+                 "y2=\"{1:.0f}\"/><text x=\"{3:.0f}\" y=\"{4:.0f}\" text-anchor=\"middle\">"
+                 "{5} by subtask</text></svg>\n",
+                 left, bottom, right, (left + right) / 2, bottom + 28,
+                 plural(shown.size(), "attempt", "attempts"));
 }
 
 }  // namespace tasktrack::report_html

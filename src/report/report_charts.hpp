@@ -24,6 +24,10 @@ void write_utilization(Buffer& html, const Report& report);
 // more than two orders of magnitude.
 void write_histogram(Buffer& html, const Report& report);
 
+// Peak resident memory of each measured attempt, one bar each in subtask order (an even
+// sample of `max_bars` when there are more). Nothing when no attempt was measured.
+void write_memory(Buffer& html, const Report& report, std::size_t max_bars);
+
 // Ends a chart that has nothing to draw with one line saying so at height `y`, and its
 // </svg>.
 void write_no_attempt(Buffer& html, double y);

@@ -2,7 +2,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
 #include <iterator>
+
+#include "journal/fingerprint.hpp"
 
 namespace tasktrack::report_html {
 namespace {
@@ -66,6 +69,24 @@ class SessionFinder {
   std::vector<std::pair<double, std::size_t>> starts_;
 };
 
+// A task list's lines, from the first of task_file_candidates() that reads; none when no
+// candidate does (the page then says less, never fails).
+void read_tasks(Report& report) {
+  if (report.task_file.empty()) return;
+  for (const auto& candidate : task_file_candidates(report.task_file, report.journal_path)) {
+    std::error_code error;
+    if (!std::filesystem::is_regular_file(candidate, error)) continue;
+    try {
+      report.tasks = read_task_file(candidate.string());
+    } catch (const std::exception&) {
+      report.tasks.clear();
+    }
+    break;
+  }
+  for (const TaskLine& task : report.tasks) report.task_keys.push_back(task_line_key(task));
+  if (!report.total && !report.tasks.empty()) report.total = report.tasks.size();
+}
+
 bool add_overflows(std::int64_t& sum, std::int64_t value) {
   return __builtin_add_overflow(sum, value, &sum);
 }
@@ -78,6 +99,7 @@ Report build_report(const JournalHistory& history, const std::string& journal_pa
   report.journal_path = journal_path;
   read_job(report, history.job);
   read_sessions(report, history.sessions);
+  read_tasks(report);
 
   history.for_each_attempt([&](const JournalAttempt& attempt) {
     JournalAttempt& kept = report.records.emplace_back();
@@ -94,6 +116,7 @@ Report build_report(const JournalHistory& history, const std::string& journal_pa
     kept.cores = attempt.cores;
     kept.gpus = attempt.gpus;
     kept.usage = attempt.usage;
+    kept.output_capped = attempt.output_capped;
     if (attempt.state != SubtaskState::done) kept.payload = attempt.payload;
   });
   report.run_subtasks = report.records.size() - history.contents->attempts.size();
@@ -101,6 +124,14 @@ Report build_report(const JournalHistory& history, const std::string& journal_pa
   const SessionFinder finder(report.sessions);
 
   for (const JournalAttempt& attempt : report.records) {
+    if (attempt.output_capped) report.capped.push_back(&attempt);
+    if (attempt.usage) {
+      ++report.measured_records;
+      report.measured_cpu += attempt.usage->user_cpu_seconds + attempt.usage->system_cpu_seconds;
+      const double seconds = attempt.end_unix - attempt.start_unix;
+      if (std::isfinite(seconds) && seconds > 0) report.measured_seconds += seconds;
+      if (attempt.usage->max_rss_bytes > 0) report.by_memory.push_back(&attempt);
+    }
     if (attempt.state == SubtaskState::failed) ++report.failed_records;
     if (attempt.attempt > 0) ++report.retried_records;
     if (!std::isfinite(attempt.start_unix) || !std::isfinite(attempt.end_unix) ||
@@ -112,6 +143,10 @@ Report build_report(const JournalHistory& history, const std::string& journal_pa
         Bar{attempt.start_unix, std::max(attempt.start_unix, attempt.end_unix), &attempt});
     if (!attempt.gpus.empty()) ++report.gpu_records;
   }
+  std::stable_sort(report.by_memory.begin(), report.by_memory.end(),
+                   [](const JournalAttempt* a, const JournalAttempt* b) {
+                     return a->usage->max_rss_bytes > b->usage->max_rss_bytes;
+                   });
   std::stable_sort(report.bars.begin(), report.bars.end(),
                    [](const Bar& a, const Bar& b) { return a.start < b.start; });
 
@@ -155,6 +190,12 @@ Report build_report(const JournalHistory& history, const std::string& journal_pa
     if (session.has_records()) report.active += session.last - session.first;
   }
   return report;
+}
+
+const TaskLine* command_of(const Report& report, const JournalAttempt& record) {
+  if (record.subtask >= report.tasks.size()) return nullptr;
+  if (report.task_keys[record.subtask] != record.key) return nullptr;
+  return &report.tasks[record.subtask];
 }
 
 std::uint64_t range_size(Range range) {

@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "commands/task_list.hpp"
 #include "journal/journal_records.hpp"
 #include "journal/replay.hpp"
 #include "tasktrack/subtask.hpp"
@@ -76,14 +77,23 @@ struct Report {
   std::optional<Range> range;
   std::optional<std::uint64_t> total;
   std::vector<std::pair<std::string, std::string>> params;
+  // A task list's lines as its file reads now (found as resume finds it), by subtask id;
+  // empty when the file cannot be read. Its length is the total when the fingerprint has none.
+  std::vector<TaskLine> tasks;
+  std::vector<std::uint64_t> task_keys;  // task_line_key of each, to match records against
 
   std::vector<Bar> bars;  // in start order
   std::uint64_t unusable_records = 0;
   std::uint64_t done_subtasks = 0;
   std::uint64_t failed_subtasks = 0;
   std::uint64_t failed_records = 0;
-  std::uint64_t retried_records = 0;            // records of attempt number > 0
-  std::vector<const JournalAttempt*> failures;  // per subtask failed for good, by id
+  std::uint64_t retried_records = 0;             // records of attempt number > 0
+  std::vector<const JournalAttempt*> failures;   // per subtask failed for good, by id
+  std::vector<const JournalAttempt*> capped;     // records whose output passed --output-limit
+  std::vector<const JournalAttempt*> by_memory;  // measured records with a peak, largest first
+  std::uint64_t measured_records = 0;            // records with a measured usage
+  double measured_cpu = 0;                       // their user + system CPU seconds
+  double measured_seconds = 0;                   // their run times
   std::map<std::int32_t, RankStats> ranks;
   std::vector<SessionInfo> sessions;
   double t0 = 0;  // the first record's start
@@ -101,6 +111,10 @@ struct Report {
 // Builds the model from `history`; the Report points into the history's contents, which must
 // outlive it. `journal_path` only names the journal on the page.
 Report build_report(const JournalHistory& history, const std::string& journal_path);
+
+// The command of a record of a task list, when the file read now still has that line as the
+// record ran it (same key); null otherwise.
+const TaskLine* command_of(const Report& report, const JournalAttempt& record);
 
 // hi - lo without signed overflow (lo < hi: build_report keeps no other range).
 std::uint64_t range_size(Range range);

@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/resources.hpp"
 #include "journal/fingerprint.hpp"
 #include "report/report_time_axis.hpp"
 #include "tasktrack/subtask.hpp"
@@ -19,6 +20,17 @@ namespace tasktrack::report_html {
 namespace {
 
 constexpr std::size_t max_failure_rows = 2000;
+constexpr std::size_t max_capped_rows = 2000;
+constexpr std::size_t largest_rows = 10;
+// How much of a failed task's command the page shows (issue 12).
+constexpr std::size_t command_shown = 120;
+
+// "12 (line 13)" for a task list's subtask whose line is known, else the id.
+std::string subtask_cell(const Report& report, const JournalAttempt& record) {
+  const TaskLine* task = command_of(report, record);
+  return task != nullptr ? fmt::format("{} (line {})", record.subtask, task->line_number)
+                         : std::to_string(record.subtask);
+}
 
 }  // namespace
 
@@ -137,21 +149,84 @@ void write_failures(Buffer& html, const Report& report) {
                  report.failures.size() > max_failure_rows
                      ? fmt::format(" The first {} are listed.", with_commas(max_failure_rows))
                      : "");
-  html.append(std::string_view(
-      "<table id=\"failures\"><tr><th class=\"num\">subtask</th><th class=\"num\">attempts</th>"
-      "<th>reason</th><th class=\"num\">rank</th><th class=\"num\">at</th><th>detail</th>"
-      "</tr>\n"));
+  const bool commands = !report.tasks.empty();
+  fmt::format_to(std::back_inserter(html),
+                 "<table id=\"failures\"><tr><th class=\"num\">subtask</th><th class=\"num\">"
+                 "attempts</th><th>reason</th><th class=\"num\">rank</th><th class=\"num\">at"
+                 "</th><th>detail</th>{}</tr>\n",
+                 commands ? "<th>command</th>" : "");
   for (std::size_t i = 0; i < std::min(report.failures.size(), max_failure_rows); ++i) {
     const JournalAttempt& failure = *report.failures[i];
     const bool timed = std::isfinite(failure.start_unix) && !report.bars.empty();
+    std::string command;
+    if (commands) {
+      const TaskLine* task = command_of(report, failure);
+      command = fmt::format(
+          "<td class=\"detail\">{}</td>",
+          task != nullptr ? escape(shorten(task->text, command_shown)) : "(line changed or gone)");
+    }
     fmt::format_to(std::back_inserter(html),
                    "<tr><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td>"
                    "<td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"detail\">{}</td>"
-                   "</tr>\n",
-                   failure.subtask, static_cast<std::uint64_t>(failure.attempt) + 1,
+                   "{}</tr>\n",
+                   escape(subtask_cell(report, failure)),
+                   static_cast<std::uint64_t>(failure.attempt) + 1,
                    escape(to_string(failure.reason)), failure.rank,
                    timed ? escape(elapsed_label(failure.start_unix - report.t0, 0.01, true)) : "?",
-                   escape(first_line(failure.payload, 300)));
+                   escape(first_line(failure.payload, 300)), command);
+  }
+  html.append(std::string_view("</table>\n"));
+}
+
+void write_capped(Buffer& html, const Report& report) {
+  if (report.capped.empty()) return;
+  fmt::format_to(std::back_inserter(html),
+                 "<h2>Capped output</h2>\n<p class=\"note\">{} passed <code>--output-limit"
+                 "</code>: the head and the tail of the stream were kept, the middle dropped.{}"
+                 "</p>\n<table id=\"capped\"><tr><th class=\"num\">subtask</th><th class=\"num\">"
+                 "attempt</th><th>state</th><th class=\"num\">rank</th></tr>\n",
+                 plural(report.capped.size(), "attempt's output", "attempts' output"),
+                 report.capped.size() > max_capped_rows
+                     ? fmt::format(" The first {} are listed.", with_commas(max_capped_rows))
+                     : "");
+  for (std::size_t i = 0; i < std::min(report.capped.size(), max_capped_rows); ++i) {
+    const JournalAttempt& record = *report.capped[i];
+    fmt::format_to(std::back_inserter(html),
+                   "<tr><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td>"
+                   "<td class=\"num\">{}</td></tr>\n",
+                   escape(subtask_cell(report, record)), record.attempt,
+                   escape(to_string(record.state)), record.rank);
+  }
+  html.append(std::string_view("</table>\n"));
+}
+
+void write_largest(Buffer& html, const Report& report) {
+  if (report.by_memory.empty()) return;
+  const double ratio =
+      report.measured_seconds > 0 ? report.measured_cpu / report.measured_seconds : 0;
+  fmt::format_to(std::back_inserter(html),
+                 "<h2>Largest attempts by peak memory</h2>\n<p class=\"note\">Peak resident "
+                 "memory as the attempt's process reported it (rusage). Over the {} measured: "
+                 "{:.1f} CPU s in {} of run time, CPU/wall {:.2f}.</p>\n"
+                 "<table id=\"largest\"><tr><th class=\"num\">subtask</th><th class=\"num\">"
+                 "attempt</th><th class=\"num\">rank</th><th class=\"num\">cores</th>"
+                 "<th class=\"num\">peak memory</th><th class=\"num\">CPU s</th>"
+                 "<th class=\"num\">CPU/wall</th></tr>\n",
+                 plural(report.measured_records, "attempt", "attempts"), report.measured_cpu,
+                 seconds_text(report.measured_seconds), ratio);
+  for (std::size_t i = 0; i < std::min(report.by_memory.size(), largest_rows); ++i) {
+    const JournalAttempt& record = *report.by_memory[i];
+    const double cpu = record.usage->user_cpu_seconds + record.usage->system_cpu_seconds;
+    const double seconds = record.end_unix - record.start_unix;
+    fmt::format_to(
+        std::back_inserter(html),
+        "<tr><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}"
+        "</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">"
+        "{:.3f}</td><td class=\"num\">{}</td></tr>\n",
+        escape(subtask_cell(report, record)), record.attempt, record.rank,
+        record.cores > 0 ? std::to_string(record.cores) : "-",
+        escape(describe_bytes(record.usage->max_rss_bytes)), cpu,
+        std::isfinite(seconds) && seconds > 0 ? fmt::format("{:.2f}", cpu / seconds) : "-");
   }
   html.append(std::string_view("</table>\n"));
 }

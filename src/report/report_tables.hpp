@@ -15,6 +15,11 @@ void write_job_section(Buffer& html, const Report& report);
 void write_rank_table(Buffer& html, const Report& report);
 // The subtasks failed for good, by id (the first max_failure_rows of them).
 void write_failures(Buffer& html, const Report& report);
+// The attempts whose output passed --output-limit (none: nothing is written).
+void write_capped(Buffer& html, const Report& report);
+// The ten measured attempts with the largest peak memory, and the CPU/wall ratio over all
+// measured ones (none measured: nothing is written).
+void write_largest(Buffer& html, const Report& report);
 // The ten longest attempts.
 void write_slowest(Buffer& html, const Report& report);
 

@@ -7,6 +7,7 @@
 
 #include "cli/option_table.hpp"
 #include "core/resources.hpp"
+#include "report/exit_detail.hpp"
 #include "tasktrack/error.hpp"
 
 namespace tasktrack {
@@ -39,6 +40,40 @@ std::string one_line(const std::string& text, std::size_t limit = 100) {
 }
 
 constexpr std::size_t failures_shown = 10;
+constexpr std::size_t capped_shown = 10;
+// How much of a failed task's command the summary shows (issue 12).
+constexpr std::size_t command_shown = 120;
+
+// The task of subtask `id` of a task list, or null (a range job, an id past the list).
+const TaskLine* task_of(const Summary& s, SubtaskId id) {
+  const TaskListJob* list = s.job.task_list();
+  if (list == nullptr || id >= list->tasks.size()) return nullptr;
+  return &list->tasks[id];
+}
+
+// The first command_shown characters of a command's first line ("..." when cut).
+std::string command_text(const TaskLine& task) {
+  return one_line(task.text, command_shown);
+}
+
+// "#3 (line 4)" for a task list's subtask, "#3" for a range job's.
+std::string subtask_text(const Summary& s, SubtaskId id) {
+  const TaskLine* task = task_of(s, id);
+  return task != nullptr ? fmt::format("#{} (line {})", id, task->line_number)
+                         : fmt::format("#{}", id);
+}
+
+// A failure's detail as the summary shows it: a task list speaks of commands, and the
+// thread pool's timeout text speaks of kernels.
+std::string detail_text(const Summary& s, const std::string& detail) {
+  std::string text = detail;
+  if (s.job.is_task_list()) {
+    constexpr std::string_view kernel_words = "its kernel was asked to stop";
+    const auto at = text.find(kernel_words);
+    if (at != std::string::npos) text.replace(at, kernel_words.size(), "its command was stopped");
+  }
+  return text;
+}
 
 std::string duration_text(double seconds) {
   if (seconds < 1e-3) return fmt::format("{:.0f} us", seconds * 1e6);
@@ -50,8 +85,13 @@ std::string duration_text(double seconds) {
 
 void print_summary(std::ostream& out, const Summary& s) {
   const JobSpec& job = s.job;
-  out << fmt::format("tasktrack: {} over [{}, {}) in {} subtasks, schedule {}\n", job.kernel(),
-                     job.range().lo, job.range().hi, job.subtasks, to_string(job.schedule));
+  if (const TaskListJob* list = job.task_list()) {
+    out << fmt::format("tasktrack: {} command{} of {}, schedule {}\n", job.subtasks,
+                       job.subtasks == 1 ? "" : "s", list->task_file, to_string(job.schedule));
+  } else {
+    out << fmt::format("tasktrack: {} over [{}, {}) in {} subtasks, schedule {}\n", job.kernel(),
+                       job.range().lo, job.range().hi, job.subtasks, to_string(job.schedule));
+  }
   if (!job.params().empty()) out << fmt::format("  params     {}\n", params_text(job.params()));
   if (!s.slurm_job_id.empty()) {
     out << fmt::format("  slurm      job {}, restart {}{}\n", s.slurm_job_id,
@@ -72,8 +112,9 @@ void print_summary(std::ostream& out, const Summary& s) {
   if (!s.stop_reason.empty()) out << fmt::format("  stopped    {}\n", s.stop_reason);
   out << fmt::format("  result     {}\n", s.result_line);
   const double rate = s.wall_seconds > 0 ? (s.done - s.resumed) / s.wall_seconds : 0;
-  out << fmt::format("  wall       {:.3f} s, {:.1f} subtasks/s; rank 0 used {:.3f} CPU s\n",
-                     s.wall_seconds, rate, s.coordinator_cpu_seconds);
+  out << fmt::format("  wall       {:.3f} s, {:.1f} {}/s; rank 0 used {:.3f} CPU s\n",
+                     s.wall_seconds, rate, s.job.is_task_list() ? "commands" : "subtasks",
+                     s.coordinator_cpu_seconds);
   out << fmt::format(
       "  timing     dispatch-to-start p50 {} p99 {}; load imbalance {:.2f}; tail {:.3f} s\n",
       duration_text(s.start_latency_p50), duration_text(s.start_latency_p99), s.load_imbalance,
@@ -97,6 +138,28 @@ void print_summary(std::ostream& out, const Summary& s) {
                        r.rank, one_line(r.host, 20), r.threads, r.done, r.failed, r.busy_seconds,
                        100 * r.utilization, r.cores, memory, one_line(gpus, 40), note);
   }
+  if (s.cost.measured > 0) {
+    std::string peak;
+    if (s.cost.peak_rss_bytes > 0) {
+      peak = fmt::format(
+          "peak memory {} ({} attempt {}, rank {}); ", describe_bytes(s.cost.peak_rss_bytes),
+          subtask_text(s, s.cost.peak.subtask), s.cost.peak.attempt, s.cost.peak.rank);
+    }
+    out << fmt::format("  cost       {}CPU/wall {:.2f} over {} measured attempt{} ({:.3f} CPU s)\n",
+                       peak, s.cost.cpu_per_wall(), s.cost.measured,
+                       s.cost.measured == 1 ? "" : "s", s.cost.cpu_seconds);
+  }
+  for (const std::string& hint : s.hints) out << fmt::format("  hint       {}\n", hint);
+  if (!s.capped.empty()) {
+    std::vector<std::string> named;
+    for (std::size_t i = 0; i < std::min(s.capped.size(), capped_shown); ++i) {
+      named.push_back(
+          fmt::format("{} attempt {}", subtask_text(s, s.capped[i].subtask), s.capped[i].attempt));
+    }
+    out << fmt::format("  capped     {} attempt{} output passed --output-limit: {}{}\n",
+                       s.capped.size(), s.capped.size() == 1 ? "'s" : "s'", fmt::join(named, ", "),
+                       s.capped.size() > capped_shown ? ", ... (see --summary-json)" : "");
+  }
   if (!s.slowest.empty()) {
     out << "  slowest   ";
     for (const SlowSubtask& slow : s.slowest) {
@@ -105,12 +168,17 @@ void print_summary(std::ostream& out, const Summary& s) {
     out << "\n";
   }
   if (!s.failures.empty()) {
-    out << fmt::format("  failures   {} subtask{} failed for good:\n", s.failures.size(),
+    const char* what = s.job.is_task_list() ? "command" : "subtask";
+    out << fmt::format("  failures   {} {}{} failed for good:\n", s.failures.size(), what,
                        s.failures.size() == 1 ? "" : "s");
     for (std::size_t i = 0; i < std::min(s.failures.size(), failures_shown); ++i) {
       const FailureSummary& f = s.failures[i];
-      out << fmt::format("    #{} after {} attempt{}: {}: {}\n", f.subtask, f.attempts,
-                         f.attempts == 1 ? "" : "s", to_string(f.reason), one_line(f.detail));
+      out << fmt::format("    {} after {} attempt{}: {}: {}\n", subtask_text(s, f.subtask),
+                         f.attempts, f.attempts == 1 ? "" : "s", to_string(f.reason),
+                         one_line(detail_text(s, f.detail)));
+      if (const TaskLine* task = task_of(s, f.subtask)) {
+        out << fmt::format("      $ {}\n", command_text(*task));
+      }
     }
     if (s.failures.size() > failures_shown) {
       out << fmt::format("    ... and {} more (see --summary-json)\n",
@@ -138,10 +206,36 @@ nlohmann::json summary_to_json(const Summary& s) {
   }
   json failures = json::array();
   for (const FailureSummary& f : s.failures) {
-    failures.push_back({{"subtask", f.subtask},
-                        {"attempts", f.attempts},
-                        {"reason", to_string(f.reason)},
-                        {"detail", f.detail}});
+    json failure = {{"subtask", f.subtask},
+                    {"attempts", f.attempts},
+                    {"reason", to_string(f.reason)},
+                    {"detail", detail_text(s, f.detail)}};
+    if (const TaskLine* task = task_of(s, f.subtask)) {
+      failure["line"] = task->line_number;
+      failure["command"] = command_text(*task);
+    }
+    // As numbers, from the detail text (null when it does not say: a kernel's failure).
+    const ExitDetail how = parse_exit_detail(f.detail);
+    failure["exit_status"] = how.exit_status ? json(*how.exit_status) : json(nullptr);
+    failure["signal"] = how.signal ? json(*how.signal) : json(nullptr);
+    failures.push_back(std::move(failure));
+  }
+  json capped = json::array();
+  for (const AttemptRef& ref : s.capped) {
+    json entry = {{"subtask", ref.subtask}, {"attempt", ref.attempt}, {"rank", ref.rank}};
+    if (const TaskLine* task = task_of(s, ref.subtask)) entry["line"] = task->line_number;
+    capped.push_back(std::move(entry));
+  }
+  json cost = {{"measured_attempts", s.cost.measured},    {"cpu_seconds", s.cost.cpu_seconds},
+               {"run_seconds", s.cost.run_seconds},       {"cpu_per_wall", s.cost.cpu_per_wall()},
+               {"peak_rss_bytes", s.cost.peak_rss_bytes}, {"peak", nullptr}};
+  if (s.cost.peak_rss_bytes > 0) {
+    cost["peak"] = {{"subtask", s.cost.peak.subtask},
+                    {"attempt", s.cost.peak.attempt},
+                    {"rank", s.cost.peak.rank}};
+    if (const TaskLine* task = task_of(s, s.cost.peak.subtask)) {
+      cost["peak"]["line"] = task->line_number;
+    }
   }
   json requirements = json::array();
   for (const RequirementSummary& c : s.requirements) {
@@ -183,6 +277,9 @@ nlohmann::json summary_to_json(const Summary& s) {
       {"per_rank", per_rank},
       {"requirements", requirements},
       {"failures", failures},
+      {"capped", capped},
+      {"cost", cost},
+      {"hints", s.hints},
       {"slowest", slowest},
       {"slurm",
        s.slurm_job_id.empty()

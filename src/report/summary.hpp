@@ -9,6 +9,7 @@
 
 #include "cli/job_spec.hpp"
 #include "core/resources.hpp"
+#include "tasktrack/attempt_report.hpp"
 #include "tasktrack/subtask.hpp"
 
 namespace tasktrack {
@@ -35,6 +36,37 @@ struct FailureSummary {
   std::uint32_t attempts = 0;
   FailureReason reason = FailureReason::none;
   std::string detail;
+};
+
+// One attempt the summary names.
+struct AttemptRef {
+  SubtaskId subtask = 0;
+  std::uint32_t attempt = 0;
+  int rank = 0;
+  friend bool operator==(const AttemptRef&, const AttemptRef&) = default;
+};
+
+// What the attempts whose use was measured cost together (issue 12): for commands the
+// rusage of each command's process, for kernels the thread's CPU time (no memory).
+struct AttemptCost {
+  std::uint64_t measured = 0;        // attempts with a measured usage
+  double cpu_seconds = 0;            // user + system CPU, summed
+  double run_seconds = 0;            // their run times, summed
+  std::uint64_t peak_rss_bytes = 0;  // the largest peak resident memory of any of them
+  AttemptRef peak;                   // the attempt with it (when peak_rss_bytes > 0)
+
+  void add(const AttemptRef& ref, double seconds, const AttemptUsage& usage) {
+    ++measured;
+    cpu_seconds += usage.user_cpu_seconds + usage.system_cpu_seconds;
+    run_seconds += seconds > 0 ? seconds : 0;
+    if (usage.max_rss_bytes > peak_rss_bytes) {
+      peak_rss_bytes = usage.max_rss_bytes;
+      peak = ref;
+    }
+  }
+  // CPU seconds per second of run time: about the number of cores kept busy. 0 when
+  // nothing ran measurably long.
+  double cpu_per_wall() const { return run_seconds > 0 ? cpu_seconds / run_seconds : 0; }
 };
 
 struct SlowSubtask {
@@ -79,6 +111,11 @@ struct Summary {
   std::vector<RequirementSummary> requirements;
   std::vector<FailureSummary> failures;  // subtasks that failed for good, by id
   std::vector<SlowSubtask> slowest;      // longest attempts that completed, longest first
+  AttemptCost cost;                      // every measured attempt's, this run
+  std::vector<AttemptRef> capped;        // attempts whose output passed --output-limit
+  // Advice from the cost: commands that use far fewer cores than they were given, or more
+  // memory than they asked for. One line each.
+  std::vector<std::string> hints;
   // Under Slurm (read from rank 0's environment): job id, restart count (0 for the first
   // run, n after n requeues), submit dir. Empty outside Slurm.
   std::string slurm_job_id;

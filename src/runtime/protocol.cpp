@@ -273,7 +273,8 @@ AttemptReport to_report(const AttemptReportEntry& entry) {
   AttemptReport report;
   report.cores = entry.cores;
   report.gpu_mask = entry.gpu_mask;
-  report.measured = (entry.flags & 1u) != 0;
+  report.measured = (entry.flags & attempt_measured_flag) != 0;
+  report.output_capped = (entry.flags & attempt_output_capped_flag) != 0;
   report.usage =
       AttemptUsage{entry.max_rss_bytes, entry.user_cpu_seconds, entry.system_cpu_seconds};
   return report;
@@ -285,7 +286,9 @@ void StatusBatchWriter::add(const StatusRecord& record, std::span<const std::byt
     AttemptReportEntry entry;
     entry.record_index = static_cast<std::uint32_t>(records_.size());
     entry.cores = report->cores;
-    entry.flags = report->measured ? 1u : 0u;
+    entry.flags =
+        static_cast<std::uint16_t>((report->measured ? attempt_measured_flag : 0u) |
+                                   (report->output_capped ? attempt_output_capped_flag : 0u));
     entry.gpu_mask = report->gpu_mask;
     entry.max_rss_bytes = report->usage.max_rss_bytes;
     entry.user_cpu_seconds = report->usage.user_cpu_seconds;

@@ -171,7 +171,9 @@ static_assert(sizeof(StatusRecord) == 40, "StatusRecord is part of the wire form
 struct AttemptReportEntry {
   std::uint32_t record_index = 0;  // increasing within a batch
   std::uint16_t cores = 0;
-  std::uint16_t flags = 0;  // bit 0: measured (the usage fields hold what was measured)
+  // Bit 0: measured (the usage fields hold what was measured). Bit 1: output capped (a
+  // stream passed --output-limit and its middle was dropped). Other bits are 0.
+  std::uint16_t flags = 0;
   std::uint64_t gpu_mask = 0;
   std::uint64_t max_rss_bytes = 0;
   double user_cpu_seconds = 0;
@@ -240,6 +242,9 @@ struct BatchFollows {
 };
 std::vector<std::byte> encode(const BatchFollows& follows);
 BatchFollows decode_batch_follows(std::span<const std::byte> message);  // ProtocolError
+
+inline constexpr std::uint16_t attempt_measured_flag = 1u << 0;
+inline constexpr std::uint16_t attempt_output_capped_flag = 1u << 1;
 
 AttemptReport to_report(const AttemptReportEntry& entry);
 

@@ -293,6 +293,48 @@ TEST(JobState, ResumeSkipsWhatAnEarlierRunFinishedAndKeepsFailuresWhenAsked) {
   EXPECT_EQ(again.ids_for(1), (std::vector<SubtaskId>{3, 4, 5, 6, 7}));
 }
 
+TEST(JobState, AResumedFailureRunsAgainAtTheNextAttemptNumber) {
+  JournalContents earlier;
+  JournalAttempt failed;
+  failed.subtask = 1;
+  failed.state = SubtaskState::failed;
+  failed.reason = FailureReason::exit_code;
+  failed.attempt = 0;  // run 1 had --retries 0
+  earlier.attempts.push_back(failed);
+
+  RecordedEffects effects;
+  JobRules r = rules(3);
+  r.retries = 1;
+  r.journaling = true;
+  JobState state(r, workers(1, 4), 2, effects);
+  const CurrentWork work{3, [](SubtaskId) { return std::uint64_t{0}; }};
+  state.restore(replay(earlier, work));
+  state.start(0);
+  // Subtask 1 goes out at attempt 1, never at 0 again; the others at 0.
+  std::map<SubtaskId, std::uint32_t> attempt_of;
+  for (const auto& [rank, runs] : effects.assigned) {
+    for (const IdRun& run : runs) {
+      for (SubtaskId id = run.first; id < run.first + run.count; ++id) attempt_of[id] = run.attempt;
+    }
+  }
+  EXPECT_EQ(attempt_of, (std::map<SubtaskId, std::uint32_t>{{0, 0}, {1, 1}, {2, 0}}));
+  // It fails again: --retries 1 gives it attempt 2 in this run, then it fails for good there.
+  StatusRecord again = record(1, SubtaskState::failed);
+  again.attempt = 1;
+  report(state, 1, {again}, 1);
+  state.handle_tick(2);
+  StatusRecord last = record(1, SubtaskState::failed);
+  last.attempt = 2;
+  report(state, 1, {last}, 3);
+  Summary summary;
+  state.fill_summary(summary, 0, 4);
+  ASSERT_EQ(summary.failures.size(), 1u);
+  EXPECT_EQ(summary.failures[0].attempts, 3u);
+  EXPECT_EQ(summary.retried, 1u);
+  ASSERT_FALSE(effects.attempts.empty());
+  EXPECT_EQ(effects.attempts.back().attempt, 2u);
+}
+
 TEST(JobState, FastDoneSubtasksShareOneJournalRunAndFailuresGetARecordEach) {
   RecordedEffects effects;
   JobRules r = rules(8);

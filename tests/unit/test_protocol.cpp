@@ -386,6 +386,34 @@ TEST(ProtocolStatusBatch, AttemptReportsTravelWithTheirRecordsAndOnlyWithThem) {
   EXPECT_EQ(plain[2].payload, Bytes{});
 }
 
+TEST(ProtocolStatusBatch, TheOutputCappedFlagIsBitOneOfTheReportEntry) {
+  AttemptReport capped;
+  capped.cores = 1;
+  capped.output_capped = true;
+  AttemptReport both = capped;
+  both.measured = true;
+  both.usage = AttemptUsage{1u << 20, 0.5, 0.25};
+  StatusBatchWriter writer;
+  writer.add(record_for(1), {}, &capped);
+  writer.add(record_for(2), {}, &both);
+  const Bytes message = writer.finish();
+  const std::size_t table = message.size() - 2 * sizeof(AttemptReportEntry);
+  std::vector<std::uint16_t> flags;
+  for (std::size_t i = 0; i < 2; ++i) {
+    AttemptReportEntry entry;
+    std::memcpy(&entry, message.data() + table + i * sizeof entry, sizeof entry);
+    flags.push_back(entry.flags);
+  }
+  EXPECT_EQ(flags, (std::vector<std::uint16_t>{2, 3}));
+  std::vector<AttemptReport> reports;
+  StatusBatchReader(message).for_each(
+      [&](const StatusRecord&, std::span<const std::byte>, const AttemptReport* report) {
+        ASSERT_NE(report, nullptr);
+        reports.push_back(*report);
+      });
+  EXPECT_EQ(reports, (std::vector<AttemptReport>{capped, both}));
+}
+
 TEST(ProtocolStatusBatch, AReportTableThatDoesNotFitTheRecordsIsAnError) {
   AttemptReport report;
   report.cores = 1;

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "cli/command_line.hpp"
+#include "commands/task_list.hpp"
 #include "journal/journal.hpp"
 #include "tasktrack/error.hpp"
 #include "tasktrack/kernel.hpp"
@@ -380,6 +381,43 @@ TEST(ReportHtml, CountsSubtasksAsTheReplaySettlesThem) {
             std::string::npos)
       << failures.substr(0, 600);
   EXPECT_EQ(failures.find("<td class=\"num\">7</td>"), std::string::npos);
+}
+
+TEST(ReportHtml, ATaskListShowsItsTotalCommandsCappedOutputAndLargestAttempts) {
+  const fs::path dir =
+      fs::temp_directory_path() / ("tasktrack-report-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  const std::string tasks = (dir / "tasks.txt").string();
+  std::ofstream(tasks) << "true\nsh -c 'exit 3'\nsleep 1\n";
+  JournalContents journal;
+  journal.fingerprint = json{{"task_file", tasks}}.dump();
+  const std::vector<TaskLine> lines = read_task_file(tasks);
+  JournalAttempt done = attempt_of(0, 1, 0, 0, 2);
+  done.key = task_line_key(lines[0]);
+  done.cores = 1;
+  done.usage = AttemptUsage{300u << 20, 1.5, 0.5};
+  done.output_capped = true;
+  JournalAttempt failed = attempt_of(1, 1, 1, 0, 1);
+  failed.key = task_line_key(lines[1]);
+  failed.state = SubtaskState::failed;
+  failed.reason = FailureReason::exit_code;
+  failed.payload = bytes_of("line 2: exit code 3");
+  failed.usage = AttemptUsage{100u << 20, 0.25, 0.0};
+  journal.attempts = {done, failed};
+  const std::string html = report_of(journal, (dir / "tasks.journal").string());
+  fs::remove_all(dir);
+  EXPECT_NE(html.find("1 / 3"), std::string::npos) << html;  // the file's 3 lines: no "?"
+  EXPECT_NE(html.find("<td class=\"detail\">sh -c &#39;exit 3&#39;</td>"), std::string::npos)
+      << html;
+  EXPECT_NE(html.find("<td class=\"num\">1 (line 2)</td>"), std::string::npos);
+  const std::string capped = html.substr(html.find("<table id=\"capped\">"));
+  EXPECT_NE(capped.find("<td class=\"num\">0 (line 1)</td><td class=\"num\">0</td><td>done"),
+            std::string::npos)
+      << capped.substr(0, 400);
+  const std::string largest = html.substr(html.find("<table id=\"largest\">"));
+  EXPECT_LT(largest.find("300 MiB"), largest.find("100 MiB")) << largest.substr(0, 800);
+  EXPECT_NE(html.find("CPU/wall 0.75"), std::string::npos);
+  EXPECT_NE(html.find("<h2>Peak memory per attempt</h2>"), std::string::npos);
 }
 
 // ---- the subcommand --------------------------------------------------------------------

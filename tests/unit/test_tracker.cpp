@@ -413,5 +413,57 @@ TEST(Tracker, LargeJobGoesOutAsOneRun) {
   EXPECT_EQ(tracker.outstanding(1), 999'999u);
 }
 
+TEST(Tracker, ResumedFailuresNumberTheirAttemptsOnFromTheLastRecordedOne) {
+  Tracker tracker(4, 1, 2);
+  // Subtask 1 failed for good at attempt 2 in an earlier run, subtask 3 at attempt 0.
+  EXPECT_TRUE(tracker.continue_attempts(1, 2));
+  EXPECT_TRUE(tracker.continue_attempts(3, 0));
+  EXPECT_EQ(tracker.attempt(0), 0u);
+  EXPECT_EQ(tracker.attempt(1), 3u);
+  EXPECT_THAT(assign(tracker, 1, 4),
+              ElementsAre(IdRun{0, 1, 0}, IdRun{1, 1, 3}, IdRun{2, 1, 0}, IdRun{3, 1, 1}));
+  // Reports name the continued number; the session's own first number is stale.
+  EXPECT_EQ(tracker.mark_running(1, 1, 0), Verdict::stale);
+  EXPECT_EQ(tracker.mark_running(1, 1, 3), Verdict::accepted);
+  // --retries 1 gives this session one more attempt, numbered on.
+  EXPECT_EQ(tracker.fail(1, 1, 3), Verdict::retry);
+  EXPECT_EQ(tracker.attempt(1), 4u);
+  EXPECT_THAT(assign(tracker, 1, 1), ElementsAre(IdRun{1, 1, 4}));
+  EXPECT_EQ(tracker.fail(1, 1, 4), Verdict::failed_for_good);
+  EXPECT_EQ(tracker.attempt(1), 4u);
+  EXPECT_EQ(tracker.retried(), 1u);
+  EXPECT_EQ(tracker.complete(3, 1, 1), Verdict::accepted);
+}
+
+TEST(Tracker, ContinuedAttemptNumbersNeverWrap) {
+  constexpr std::uint32_t max = Tracker::max_attempt_number;
+  Tracker tracker(3, 2, 2);
+  // Three attempts (1 + 2 retries) must fit: the last may be max itself, never beyond.
+  EXPECT_TRUE(tracker.continue_attempts(0, max - 3));
+  EXPECT_FALSE(tracker.continue_attempts(1, max - 2));
+  EXPECT_FALSE(tracker.continue_attempts(2, max));
+  EXPECT_EQ(tracker.attempt(1), 0u);  // refused: unchanged
+  tracker.restore_failed(1, max - 2);
+  EXPECT_EQ(tracker.state(1), SubtaskState::failed);
+  EXPECT_EQ(tracker.attempt(1), max - 2);
+  std::vector<IdRun> runs;
+  EXPECT_EQ(tracker.assign_next(1, 3, runs), 2u);
+  EXPECT_THAT(runs, ElementsAre(IdRun{0, 1, max - 2}, IdRun{2, 1, 0}));
+  for (std::uint32_t attempt = max - 2; attempt < max; ++attempt) {
+    EXPECT_EQ(tracker.fail(0, 1, attempt), Verdict::retry);
+    runs.clear();
+    tracker.assign_next(1, 1, runs);
+  }
+  EXPECT_THAT(runs, ElementsAre(IdRun{0, 1, max}));
+  EXPECT_EQ(tracker.fail(0, 1, max), Verdict::failed_for_good);
+  EXPECT_EQ(tracker.attempt(0), max);
+}
+
+TEST(Tracker, ContinuingAttemptsAfterDispatchIsABug) {
+  Tracker tracker(3, 0, 2);
+  assign(tracker, 1, 1);
+  EXPECT_THROW(tracker.continue_attempts(2, 0), std::logic_error);
+}
+
 }  // namespace
 }  // namespace tasktrack
