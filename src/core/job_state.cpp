@@ -46,6 +46,14 @@ void JobState::restore(const JournalHistory& history) {
     effects_.accept_result(done.subtask, done.value, done.payload());
     ++statistics_.resumed;
   }
+  for (const JournalAttempt* interrupted : history.interrupted) {
+    // Cut off between a failed attempt and the next: it is run again whatever
+    // --no-retry-failed says, numbered on from that attempt.
+    if (!tracker_.continue_attempts(interrupted->subtask, interrupted->attempt)) {
+      effects_.notice(fmt::format("subtask {}: attempt numbers past {} start over at 0",
+                                  interrupted->subtask, interrupted->attempt));
+    }
+  }
   for (const JournalAttempt* failed : history.failed) {
     // Run again: its attempts are numbered on from the last recorded one (issue 12: no
     // attempt's output is overwritten), unless the numbers ran out, which only a journal of
@@ -252,13 +260,15 @@ void JobState::handle_failed(WorkerState& worker, const StatusRecord& record,
   }
   if (verdict == Verdict::retry) top_up_everyone_ = true;
   if (record.reason == FailureReason::timeout) ++statistics_.timed_out;
+  // Every failed attempt is journaled, a retried one too, so that `status` and `log` count
+  // what the summary counts and a resumed run numbers its attempts on from the last one.
+  if (rules_.journaling) {
+    journal_.flush(effects_);
+    journal_.attempt(worker.info, record, payload, report, effects_, verdict == Verdict::retry);
+  }
   if (verdict == Verdict::failed_for_good) {
     statistics_.note_failure(
         FailureSummary{record.subtask, record.attempt + 1, record.reason, text_of(payload)});
-    if (rules_.journaling) {
-      journal_.flush(effects_);
-      journal_.attempt(worker.info, record, payload, report, effects_);
-    }
   }
   if (roster_.note_failed_attempt(worker, record.subtask, record.attempt,
                                   rules_.quarantine_after)) {

@@ -41,7 +41,7 @@ void JournalRecorder::done(const WorkerInfo& worker, const StatusRecord& record,
 
 void JournalRecorder::attempt(const WorkerInfo& worker, const StatusRecord& record,
                               std::span<const std::byte> payload, const AttemptReport* report,
-                              JobEffects& effects) {
+                              JobEffects& effects, bool retried) {
   const int rank = worker.rank;
   JournalAttempt attempt;
   attempt.subtask = record.subtask;
@@ -55,6 +55,7 @@ void JournalRecorder::attempt(const WorkerInfo& worker, const StatusRecord& reco
   attempt.value = record.value;
   attempt.key = key_(record.subtask);
   attempt.payload.assign(payload.begin(), payload.end());
+  attempt.retried = retried;
   if (report != nullptr) {
     attempt.cores = report->cores;
     attempt.gpus = worker.gpus_of(report->gpu_mask);

@@ -23,11 +23,11 @@ class JournalRecorder {
   // `worker`. An attempt with a report (placement, cost) gets a record of its own.
   void done(const WorkerInfo& worker, const StatusRecord& record,
             std::span<const std::byte> payload, const AttemptReport* report, JobEffects& effects);
-  // Any other attempt worth a record of its own (a failure for good). `report` may be null;
-  // its GPU mask is turned into `worker`'s GPU ids.
+  // Any other attempt worth a record of its own: a failure, for good or `retried`. `report`
+  // may be null; its GPU mask is turned into `worker`'s GPU ids.
   void attempt(const WorkerInfo& worker, const StatusRecord& record,
-               std::span<const std::byte> payload, const AttemptReport* report,
-               JobEffects& effects);
+               std::span<const std::byte> payload, const AttemptReport* report, JobEffects& effects,
+               bool retried = false);
   // Ends the pending run: call before any other record and before the journal is flushed.
   void flush(JobEffects& effects);
 

@@ -13,31 +13,15 @@
 #include "commands/command_runner.hpp"
 #include "journal/journal_reader.hpp"
 #include "journal/replay.hpp"
+#include "report/exit_detail.hpp"
 
 namespace tasktrack {
 
 namespace {
 
-bool consume(std::string_view& text, std::string_view prefix) {
-  if (text.substr(0, prefix.size()) != prefix) return false;
-  text.remove_prefix(prefix.size());
-  return true;
-}
-
-// The decimal number at the start of `text`, if any.
-std::optional<int> leading_number(std::string_view text) {
-  int value = 0;
-  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (error != std::errc() || end == text.data()) return std::nullopt;
-  return value;
-}
-
-// The number of the signal signal_name() calls `name`.
-std::optional<int> signal_number(std::string_view name) {
-  for (int number = 1; number < 128; ++number) {
-    if (signal_name(number) == name) return number;
-  }
-  return std::nullopt;
+// done, failed (for good) or retried (failed, and given another attempt).
+std::string state_text(const AttemptRow& row) {
+  return row.retried ? "retried" : std::string(to_string(row.state));
 }
 
 std::string text_of(const std::vector<std::byte>& bytes) {
@@ -132,7 +116,7 @@ std::vector<std::string> text_fields(const AttemptRow& row) {
       std::to_string(row.rank),
       std::to_string(row.thread),
       iso_time_text(row.start_unix),
-      std::string(to_string(row.state)),
+      state_text(row),
       std::string(to_string(row.reason)),
       row.detail,
       row.cores > 0 ? std::to_string(row.cores) : std::string(),
@@ -169,7 +153,7 @@ nlohmann::ordered_json json_row(const AttemptRow& row) {
       {"rank", row.rank},
       {"thread", row.thread},
       {"start_iso", text_or_null(iso_time_text(row.start_unix))},
-      {"state", std::string(to_string(row.state))},
+      {"state", state_text(row)},
       {"reason", std::string(to_string(row.reason))},
       {"detail", text_or_null(row.detail)},
       {"cores", row.cores > 0 ? ordered_json(row.cores) : ordered_json(nullptr)},
@@ -229,29 +213,6 @@ void write_delimited(std::ostream& out, const std::vector<std::string>& fields, 
 
 }  // namespace
 
-ProcessEnding parse_process_ending(std::string_view detail) {
-  ProcessEnding ending;
-  // "line N: ", as the command list prefixes it.
-  if (detail.substr(0, 5) == "line ") {
-    const auto colon = detail.find(": ");
-    if (colon != std::string_view::npos && leading_number(detail.substr(5))) {
-      detail.remove_prefix(colon + 2);
-    }
-  }
-  consume(detail, "stopped: ");
-  if (consume(detail, "exit code ")) {
-    ending.exit_status = leading_number(detail);
-  } else if (consume(detail, "killed by ")) {
-    if (consume(detail, "signal ")) {
-      ending.signal = leading_number(detail);
-    } else {
-      const auto end = detail.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789");
-      ending.signal = signal_number(detail.substr(0, end));
-    }
-  }
-  return ending;
-}
-
 std::vector<AttemptRow> attempt_rows(const JournalContents& journal, const JobCommands& commands) {
   const JournalHistory history = replay(journal);
   const HostFinder hosts(history.sessions);
@@ -267,10 +228,11 @@ std::vector<AttemptRow> attempt_rows(const JournalContents& journal, const JobCo
     row.start_unix = attempt.start_unix;
     row.end_unix = attempt.end_unix;
     row.state = attempt.state;
+    row.retried = attempt.retried;
     row.reason = attempt.reason;
     if (attempt.state != SubtaskState::done) {
       row.detail = text_of(attempt.payload);
-      const ProcessEnding ending = parse_process_ending(row.detail);
+      const ExitDetail ending = parse_exit_detail(row.detail);
       row.exit_value = ending.exit_status.value_or(-1);
       row.signal = ending.signal.value_or(0);
     }

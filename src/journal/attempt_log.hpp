@@ -16,21 +16,6 @@
 
 namespace tasktrack {
 
-// How an attempt's process ended, as read back from the detail text the command runner
-// writes (commands/command_runner.cpp), after any "line N: " prefix the command list adds
-// and any "stopped: " the runner puts before a process it stopped:
-//   "exit code N..."          -> exit_status N
-//   "killed by SIGNAME..."    -> signal SIGNAME's number (signal_name()'s names)
-//   "killed by signal N..."   -> signal N
-// Anything else (a kernel's exception, a lost worker, "stopped: before it started") tells
-// neither. Never throws.
-struct ProcessEnding {
-  std::optional<int> exit_status;
-  std::optional<int> signal;
-  friend bool operator==(const ProcessEnding&, const ProcessEnding&) = default;
-};
-ProcessEnding parse_process_ending(std::string_view detail);
-
 // One recorded attempt, as the log shows it.
 struct AttemptRow {
   SubtaskId subtask = 0;
@@ -42,6 +27,7 @@ struct AttemptRow {
   double start_unix = 0;
   double end_unix = 0;
   SubtaskState state = SubtaskState::done;
+  bool retried = false;  // failed, and the subtask was given another attempt
   FailureReason reason = FailureReason::none;
   std::string detail;  // a failure's detail text; "" for a done attempt
   // Joblog's Exitval and Signal: 0 and 0 for a done attempt; for a failure, the exit
@@ -66,7 +52,8 @@ std::optional<LogFormat> parse_log_format(std::string_view name);
 
 // The column names, in order, of every format (JSON lines use them as keys):
 //   Seq Host Starttime JobRuntime Send Receive Exitval Signal Command   (GNU parallel's)
-//   subtask line attempt rank thread start_iso state reason detail
+//   subtask line attempt rank thread start_iso state reason detail   (state: done, failed
+//   for good, or retried: failed, and the subtask was given another attempt)
 //   cores gpus max_rss_bytes user_cpu_seconds system_cpu_seconds
 // Seq is the subtask id + 1 (the same for every attempt of a subtask), Starttime epoch
 // seconds and JobRuntime seconds with 3 decimals, Send and Receive 0. Unknown values are

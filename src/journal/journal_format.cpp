@@ -68,7 +68,8 @@ std::vector<std::byte> encode_attempt(const JournalAttempt& attempt, bool with_r
   const AttemptUsage usage = attempt.usage.value_or(AttemptUsage{});
   put(body, attempt.cores);
   const auto flags = static_cast<std::uint16_t>((attempt.usage ? measured_flag : 0) |
-                                                (attempt.output_capped ? output_capped_flag : 0));
+                                                (attempt.output_capped ? output_capped_flag : 0) |
+                                                (attempt.retried ? retried_flag : 0));
   put(body, static_cast<std::uint16_t>(flags & known_flags(version)));
   put(body, static_cast<std::uint32_t>(attempt.gpus.size()));
   put(body, usage.max_rss_bytes);
@@ -160,6 +161,7 @@ bool decode_attempt(const std::vector<std::byte>& body, JournalAttempt& attempt,
   if ((flags & ~known_flags(version)) != 0) return false;
   if ((flags & measured_flag) != 0) attempt.usage = usage;
   attempt.output_capped = (flags & output_capped_flag) != 0;
+  attempt.retried = (flags & retried_flag) != 0;
   for (std::uint32_t i = 0; i < gpu_count; ++i) {
     if (end - at < 2) return false;
     const auto length = take<std::uint16_t>(at);

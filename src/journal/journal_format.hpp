@@ -64,10 +64,13 @@ inline constexpr std::size_t resources_fixed_bytes = 2 + 2 + 4 + 8 + 8 + 8;
 
 inline constexpr std::uint16_t measured_flag = 1u << 0;
 inline constexpr std::uint16_t output_capped_flag = 1u << 1;  // version 3 on
+// A failed attempt that was retried (JournalAttempt::retried): version 3 on. Older journals
+// never record retried attempts: their readers would take one for a failure for good.
+inline constexpr std::uint16_t retried_flag = 1u << 2;
 
 // The flags a journal of `version` may hold in an attempt-with-resources record.
 inline std::uint16_t known_flags(std::uint32_t version) {
-  return version >= 3 ? measured_flag | output_capped_flag : measured_flag;
+  return version >= 3 ? measured_flag | output_capped_flag | retried_flag : measured_flag;
 }
 
 // Whether `attempt` has anything only an attempt-with-resources record of a journal of
@@ -75,7 +78,7 @@ inline std::uint16_t known_flags(std::uint32_t version) {
 inline bool has_resources(const JournalAttempt& attempt,
                           std::uint32_t version = journal_format_version) {
   return attempt.cores != 0 || !attempt.gpus.empty() || attempt.usage.has_value() ||
-         (attempt.output_capped && version >= 3);
+         ((attempt.output_capped || attempt.retried) && version >= 3);
 }
 
 // "journal 'PATH'", as every message about a journal names it.

@@ -16,7 +16,8 @@
 
 namespace tasktrack {
 
-// One finished attempt as the journal keeps it: done, or failed for good.
+// One finished attempt as the journal keeps it: done, failed for good, or (journals of format
+// version 3 on) failed and retried, so that every attempt a log or a status counts is here.
 struct JournalAttempt {
   SubtaskId subtask = 0;
   SubtaskState state = SubtaskState::done;  // done or failed
@@ -38,6 +39,9 @@ struct JournalAttempt {
   // Its output passed --output-limit (the middle of a stream was dropped). Journals before
   // format version 3 never say so.
   bool output_capped = false;
+  // A failed attempt after which the subtask was given another: not a failure for good. The
+  // subtask's later records say how it ended; with none (the run was cut off), it is work left.
+  bool retried = false;
   friend bool operator==(const JournalAttempt&, const JournalAttempt&) = default;
 };
 

@@ -59,7 +59,7 @@ std::string printable(std::string text) {
 }
 
 // "exit 3", "SIGSEGV", or "-" when the detail tells neither.
-std::string ending_text(const ProcessEnding& ending) {
+std::string ending_text(const ExitDetail& ending) {
   if (ending.signal) return signal_name(*ending.signal);
   if (ending.exit_status) return "exit " + std::to_string(*ending.exit_status);
   return "-";
@@ -140,8 +140,8 @@ JournalStatus journal_status(const std::string& path) {
     status.failures.push_back(JournalStatus::FailedTask{
         *failure, commands.line(failure->subtask, failure->key),
         commands.command(failure->subtask, failure->key),
-        parse_process_ending(std::string(reinterpret_cast<const char*>(failure->payload.data()),
-                                         failure->payload.size()))});
+        parse_exit_detail(std::string(reinterpret_cast<const char*>(failure->payload.data()),
+                                      failure->payload.size()))});
   }
   status.failed = status.failures.size();
 

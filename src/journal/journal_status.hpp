@@ -13,6 +13,7 @@
 
 #include "journal/attempt_log.hpp"
 #include "journal/journal_records.hpp"
+#include "report/exit_detail.hpp"
 
 namespace tasktrack {
 
@@ -38,7 +39,7 @@ struct JournalStatus {
     JournalAttempt record;              // its last failed attempt
     std::optional<std::uint32_t> line;  // a task list's line (JobCommands::line)
     std::string command;                // JobCommands::command: the text, or kernel and range
-    ProcessEnding ending;               // parsed from the record's detail
+    ExitDetail ending;                  // parsed from the record's detail
   };
 
   std::string path;

@@ -124,6 +124,9 @@ void JournalWriter::append(const JournalAttempt& attempt) {
     throw std::length_error("JournalWriter::append: payload of subtask " +
                             std::to_string(attempt.subtask) + " is too large for the journal");
   }
+  // An older journal keeps the format its older readers know: they would take a retried
+  // attempt for a failure for good, so it is not recorded there.
+  if (attempt.retried && format_version_ < 3) return;
   if (format_version_ >= 2 && has_resources(attempt, format_version_)) {
     append_record(static_cast<std::uint32_t>(RecordKind::attempt_with_resources),
                   encode_attempt(attempt, true, format_version_));

@@ -97,6 +97,11 @@ DoneSubtask done_by_single(const JournalAttempt& attempt) {
   return DoneSubtask{attempt.subtask, attempt.rank, attempt.value, &attempt};
 }
 
+// A subtask not done whose last failed record is `last`.
+void settle_failed(const JournalAttempt& last, JournalHistory& history) {
+  (last.retried ? history.interrupted : history.failed).push_back(&last);
+}
+
 // Subtask ids are nearly always dense (0..total-1): one table by id settles every subtask in
 // a pass, 4 bytes a subtask. An entry is a single record's index, or a run's index with
 // from_run set.
@@ -136,7 +141,7 @@ void settle_by_table(const JournalContents& contents, const CurrentWork* work, s
     } else if (entry != none) {
       history.done.push_back(done_by_single(contents.attempts[entry]));
     } else if (!last_failed.empty() && last_failed[id] != none) {
-      history.failed.push_back(&contents.attempts[last_failed[id]]);
+      settle_failed(contents.attempts[last_failed[id]], history);
     }
   }
 }
@@ -177,7 +182,7 @@ void settle_by_sorting(const JournalContents& contents, const CurrentWork* work,
     if (i + 1 < failed.size() && failed[i + 1]->subtask == id) continue;
     while (next_done != done.end() && next_done->subtask < id) ++next_done;
     if (next_done != done.end() && next_done->subtask == id) continue;
-    history.failed.push_back(failed[i]);
+    settle_failed(*failed[i], history);
   }
   history.done = std::move(done);
 }

@@ -10,8 +10,9 @@
 //   records in file order, then runs in file order, as for_each_attempt() visits them) is
 //   the one kept. A done subtask is never run again, so a later failed record of it does
 //   not undo it.
-// - A subtask with counted records but none done failed for good; its last failed record
-//   says how (attempt number, reason, detail).
+// - A subtask with counted records but none done failed for good when its last failed
+//   record says so (attempt number, reason, detail); when that record is a retried attempt,
+//   the run was cut off before the next attempt ended: the subtask is work left.
 // - Sessions are read field by field, defensively: a field of the wrong type is absent.
 #pragma once
 
@@ -77,6 +78,10 @@ struct JournalHistory {
   std::vector<JournalSession> sessions;       // one per session record, in file order
   std::vector<DoneSubtask> done;              // one per done subtask, by id
   std::vector<const JournalAttempt*> failed;  // one per subtask failed for good, by id
+  // One per subtask neither done nor failed for good whose last record is a retried attempt
+  // (the run was cut off before its next attempt ended), by id: work left, whose next
+  // attempt is numbered on from that record's.
+  std::vector<const JournalAttempt*> interrupted;
   // The latest end time of any record, counted or not (NaN ends are skipped); -1: none.
   double last_end_unix = -1;
 

@@ -9,6 +9,9 @@
 #include <cerrno>
 #include <cstring>
 
+#include "output/packed_reader.hpp"
+#include "tasktrack/error.hpp"
+
 namespace tasktrack {
 namespace {
 
@@ -18,42 +21,6 @@ packed::FileHeader file_header() {
   packed::FileHeader header{};
   std::memcpy(header.magic, packed::file_magic, sizeof header.magic);
   return header;
-}
-
-// Reads exactly `size` bytes at `offset`; false when the file ends first.
-bool read_at(int fd, void* data, std::size_t size, off_t offset, const std::string& path) {
-  std::size_t filled = 0;
-  while (filled < size) {
-    const ssize_t count = ::pread(fd, static_cast<char*>(data) + filled, size - filled,
-                                  offset + static_cast<off_t>(filled));
-    if (count < 0 && errno == EINTR) continue;
-    if (count < 0) throw system_call_error("read(" + path + ")", errno);
-    if (count == 0) return false;
-    filled += static_cast<std::size_t>(count);
-  }
-  return true;
-}
-
-// Where the complete frames of an existing file end (after its header). Throws when the
-// file is not a packed output file: we never append to, or cut, someone else's file.
-off_t end_of_complete_frames(int fd, off_t size, const std::string& path) {
-  const packed::FileHeader expected = file_header();
-  packed::FileHeader header{};
-  const bool whole = read_at(fd, &header, sizeof header, 0, path);
-  if (!whole || std::memcmp(&header, &expected, sizeof header) != 0) {
-    throw SystemError("open(" + path + ") for the packed output: not a tasktrack packed " +
-                      "output file (or another format version); move it away or pick another " +
-                      "--output-dir");
-  }
-  off_t at = sizeof header;
-  while (at + static_cast<off_t>(sizeof(packed::FrameHeader)) <= size) {
-    packed::FrameHeader frame{};
-    if (!read_at(fd, &frame, sizeof frame, at, path)) break;
-    const off_t next = at + static_cast<off_t>(sizeof frame) + static_cast<off_t>(frame.length);
-    if (frame.magic != packed::frame_magic || next > size) break;
-    at = next;
-  }
-  return at;
 }
 
 }  // namespace
@@ -67,14 +34,21 @@ PackedOutputWriter::PackedOutputWriter(std::string path) : path_(std::move(path)
   file_ = process::FileDescriptor(fd);
   struct stat info {};
   if (::fstat(fd, &info) != 0) throw system_call_error("fstat(" + path_ + ")", errno);
-  if (info.st_size == 0) {
+  // A resumed run appends: a torn last frame (a crash mid-write) is cut first, so the frames
+  // appended after it are read. A file that is not ours is never cut or appended to.
+  std::uint64_t end = 0;
+  try {
+    end = packed::valid_end(fd);
+  } catch (const UsageError& error) {
+    throw SystemError(std::string(error.what()) + ": move it away or pick another --output-dir");
+  }
+  if (end != static_cast<std::uint64_t>(info.st_size) &&
+      ::ftruncate(fd, static_cast<off_t>(end)) != 0) {
+    throw system_call_error("ftruncate(" + path_ + ") to cut a torn last frame", errno);
+  }
+  if (end == 0) {  // new, or torn while its header was written
     const packed::FileHeader header = file_header();
     write_locked(std::string_view(reinterpret_cast<const char*>(&header), sizeof header));
-    return;
-  }
-  const off_t end = end_of_complete_frames(fd, info.st_size, path_);
-  if (end != info.st_size && ::ftruncate(fd, end) != 0) {
-    throw system_call_error("ftruncate(" + path_ + ") to cut a torn last frame", errno);
   }
 }
 

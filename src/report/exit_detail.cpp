@@ -47,7 +47,9 @@ ExitDetail parse_exit_detail(std::string_view text) {
     if (consume(rest, "signal ")) {
       detail.signal = consume_number(rest);
     } else {
-      const std::string_view name = rest.substr(0, rest.find_first_of(" ;\n"));
+      // The name ends where its capitals and digits do: "SIGTERM, then SIGKILL to ...".
+      const std::string_view name =
+          rest.substr(0, rest.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"));
       detail.signal = signal_number(name);
     }
   }

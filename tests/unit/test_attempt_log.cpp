@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "commands/task_list.hpp"
+#include "report/exit_detail.hpp"
 
 namespace tasktrack {
 namespace {
@@ -72,6 +73,17 @@ std::vector<std::vector<std::string>> read_csv(const std::string& text) {
   }
   if (rows.back().empty()) rows.pop_back();
   return rows;
+}
+
+// The two numbers the log takes from parse_exit_detail().
+struct ProcessEnding {
+  std::optional<int> exit_status;
+  std::optional<int> signal;
+  friend bool operator==(const ProcessEnding&, const ProcessEnding&) = default;
+};
+ProcessEnding parse_process_ending(std::string_view detail) {
+  const ExitDetail ending = parse_exit_detail(detail);
+  return {ending.exit_status, ending.signal};
 }
 
 TEST(ProcessEnding, ReadsWhatTheCommandRunnerWrites) {

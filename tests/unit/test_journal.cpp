@@ -208,6 +208,38 @@ TEST_F(JournalTest, AVersionTwoJournalNeverGetsTheCappedBit) {
   EXPECT_EQ(after.attempts, (std::vector<JournalAttempt>{capped, measured}));
 }
 
+TEST_F(JournalTest, RetriedAttemptsRoundTripInVersionThreeAndAreLeftOutOfVersionTwo) {
+  JournalAttempt retried = failed_attempt(4, 2, 0, FailureReason::exit_code, "exit code 1");
+  retried.retried = true;  // nothing else only a resources record keeps
+  const JournalAttempt last = done_attempt(4, 1, {});
+  {
+    JournalWriter writer(path_, fingerprint_);
+    writer.append(retried);
+    writer.append(last);
+  }
+  EXPECT_EQ(read_journal(path_).attempts, (std::vector<JournalAttempt>{retried, last}));
+
+  // A version-2 journal's readers would take a retried attempt for a failure for good.
+  std::filesystem::remove(path_);
+  {
+    const std::vector<std::byte> header = journal_format::encode_header(fingerprint_, 2);
+    std::ofstream out(path_, std::ios::binary);
+    out.write(reinterpret_cast<const char*>(header.data()),
+              static_cast<std::streamsize>(header.size()));
+  }
+  const JournalContents before = read_journal(path_);
+  {
+    JournalWriter writer(path_, fingerprint_, before.valid_bytes, std::chrono::milliseconds(200),
+                         before.format_version);
+    writer.append(retried);
+    writer.append(last);
+  }
+  const JournalContents after = read_journal(path_);
+  EXPECT_EQ(after.format_version, 2u);
+  EXPECT_FALSE(after.warning.has_value());
+  EXPECT_EQ(after.attempts, std::vector<JournalAttempt>{last});
+}
+
 TEST_F(JournalTest, AVersionTwoRecordWithTheCappedBitIsMalformed) {
   JournalAttempt capped = done_attempt(3, 1, {});
   capped.cores = 1;

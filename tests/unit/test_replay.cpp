@@ -92,6 +92,36 @@ TEST(Replay, TheLastFailedRecordOfASubtaskNeverDoneSaysHowItFailed) {
   EXPECT_EQ(history.failed[0], &contents.attempts[1]);
 }
 
+// A retried attempt is history, not a verdict: the subtask's last record decides.
+TEST(Replay, ASubtaskWhoseLastRecordIsARetriedAttemptIsWorkLeft) {
+  const auto retried = [](SubtaskId subtask, std::uint32_t attempt) {
+    JournalAttempt a = failed(subtask, attempt, "line 1: exit code 1");
+    a.retried = true;
+    return a;
+  };
+  JournalContents contents;
+  contents.attempts.push_back(retried(1, 0));  // then done: done
+  contents.attempts.push_back(done(1, 1));
+  contents.attempts.push_back(retried(2, 0));  // then failed for good: failed
+  contents.attempts.push_back(failed(2, 1, "for good"));
+  contents.attempts.push_back(failed(3, 0, "for good in run one"));  // retried in run two,
+  contents.attempts.push_back(retried(3, 1));                        // cut off: work left
+  contents.attempts.push_back(retried(4, 0));                        // cut off: work left
+  for (const bool sparse : {false, true}) {
+    // Ids far apart take the sorting path; the same rules hold there.
+    JournalContents checked = contents;
+    if (sparse) checked.attempts.push_back(retried(4000000000u, 5));
+    const JournalHistory history = replay(checked);
+    EXPECT_EQ(ids_of(history.done), (std::vector<SubtaskId>{1}));
+    ASSERT_EQ(ids_of(history.failed), (std::vector<SubtaskId>{2}));
+    EXPECT_EQ(history.failed[0]->attempt, 1u);
+    std::vector<SubtaskId> interrupted = {3, 4};
+    if (sparse) interrupted.push_back(4000000000u);
+    ASSERT_EQ(ids_of(history.interrupted), interrupted);
+    EXPECT_EQ(history.interrupted[0]->attempt, 1u);  // the next attempt is numbered 2
+  }
+}
+
 TEST(Replay, RunRecordsCountAsDoneRecordsWithoutPayload) {
   JournalContents contents;
   contents.attempts.push_back(failed(5, 2, "failed before the run did it"));
