@@ -152,7 +152,7 @@ for victim in "node1 3" "node3 2"; do
   victim_pid=""
   if wait_for 60 mid_run && victim_pid=$(rank_pid "$victim_host" "$victim_rank"); then
     echo "at $(seconds_since "$t") s: kill -KILL $victim_pid (rank $victim_rank in $prefix-$victim_host);" \
-      "journal: $("$tasktrack" status "$journal" | sed -n 's/^subtasks *//p')"
+      "journal: $("$tasktrack" status "$journal" | sed -n -E 's/^(subtasks|commands) +//p')"
     kill -KILL "$victim_pid"
   else
     fail "$victim_host: no rank $victim_rank to kill, or the job did not get going"

@@ -99,7 +99,7 @@ summary_hosts() {
        { table = 0 }' "$1"
 }
 # journal_line JOURNAL : tasktrack status's "subtasks ..." line
-journal_line() { "$tasktrack" status "$1" 2>/dev/null | sed -n 's/^subtasks *//p'; }
+journal_line() { "$tasktrack" status "$1" 2>/dev/null | sed -n -E 's/^(subtasks|commands) +//p'; }
 show_file() {
   echo "---- $1"
   cat "$1" 2>/dev/null
