@@ -88,16 +88,25 @@ void to_json(nlohmann::json& out, const JobSpec& job) {
       {"reserve_after", job.reserve_after},
   };
   // [line, text] for a line no directive covers (most lines of most files: the job
-  // travels to every worker), [line, text, cores, gpus, memory, directive] otherwise.
+  // travels to every worker), [line, text, cores, gpus, memory, directive] otherwise, and
+  // that plus {argv, cwd, env, name, phase} for a task that has any of them.
   nlohmann::json& tasks = out["tasks"] = nlohmann::json::array();
   for (const TaskLine& line : list.tasks) {
     const Resources& need = line.requirement;
-    if (line.directive.empty() && need == list.per_task()) {
+    if (line.directive.empty() && need == list.per_task() && !line.has_extras()) {
       tasks.push_back({line.line_number, line.text});
-    } else {
-      tasks.push_back(
-          {line.line_number, line.text, need.cores, need.gpus, need.memory_bytes, line.directive});
+      continue;
     }
+    nlohmann::json task = {line.line_number, line.text,         need.cores,
+                           need.gpus,        need.memory_bytes, line.directive};
+    if (line.has_extras()) {
+      task.push_back({{"argv", line.argv},
+                      {"cwd", line.cwd},
+                      {"env", line.environment},
+                      {"name", line.name},
+                      {"phase", line.phase}});
+    }
+    tasks.push_back(std::move(task));
   }
 }
 
@@ -127,6 +136,14 @@ void from_json(const nlohmann::json& in, JobSpec& job) {
       line.at(3).get_to(task.requirement.gpus);
       line.at(4).get_to(task.requirement.memory_bytes);
       line.at(5).get_to(task.directive);
+    }
+    if (line.size() > 6) {
+      const nlohmann::json& extras = line.at(6);
+      extras.at("argv").get_to(task.argv);
+      extras.at("cwd").get_to(task.cwd);
+      extras.at("env").get_to(task.environment);
+      extras.at("name").get_to(task.name);
+      extras.at("phase").get_to(task.phase);
     }
     list.tasks.push_back(std::move(task));
   }

@@ -24,6 +24,19 @@ struct TaskLine {
   // empty when none covers the line. Part of the line's key; the flags are not. (Given a
   // default so that code building a line outside a task file may leave it out.)
   std::string directive{};
+  // How it runs, beyond `text` (JSON Lines task files, issue 13): without a shell when
+  // `argv` is not empty, in `cwd` when set, with `environment` added; `name` labels it in
+  // the summary, log and report. Part of its identity when set.
+  std::vector<std::string> argv{};
+  std::string cwd{};
+  std::map<std::string, std::string> environment{};
+  std::string name{};
+  // How many `#TASKTRACK barrier` lines stand before it (issue 13): it starts only once every
+  // task of a lower phase has finished.
+  std::uint32_t phase = 0;
+  bool has_extras() const {
+    return !argv.empty() || !cwd.empty() || !environment.empty() || !name.empty() || phase != 0;
+  }
   friend bool operator==(const TaskLine&, const TaskLine&) = default;
 };
 

@@ -1045,6 +1045,25 @@ TEST(JobSpecJson, EachLinesRequirementTravels) {
   EXPECT_TRUE(back.task_list()->mixed_requirements());
 }
 
+TEST(JobSpecJson, ATasksArgvCwdEnvironmentNameAndPhaseTravel) {
+  TaskLine plain{1, "echo a", {1, 0, 0}};
+  TaskLine generated{2, "printf x", {1, 0, 0}};
+  generated.argv = {"printf", "%s\n", "a b"};
+  generated.cwd = "/scratch/run 1";
+  generated.environment = {{"SEED", "7"}, {"EMPTY", ""}};
+  generated.name = "first";
+  generated.phase = 2;
+  JobSpec job;
+  job.work = TaskListJob{.task_file = "t.jsonl", .tasks = {plain, generated}, .output_dir = "out"};
+  job.subtasks = 2;
+  const nlohmann::json json = job;
+  EXPECT_EQ(json.at("tasks").at(0), nlohmann::json::parse(R"([1, "echo a"])"));
+  EXPECT_EQ(json.at("tasks").at(1).size(), 7u);
+  const JobSpec back = nlohmann::json::parse(json.dump()).get<JobSpec>();
+  expect_same(back, job);
+  EXPECT_EQ(back.task_list()->tasks.at(1), generated);
+}
+
 TEST(JobSpecJson, RefusesUnknownBinding) {
   nlohmann::json json = JobSpec{};
   json["bind"] = "sockets";
