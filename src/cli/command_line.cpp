@@ -38,6 +38,30 @@ void apply_param_flags(const std::vector<std::string>& flags,
   for (auto& [name, value] : given) params[name] = value;
 }
 
+// ---- issue 13: ::: sets ----------------------------------------------------------------------
+// GNU parallel's `::: a b ::: c d`, after `run`'s options and job file: CLI11 has no such
+// syntax, so the words from the first ":::" on are taken off `args` before it parses. Returns
+// the sets (empty when there is no ":::"); each word is a value exactly as given.
+std::vector<std::vector<std::string>> split_argument_sets(std::vector<std::string>& args) {
+  std::vector<std::vector<std::string>> sets;
+  if (args.empty() || args.front() != "run") return sets;
+  const auto first = std::find(args.begin(), args.end(), ":::");
+  for (auto word = first; word != args.end(); ++word) {
+    if (*word == ":::") {
+      sets.emplace_back();
+    } else if (*word == "::::" || *word == ":::+" || *word == "::::+") {
+      throw UsageError("'" + *word +
+                       "' (GNU parallel's argument files and linked sets) is not supported: "
+                       "use --args FILE, or ::: sets");
+    } else {
+      sets.back().push_back(*word);
+    }
+  }
+  args.erase(first, args.end());
+  return sets;
+}
+// ---- end ::: sets ---------------------------------------------------------------------------
+
 Command help_command(std::string text) {
   Command command;
   command.kind = Command::Kind::help;
@@ -102,6 +126,8 @@ void add_run_options(CLI::App& run, const KernelRegistry& registry, RunFlags& fl
                                   ->type_name(std::string(option.value_name))
                                   ->allow_extra_args(false);
         break;
+      case ValueKind::argument_sets:
+        continue;  // given as `::: a b`, not as a flag (split_argument_sets)
       default:
         // The last of a repeated flag wins, so scripts can append overrides to a base command.
         flags.options[name] = run.add_option(flag, flags.text[name], std::move(help))
@@ -116,7 +142,10 @@ void add_run_options(CLI::App& run, const KernelRegistry& registry, RunFlags& fl
 void apply_run_flags(const RunFlags& flags, Settings& settings) {
   for (const OptionSpec& option : run_options()) {
     const std::string name(option.name);
-    if (option.kind == ValueKind::params || flags.options.at(name)->count() == 0) continue;
+    if (option.kind == ValueKind::params || option.kind == ValueKind::argument_sets ||
+        flags.options.at(name)->count() == 0) {
+      continue;
+    }
     const std::string text = option.kind == ValueKind::boolean
                                  ? (flags.flags.at(name) ? "true" : "false")
                                  : flags.text.at(name);
@@ -199,7 +228,8 @@ Command output_command(const OutputFlags& flags) {
 }
 // ---- end `tasktrack output` ------------------------------------------------------------------
 
-Command parse_unchecked(const std::vector<std::string>& args, const KernelRegistry& registry) {
+Command parse_unchecked(std::vector<std::string> args, const KernelRegistry& registry) {
+  const std::vector<std::vector<std::string>> argument_sets = split_argument_sets(args);
   CLI::App app{"Runs a job of many independent subtasks across an MPI cluster and tracks each one.",
                "tasktrack"};
   app.require_subcommand(0, 1);
@@ -213,7 +243,9 @@ Command parse_unchecked(const std::vector<std::string>& args, const KernelRegist
   run->footer(
       wrap("A job file holds the same keys as the flags (" + join(job_file_keys(false)) + ")", 90) +
       "\nand a [params] table; flags override it. Durations: 250ms, 30s, 5m, 1h, or "
-      "seconds.\n`tasktrack kernels` lists the kernels and their parameters.");
+      "seconds.\n`tasktrack kernels` lists the kernels and their parameters.\n"
+      "After every option, `::: a b ::: c d` gives --command's arguments: the sets' cartesian "
+      "product\n(a c, a d, b c, b d), {1} from the first set, {2} from the second.");
 
   std::string status_journal;
   status
@@ -367,6 +399,11 @@ Command parse_unchecked(const std::vector<std::string>& args, const KernelRegist
 
   Settings settings = job_file_option->count() > 0 ? read_job_file(job_file) : Settings{};
   apply_run_flags(run_flags, settings);
+  if (!argument_sets.empty()) {  // over the job file's sets, as a flag over its key
+    settings.argument_sets = argument_sets;
+    settings.given["sets"] =
+        Setting{std::to_string(argument_sets.size()) + " sets", "the ::: sets"};
+  }
 
   Command command;
   command.kind = Command::Kind::run;

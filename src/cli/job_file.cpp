@@ -160,6 +160,25 @@ Settings read_job_file(const std::string& path) {
         expect(node.is_boolean(), "a boolean (true or false)");
         set(node.as_boolean()->get() ? "true" : "false");
         break;
+      case ValueKind::argument_sets: {
+        // sets = [["0.1", "0.2"], [1, 2, 3]]: each value as the text a user would type
+        // after :::.
+        const std::string wanted =
+            "an array of arrays of strings or numbers, as [[\"a\", "
+            "\"b\"], [1, 2]]";
+        expect(node.is_array(), wanted);
+        settings.argument_sets.clear();
+        for (const toml::node& set : *node.as_array()) {
+          expect(set.is_array(), wanted);
+          auto& values = settings.argument_sets.emplace_back();
+          for (const toml::node& value : *set.as_array()) {
+            expect(value.is_string() || value.is_integer() || value.is_floating_point(), wanted);
+            values.push_back(param_text(value, where));
+          }
+        }
+        set(std::to_string(settings.argument_sets.size()) + " sets");
+        break;
+      }
       case ValueKind::duration:
         if (const auto* integer = node.as_integer()) {
           set(std::to_string(integer->get()));

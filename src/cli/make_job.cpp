@@ -1,10 +1,15 @@
 #include "cli/make_job.hpp"
 
+#include <array>
+#include <filesystem>
 #include <limits>
+#include <string_view>
 
 #include "cli/option_table.hpp"
 #include "cli/setting_checks.hpp"
 #include "cli/value_parsers.hpp"
+#include "commands/task_arguments.hpp"
+#include "commands/task_template.hpp"
 
 namespace tasktrack {
 namespace {
@@ -41,6 +46,126 @@ void read_output_options(const Settings& settings, TaskListJob& list) {
   }
 }
 
+// --cores-per-task, --gpus-per-task and --mem-per-task.
+void read_per_task_flags(const Settings& settings, TaskListJob& list) {
+  if (const Setting* cores = settings.find("cores-per-task")) {
+    list.cores_per_task = parse_positive_count(*cores);
+  }
+  if (const Setting* gpus = settings.find("gpus-per-task")) {
+    list.gpus_per_task =
+        static_cast<std::uint32_t>(parse_count(*gpus, std::numeric_limits<std::uint32_t>::max()));
+  }
+  if (const Setting* memory = settings.find("mem-per-task")) {
+    list.memory_per_task =
+        with_context(memory->where, [&] { return parse_memory_size(memory->text); });
+  }
+}
+
+// ---- issue 13, templates: a task list generated from --command TEMPLATE ----------------------
+
+// The options that make a job a generated task list: any one given routes it here, so that
+// a missing half is named rather than refused as "applies to a task file only".
+constexpr std::array<std::string_view, 6> template_options{"command", "args",   "sets",
+                                                           "array",   "colsep", "no-quote"};
+
+const Setting* first_template_setting(const Settings& settings) {
+  for (const std::string_view name : template_options) {
+    if (const Setting* setting = settings.find(name)) return setting;
+  }
+  return nullptr;
+}
+
+// The rows of the one source of arguments given.
+std::vector<ArgumentRow> read_argument_rows(const Settings& settings) {
+  if (const Setting* args = settings.find("args")) {
+    if (args->text.empty()) fail(args->where, "must not be empty");
+    const Setting* colsep = settings.find("colsep");
+    if (colsep != nullptr && colsep->text.empty()) fail(colsep->where, "must not be empty");
+    return with_context(args->where, [&] {
+      return read_argument_file(args->text, colsep ? colsep->text : std::string());
+    });
+  }
+  if (const Setting* colsep = settings.find("colsep")) {
+    fail(colsep->where, "splits the lines of --args FILE: pass --args too");
+  }
+  if (const Setting* sets = settings.find("sets")) {
+    return with_context(sets->where, [&] { return cartesian_rows(settings.argument_sets); });
+  }
+  const Setting& array = *settings.find("array");
+  return array_rows(with_context(array.where, [&] { return parse_array_range(array.text); }));
+}
+
+// Where a generated list's output goes by default: it has no task file to sit beside.
+std::string generated_output_dir(const Settings& settings) {
+  if (const Setting* args = settings.find("args")) return args->text + ".output";
+  if (const Setting* journal = settings.find("journal"); journal && !journal->text.empty()) {
+    return (std::filesystem::path(journal->text).parent_path() / "tasktrack-output").string();
+  }
+  return "tasktrack-output";
+}
+
+// A task per argument row: line number = its sequence number {#}, text = the expanded
+// template, the per-task flags as its requirement.
+TaskListJob make_generated_list(const Settings& settings) {
+  const Setting* command = settings.find("command");
+  const std::string usage =
+      "--command TEMPLATE with one of --args FILE, ::: sets or --array LO:HI[:STEP]";
+  if (const Setting* task_file = settings.find("task-file")) {
+    const Setting* given = command ? command : first_template_setting(settings);
+    fail(given->where, "does not go with a task file (" + task_file->where +
+                           "): give either the task file or " + usage);
+  }
+  if (command == nullptr) {
+    fail(first_template_setting(settings)->where, "needs a template: give " + usage);
+  }
+  std::vector<const Setting*> sources;
+  for (const std::string_view name : {"args", "sets", "array"}) {
+    if (const Setting* source = settings.find(name)) sources.push_back(source);
+  }
+  if (sources.empty()) {
+    fail(command->where, "needs arguments: give --args FILE, ::: sets or --array LO:HI[:STEP]");
+  }
+  if (sources.size() > 1) {
+    fail(sources[1]->where,
+         "does not go with " + sources[0]->where + ": give one source of arguments");
+  }
+  refuse_options_of(
+      Scope::range_job, settings,
+      "does not go with a template (" + command->where + "): its arguments make the subtasks");
+  if (!settings.params.empty()) {
+    throw UsageError("--param does not go with --command: put the values in the template");
+  }
+  if (command->text.empty()) fail(command->where, "must not be empty");
+  const Setting* no_quote = settings.find("no-quote");
+  const TaskTemplate task_template = with_context(command->where, [&] {
+    return TaskTemplate(command->text, no_quote == nullptr || no_quote->text != "true");
+  });
+  const std::vector<ArgumentRow> rows = read_argument_rows(settings);
+
+  TaskListJob list;
+  list.task_file = generated_list_name(command->text);
+  read_per_task_flags(settings, list);
+  const Resources requirement = list.per_task();
+  list.tasks.reserve(rows.size());
+  with_context(command->where, [&] {
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+      const auto sequence = static_cast<std::uint32_t>(i + 1);
+      list.tasks.push_back(
+          TaskLine{sequence, task_template.expand(rows[i], sequence), requirement});
+    }
+    return 0;
+  });
+  if (const Setting* output_dir = settings.find("output-dir")) {
+    if (output_dir->text.empty()) fail(output_dir->where, "must not be empty");
+    list.output_dir = output_dir->text;
+  } else {
+    list.output_dir = generated_output_dir(settings);
+  }
+  read_output_options(settings, list);
+  return list;
+}
+// ---- end issue 13, templates ------------------------------------------------------------------
+
 // A task list: its lines are the subtasks, so kernel, range, subtasks and params are the
 // file's business.
 TaskListJob make_task_list(const Settings& settings, const Setting& task_file) {
@@ -55,18 +180,10 @@ TaskListJob make_task_list(const Settings& settings, const Setting& task_file) {
   if (task_file.text.empty()) fail(task_file.where, "must not be empty");
   TaskListJob list;
   list.task_file = task_file.text;
+  // Never mistaken for a generated list's name (a path that means the same file).
+  if (is_generated_list_name(list.task_file)) list.task_file = "./" + list.task_file;
   // The flags first: they are the requirement of every line no directive covers.
-  if (const Setting* cores = settings.find("cores-per-task")) {
-    list.cores_per_task = parse_positive_count(*cores);
-  }
-  if (const Setting* gpus = settings.find("gpus-per-task")) {
-    list.gpus_per_task =
-        static_cast<std::uint32_t>(parse_count(*gpus, std::numeric_limits<std::uint32_t>::max()));
-  }
-  if (const Setting* memory = settings.find("mem-per-task")) {
-    list.memory_per_task =
-        with_context(memory->where, [&] { return parse_memory_size(memory->text); });
-  }
+  read_per_task_flags(settings, list);
   list.tasks = read_task_file(list.task_file, list.per_task());
   if (const Setting* output_dir = settings.find("output-dir")) {
     if (output_dir->text.empty()) fail(output_dir->where, "must not be empty");
@@ -123,7 +240,11 @@ RangeJob make_range_job(const Settings& settings, const KernelRegistry& registry
 JobSpec make_job(const Settings& settings, const KernelRegistry& registry) {
   JobSpec job;
   job.job_file = settings.job_file;
-  if (const Setting* task_file = settings.find("task-file")) {
+  if (first_template_setting(settings) != nullptr) {
+    TaskListJob list = make_generated_list(settings);
+    job.subtasks = static_cast<std::uint32_t>(list.tasks.size());
+    job.work = std::move(list);
+  } else if (const Setting* task_file = settings.find("task-file")) {
     TaskListJob list = make_task_list(settings, *task_file);
     job.subtasks = static_cast<std::uint32_t>(list.tasks.size());
     job.work = std::move(list);

@@ -9,6 +9,7 @@
 #include <system_error>
 
 #include "cli/setting_checks.hpp"
+#include "commands/task_template.hpp"
 
 namespace tasktrack {
 namespace {
@@ -149,7 +150,7 @@ constexpr auto no_json = nullptr;
 constexpr auto read_with_work = nullptr;  // range_job and task_list options: make_job reads them
 
 // clang-format off
-const std::array<OptionSpec, 34> options{{
+const std::array<OptionSpec, 40> options{{
     {"kernel", "kernel", ValueKind::text, "NAME", "Kernel to run ({known kernels})", "",
      Scope::range_job, 0, read_with_work, no_check, in_summary | in_fingerprint, "kernel",
      [](const JobSpec& job) { return json(job.kernel()); }},
@@ -237,10 +238,44 @@ const std::array<OptionSpec, 34> options{{
     {"task-file", "task-file", ValueKind::path, "FILE",
      "Run the shell commands of FILE, one per line (or '@KERNEL LO:HI name=value' lines)", "",
      Scope::task_list, 21, read_with_work, no_check, in_fingerprint, "task_file",
-     [](const JobSpec& job) { return json(real_path(job.task_list()->task_file)); }},
+     [](const JobSpec& job) {
+       const std::string& name = job.task_list()->task_file;
+       return json(is_generated_list_name(name) ? name : real_path(name));
+     }},
+    // ---- issue 13, templates: a task list generated from --command TEMPLATE and one source
+    // of arguments (--args, ::: sets, --array). Its identity is the template alone (as a task
+    // file's is its path: task_file above holds "template:" + TEMPLATE), never the
+    // arguments, so a run with more arguments resumes the same job; each task's key is the
+    // hash of its expanded command, so only the new ones run.
+    {"command", "command", ValueKind::text, "TEMPLATE",
+     "Run TEMPLATE once per argument of --args FILE, of ::: sets (their cartesian product, "
+     "the last varying fastest) or of --array, with {} (the argument), {1}..{n} (its columns, "
+     "or the sets), {#} (the task's number, from 1), {.} (without extension), {/} "
+     "(basename), {//} (dirname), {/.} (basename without extension), also {n.} {n/} {n//} "
+     "{n/.}, each shell-quoted; a TEMPLATE without any gets ' {}' appended", "",
+     Scope::task_list, 34, read_with_work, no_check, not_shown, "", no_json},
+    {"args", "args", ValueKind::path, "FILE",
+     "--command: the arguments, one per line; blank lines are skipped (GNU parallel keeps "
+     "them)", "", Scope::task_list, 35, read_with_work, no_check, not_shown, "", no_json},
+    {"colsep", "colsep", ValueKind::text, "SEP",
+     "--args: split each line at SEP, literal text (not a regex), into the columns {1} {2} "
+     "...; {} stays the whole line", "", Scope::task_list, 36, read_with_work, no_check,
+     not_shown, "", no_json},
+    {"array", "array", ValueKind::text, "LO:HI[:STEP]",
+     "--command: the arguments are the integers LO, LO+STEP, ... below HI (half-open, as "
+     "--range)", "", Scope::task_list, 37, read_with_work, no_check, not_shown, "", no_json},
+    {"no-quote", "no-quote", ValueKind::boolean, "",
+     "--command: insert the replacements as they are, not shell-quoted", "", Scope::task_list,
+     38, read_with_work, no_check, not_shown, "", no_json},
+    {"sets", "sets", ValueKind::argument_sets, "",
+     "--command: the ::: sets, as a job file's array of arrays", "", Scope::task_list, 39,
+     read_with_work, no_check, not_shown, "", no_json},
+    // ---- end issue 13, templates ----
     {"output-dir", "output-dir", ValueKind::path, "DIR",
      "Task files: the folder of the commands' output (--output packed, files, on-failure)",
-     "<task file>.output, beside the task file", Scope::task_list, 22, read_with_work,
+     "<task file>.output, beside the task file; for --command, <args file>.output beside "
+     "the --args file, else tasktrack-output beside the --journal file, else "
+     "./tasktrack-output", Scope::task_list, 22, read_with_work,
      no_check, not_shown, "", no_json},
     // How output is kept changes no line's work: not in the fingerprint.
     {"output", "output", ValueKind::text, "packed|files|on-failure|none|stdout",

@@ -27,6 +27,10 @@ enum class ValueKind {
   boolean,   // a TOML boolean; a flag on the command line
   range,     // a TOML string "LO:HI" or array [LO, HI]
   params,    // a TOML table of NAME = VALUE; --param NAME=VALUE, repeatable
+  // A TOML array of arrays of strings or numbers; on the command line, `::: a b ::: c d`
+  // after every option (command_line.cpp splits them off before CLI11, which has no flag
+  // for it). The values are Settings::argument_sets; the Setting's text is only a summary.
+  argument_sets,
 };
 
 // Which jobs an option applies to; giving one to the other kind is an error.
