@@ -267,7 +267,7 @@ const std::array<OptionSpec, 40> options{{
     {"no-quote", "no-quote", ValueKind::boolean, "",
      "--command: insert the replacements as they are, not shell-quoted", "", Scope::task_list,
      38, read_with_work, no_check, not_shown, "", no_json},
-    {"sets", "sets", ValueKind::argument_sets, "",
+    {"sets", "sets", ValueKind::argument_sets, "::: A B ::: C",
      "--command: the ::: sets, as a job file's array of arrays", "", Scope::task_list, 39,
      read_with_work, no_check, not_shown, "", no_json},
     // ---- end issue 13, templates ----
