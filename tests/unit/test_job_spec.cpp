@@ -150,7 +150,7 @@ TEST(CommandLine, RunHelpListsEveryFlagWithItsDefault) {
   }
   for (const std::string fragment :
        {"default: 2s", "default: 30s", "default: 10s", "default: 5", "at most 100", "trace,",
-        "default: auto", "default: none", "reserve-after)"}) {
+        "default: auto", "default: none", "reserve-after,"}) {
     EXPECT_NE(help.find(fragment), std::string::npos) << fragment << " not in:\n" << help;
   }
 }
