@@ -57,6 +57,12 @@ JobCommands recorded_job_commands(const RecordedJob& job, const std::string& jou
       return JobCommands::of_task_list({});
     }
   }
+  if (job.task_file->starts_with("template:")) {
+    // A generated list (--command): the journal keeps its template, not its arguments.
+    problem = "the commands generated from template '" + job.task_file->substr(9) +
+              "' are not kept in the journal";
+    return JobCommands::of_task_list({});
+  }
   problem = "task file '" + *job.task_file + "' not found";
   return JobCommands::of_task_list({});
 }
