@@ -47,8 +47,10 @@ void signal_group(pid_t group, int number) {
   ::kill(-group, number);
 }
 
-// True when some member of `group` is alive: zombies do not count, since an init that does
-// not reap (containers) can keep them forever, and they cannot do anything any more.
+}  // namespace
+
+// Zombies do not count, since an init that does not reap (containers) can keep them
+// forever.
 bool group_has_live_members(pid_t group) {
   if (::kill(-group, 0) == -1 && errno == ESRCH) return false;
   DIR* proc = ::opendir("/proc");
@@ -82,8 +84,6 @@ bool group_has_live_members(pid_t group) {
   ::closedir(proc);
   return alive;
 }
-
-}  // namespace
 
 Child::Child(pid_t pid) : pid_(pid), pidfd_(open_pidfd(pid)) {}
 

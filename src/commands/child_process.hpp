@@ -76,6 +76,11 @@ struct Termination {
 // SIGTERM to the group; SIGKILL once `grace` has passed with anything of it alive, and in
 // any case before the leader is reaped, to catch stragglers. Returns after the leader is
 // reaped and the group is seen gone (or a confirmation limit passed). `pump`: as wait_for.
+// True when a process of `group` other than a zombie is alive (read from /proc; a zombie,
+// the exited but unreaped leader included, can do nothing any more). Costs a scan of /proc
+// unless the group is gone altogether.
+bool group_has_live_members(pid_t group);
+
 Termination terminate_group(Child& child, std::chrono::milliseconds grace,
                             OutputPump* pump = nullptr);
 
