@@ -1,6 +1,11 @@
 #include "cli/make_job.hpp"
 
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdlib>
 #include <limits>
+#include <sstream>
 
 #include "cli/option_table.hpp"
 #include "cli/setting_checks.hpp"
@@ -41,6 +46,48 @@ void read_output_options(const Settings& settings, TaskListJob& list) {
   }
 }
 
+// --shell: an executable file, checked before anything starts (a typo would otherwise fail
+// every task). A name without '/' is looked up in PATH, as a shell would; the job then
+// carries the path found, so every worker runs the same shell.
+std::string checked_shell(const Setting& shell) {
+  const auto executable_file = [](const std::string& path) {
+    struct stat info {};
+    return ::stat(path.c_str(), &info) == 0 && S_ISREG(info.st_mode) &&
+           ::access(path.c_str(), X_OK) == 0;
+  };
+  if (shell.text.empty()) fail(shell.where, "must not be empty");
+  if (shell.text.find('/') != std::string::npos) {
+    if (!executable_file(shell.text))
+      fail(shell.where, "'" + shell.text + "' is no executable file");
+    return shell.text;
+  }
+  const char* path = std::getenv("PATH");
+  std::istringstream folders(path != nullptr ? path : "");
+  for (std::string folder; std::getline(folders, folder, ':');) {
+    const std::string candidate = (folder.empty() ? "." : folder) + "/" + shell.text;
+    if (executable_file(candidate)) return candidate;
+  }
+  fail(shell.where, "no executable '" + shell.text + "' in PATH");
+}
+
+// --task-format, --shell, --keep-mpi-env and --keep-background (issue 13).
+void read_runner_options(const Settings& settings, TaskListJob& list) {
+  if (const Setting* format = settings.find("task-format")) {
+    const auto parsed = task_format_from_string(format->text);
+    if (!parsed) {
+      fail(format->where, "unknown task format '" + format->text + "' (use auto, plain or jsonl)");
+    }
+    list.task_format = *parsed;
+  }
+  if (const Setting* shell = settings.find("shell")) list.shell = checked_shell(*shell);
+  if (const Setting* keep = settings.find("keep-mpi-env")) {
+    list.keep_mpi_environment = keep->text == "true";
+  }
+  if (const Setting* keep = settings.find("keep-background")) {
+    list.keep_background = keep->text == "true";
+  }
+}
+
 // A task list: its lines are the subtasks, so kernel, range, subtasks and params are the
 // file's business.
 TaskListJob make_task_list(const Settings& settings, const Setting& task_file) {
@@ -67,7 +114,8 @@ TaskListJob make_task_list(const Settings& settings, const Setting& task_file) {
     list.memory_per_task =
         with_context(memory->where, [&] { return parse_memory_size(memory->text); });
   }
-  list.tasks = read_task_file(list.task_file, list.per_task());
+  read_runner_options(settings, list);
+  list.tasks = read_task_file(list.task_file, list.per_task(), list.task_format);
   if (const Setting* output_dir = settings.find("output-dir")) {
     if (output_dir->text.empty()) fail(output_dir->where, "must not be empty");
     list.output_dir = output_dir->text;
