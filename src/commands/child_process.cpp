@@ -47,10 +47,8 @@ void signal_group(pid_t group, int number) {
   ::kill(-group, number);
 }
 
-}  // namespace
-
-// Zombies do not count, since an init that does not reap (containers) can keep them
-// forever.
+// True when some member of `group` is alive: zombies do not count, since an init that does
+// not reap (containers) can keep them forever, and they cannot do anything any more.
 bool group_has_live_members(pid_t group) {
   if (::kill(-group, 0) == -1 && errno == ESRCH) return false;
   DIR* proc = ::opendir("/proc");
@@ -84,6 +82,8 @@ bool group_has_live_members(pid_t group) {
   ::closedir(proc);
   return alive;
 }
+
+}  // namespace
 
 Child::Child(pid_t pid) : pid_(pid), pidfd_(open_pidfd(pid)) {}
 
@@ -170,6 +170,24 @@ Wake wait_for(Child& child, const StopWatch* stop, std::optional<Clock::time_poi
     }
     if (ready > 0 && pump != nullptr) pump->service(fds + first_pipe, count - first_pipe);
   }
+}
+
+bool end_leftover_group(pid_t group, std::chrono::milliseconds grace) {
+  if (!group_has_live_members(group)) return false;
+  signal_group(group, SIGTERM);
+  const auto deadline = Clock::now() + grace;
+  while (group_has_live_members(group)) {
+    if (Clock::now() >= deadline) {
+      signal_group(group, SIGKILL);
+      const auto limit = Clock::now() + kill_confirmation_limit;
+      while (group_has_live_members(group) && Clock::now() < limit) {
+        std::this_thread::sleep_for(1ms);
+      }
+      break;
+    }
+    std::this_thread::sleep_for(poll_interval);
+  }
+  return true;
 }
 
 Termination terminate_group(Child& child, std::chrono::milliseconds grace, OutputPump* pump) {

@@ -239,13 +239,9 @@ CommandOutcome run_command(const CommandSpec& spec, std::stop_token stop) {
   };
   if (process::wait_for(child, &watch, std::nullopt, &pump) == Wake::exited) {
     pump.drain_after_exit();
-    // The unreaped leader keeps the group id ours while its leftovers are ended.
-    int status = 0;
-    if (!spec.keep_background && process::group_has_live_members(child.pid())) {
-      status = process::terminate_group(child, spec.kill_grace).status;
-      outcome.left_processes = true;
-    } else {
-      status = child.reap();
+    const int status = child.reap();
+    if (!spec.keep_background) {
+      outcome.left_processes = process::end_leftover_group(child.pid(), spec.kill_grace);
     }
     const std::string how = describe_status(status, outcome);
     outcome.succeeded = WIFEXITED(status) && WEXITSTATUS(status) == 0;
