@@ -28,6 +28,9 @@ struct AttemptReport {
   AttemptUsage usage;
   // Its output passed --output-limit: the middle of a stream was dropped (issue 12).
   bool output_capped = false;
+  // When its command exited, processes of its process group were still running and were
+  // ended (issue 13; not with --keep-background). Counted in the summary, not journaled.
+  bool left_processes = false;
   friend bool operator==(const AttemptReport&, const AttemptReport&) = default;
 };
 

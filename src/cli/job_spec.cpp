@@ -82,6 +82,10 @@ void to_json(nlohmann::json& out, const JobSpec& job) {
       {"output", to_string(list.output)},
       {"output_limit", list.output_limit},
       {"tag", list.tag},
+      {"task_format", to_string(list.task_format)},
+      {"shell", list.shell},
+      {"keep_mpi_env", list.keep_mpi_environment},
+      {"keep_background", list.keep_background},
       {"gpus", job.gpus},
       {"memory", job.memory},
       {"bind", to_string(job.bind)},
@@ -128,6 +132,14 @@ void from_json(const nlohmann::json& in, JobSpec& job) {
   list.output = *output;
   in.at("output_limit").get_to(list.output_limit);
   in.at("tag").get_to(list.tag);
+  const auto task_format = task_format_from_string(in.at("task_format").get<std::string>());
+  if (!task_format) {
+    throw std::invalid_argument("job JSON: unknown task format " + in.at("task_format").dump());
+  }
+  list.task_format = *task_format;
+  in.at("shell").get_to(list.shell);
+  in.at("keep_mpi_env").get_to(list.keep_mpi_environment);
+  in.at("keep_background").get_to(list.keep_background);
   const Resources per_task = list.per_task();
   for (const auto& line : in.at("tasks")) {
     TaskLine task{line.at(0).get<std::uint32_t>(), line.at(1).get<std::string>(), per_task};

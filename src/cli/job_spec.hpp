@@ -42,6 +42,11 @@ struct TaskListJob {
   OutputMode output = OutputMode::packed;             // --output
   std::uint64_t output_limit = default_output_limit;  // --output-limit, per stream; 0 = none
   bool tag = false;                                   // --tag (--output stdout)
+  // How the commands run (issue 13).
+  TaskFormat task_format = TaskFormat::automatic;  // --task-format, how rank 0 read the file
+  std::string shell = "/bin/sh";                   // --shell: runs a line as SHELL -c LINE
+  bool keep_mpi_environment = false;               // --keep-mpi-env
+  bool keep_background = false;                    // --keep-background
   Resources per_task() const { return {cores_per_task, gpus_per_task, memory_per_task}; }
   // True when the lines do not all ask for the same: rank 0 then packs them exactly.
   bool mixed_requirements() const;

@@ -1,8 +1,13 @@
 #include "cli/make_job.hpp"
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <array>
+#include <cstdlib>
 #include <filesystem>
 #include <limits>
+#include <sstream>
 #include <string_view>
 
 #include "cli/option_table.hpp"
@@ -58,6 +63,48 @@ void read_per_task_flags(const Settings& settings, TaskListJob& list) {
   if (const Setting* memory = settings.find("mem-per-task")) {
     list.memory_per_task =
         with_context(memory->where, [&] { return parse_memory_size(memory->text); });
+  }
+}
+
+// --shell: an executable file, checked before anything starts (a typo would otherwise fail
+// every task). A name without '/' is looked up in PATH, as a shell would; the job then
+// carries the path found, so every worker runs the same shell.
+std::string checked_shell(const Setting& shell) {
+  const auto executable_file = [](const std::string& path) {
+    struct stat info {};
+    return ::stat(path.c_str(), &info) == 0 && S_ISREG(info.st_mode) &&
+           ::access(path.c_str(), X_OK) == 0;
+  };
+  if (shell.text.empty()) fail(shell.where, "must not be empty");
+  if (shell.text.find('/') != std::string::npos) {
+    if (!executable_file(shell.text))
+      fail(shell.where, "'" + shell.text + "' is no executable file");
+    return shell.text;
+  }
+  const char* path = std::getenv("PATH");
+  std::istringstream folders(path != nullptr ? path : "");
+  for (std::string folder; std::getline(folders, folder, ':');) {
+    const std::string candidate = (folder.empty() ? "." : folder) + "/" + shell.text;
+    if (executable_file(candidate)) return candidate;
+  }
+  fail(shell.where, "no executable '" + shell.text + "' in PATH");
+}
+
+// --task-format, --shell, --keep-mpi-env and --keep-background (issue 13).
+void read_runner_options(const Settings& settings, TaskListJob& list) {
+  if (const Setting* format = settings.find("task-format")) {
+    const auto parsed = task_format_from_string(format->text);
+    if (!parsed) {
+      fail(format->where, "unknown task format '" + format->text + "' (use auto, plain or jsonl)");
+    }
+    list.task_format = *parsed;
+  }
+  if (const Setting* shell = settings.find("shell")) list.shell = checked_shell(*shell);
+  if (const Setting* keep = settings.find("keep-mpi-env")) {
+    list.keep_mpi_environment = keep->text == "true";
+  }
+  if (const Setting* keep = settings.find("keep-background")) {
+    list.keep_background = keep->text == "true";
   }
 }
 
@@ -162,6 +209,7 @@ TaskListJob make_generated_list(const Settings& settings) {
     list.output_dir = generated_output_dir(settings);
   }
   read_output_options(settings, list);
+  read_runner_options(settings, list);
   return list;
 }
 // ---- end issue 13, templates ------------------------------------------------------------------
@@ -184,7 +232,8 @@ TaskListJob make_task_list(const Settings& settings, const Setting& task_file) {
   if (is_generated_list_name(list.task_file)) list.task_file = "./" + list.task_file;
   // The flags first: they are the requirement of every line no directive covers.
   read_per_task_flags(settings, list);
-  list.tasks = read_task_file(list.task_file, list.per_task());
+  read_runner_options(settings, list);
+  list.tasks = read_task_file(list.task_file, list.per_task(), list.task_format);
   if (const Setting* output_dir = settings.find("output-dir")) {
     if (output_dir->text.empty()) fail(output_dir->where, "must not be empty");
     list.output_dir = output_dir->text;

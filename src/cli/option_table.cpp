@@ -150,7 +150,7 @@ constexpr auto no_json = nullptr;
 constexpr auto read_with_work = nullptr;  // range_job and task_list options: make_job reads them
 
 // clang-format off
-const std::array<OptionSpec, 40> options{{
+const std::array<OptionSpec, 44> options{{
     {"kernel", "kernel", ValueKind::text, "NAME", "Kernel to run ({known kernels})", "",
      Scope::range_job, 0, read_with_work, no_check, in_summary | in_fingerprint, "kernel",
      [](const JobSpec& job) { return json(job.kernel()); }},
@@ -271,6 +271,25 @@ const std::array<OptionSpec, 40> options{{
      "--command: the ::: sets, as a job file's array of arrays", "", Scope::task_list, 39,
      read_with_work, no_check, not_shown, "", no_json},
     // ---- end issue 13, templates ----
+    // How the commands run (issue 13). Not in the fingerprint: a line's key holds what it
+    // runs (task_line_key).
+    {"task-format", "task-format", ValueKind::text, "auto|plain|jsonl",
+     "Task files: plain, a shell command per line; jsonl, a JSON object per line "
+     "({\"cmd\": ...} or {\"argv\": [...]}, with cwd, env, cores, gpus, mem, time, name); "
+     "auto, jsonl for a name ending in .jsonl", "auto", Scope::task_list, 40, read_with_work,
+     no_check, not_shown, "", no_json},
+    {"shell", "shell", ValueKind::text, "PATH",
+     "Task files: the shell that runs each line, as PATH -c LINE (a name is looked up in "
+     "PATH); JSON Lines argv tasks run without one", "/bin/sh", Scope::task_list, 41,
+     read_with_work, no_check, not_shown, "", no_json},
+    {"keep-mpi-env", "keep-mpi-env", ValueKind::boolean, "",
+     "Task files: pass the MPI launcher's variables (OMPI_*, PMIX_*, PMI_*, ...) to the "
+     "commands; without it a command that is an MPI program starts as a singleton",
+     "", Scope::task_list, 42, read_with_work, no_check, not_shown, "", no_json},
+    {"keep-background", "keep-background", ValueKind::boolean, "",
+     "Task files: leave running what a command started in the background; without it, what "
+     "is left of its process group when it exits is ended (SIGTERM, then SIGKILL)",
+     "", Scope::task_list, 43, read_with_work, no_check, not_shown, "", no_json},
     {"output-dir", "output-dir", ValueKind::path, "DIR",
      "Task files: the folder of the commands' output (--output packed, files, on-failure)",
      "<task file>.output, beside the task file; for --command, <args file>.output beside "

@@ -172,6 +172,24 @@ Wake wait_for(Child& child, const StopWatch* stop, std::optional<Clock::time_poi
   }
 }
 
+bool end_leftover_group(pid_t group, std::chrono::milliseconds grace) {
+  if (!group_has_live_members(group)) return false;
+  signal_group(group, SIGTERM);
+  const auto deadline = Clock::now() + grace;
+  while (group_has_live_members(group)) {
+    if (Clock::now() >= deadline) {
+      signal_group(group, SIGKILL);
+      const auto limit = Clock::now() + kill_confirmation_limit;
+      while (group_has_live_members(group) && Clock::now() < limit) {
+        std::this_thread::sleep_for(1ms);
+      }
+      break;
+    }
+    std::this_thread::sleep_for(poll_interval);
+  }
+  return true;
+}
+
 Termination terminate_group(Child& child, std::chrono::milliseconds grace, OutputPump* pump) {
   const pid_t group = child.pid();
   signal_group(group, SIGTERM);

@@ -76,6 +76,14 @@ struct Termination {
 // SIGTERM to the group; SIGKILL once `grace` has passed with anything of it alive, and in
 // any case before the leader is reaped, to catch stragglers. Returns after the leader is
 // reaped and the group is seen gone (or a confirmation limit passed). `pump`: as wait_for.
+// After the leader of `group` was reaped: ends what is left of the group (SIGTERM; SIGKILL
+// once `grace` has passed with anything of it alive) and returns true, or returns false at
+// once when nothing of it is alive. The common case, an empty group, costs one kill(2); a
+// scan of /proc only runs when something (a zombie at least) is left. Signalling a reaped
+// leader's group is safe while a member lives: a member holds the id, so no new process
+// can take it.
+bool end_leftover_group(pid_t group, std::chrono::milliseconds grace);
+
 Termination terminate_group(Child& child, std::chrono::milliseconds grace,
                             OutputPump* pump = nullptr);
 

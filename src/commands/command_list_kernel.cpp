@@ -71,6 +71,9 @@ CommandListKernel::CommandListKernel(const TaskListJob& list, const KernelRegist
                                               static_cast<std::uint32_t>(list.tasks.size()),
                                               list.tag})),
       bind_(bind),
+      shell_(list.shell),
+      keep_mpi_environment_(list.keep_mpi_environment),
+      keep_background_(list.keep_background),
       rank_(rank),
       job_id_(std::move(job_id)) {
   lines_.reserve(list.tasks.size());
@@ -78,7 +81,8 @@ CommandListKernel::CommandListKernel(const TaskListJob& list, const KernelRegist
     Line line;
     line.task = task;
     line.hash = task_line_key(task);
-    if (const auto kernel_line = parse_kernel_line(task)) {
+    if (const auto kernel_line =
+            task.argv.empty() ? parse_kernel_line(task) : std::optional<KernelLine>()) {
       const std::string where =
           fmt::format("task file '{}', line {}", task_file_, task.line_number);
       const KernelInfo* info = registry.find(kernel_line->kernel);
@@ -138,12 +142,20 @@ SubtaskResult CommandListKernel::run(const SubtaskContext& context) const {
                            "ZE_AFFINITY_MASK"}) {
     spec.extra_environment[name] = gpus;
   }
+  // The task's own (JSON Lines) settings, its env over everything above.
+  spec.argv = line.task.argv;
+  spec.cwd = line.task.cwd;
+  spec.shell = shell_;
+  spec.keep_mpi_environment = keep_mpi_environment_;
+  spec.keep_background = keep_background_;
+  for (const auto& [name, value] : line.task.environment) spec.extra_environment[name] = value;
   if (bind_ == Binding::cores) spec.cpus.assign(context.cores.begin(), context.cores.end());
   const CommandOutcome outcome = run_command(spec, context.stop);
   if (AttemptReport* report = context.report; report != nullptr && outcome.measured) {
     report->measured = true;
     report->usage = outcome.usage;
     report->output_capped = outcome.output_capped;
+    report->left_processes = outcome.left_processes;
   }
   if (!outcome.succeeded) {
     throw SubtaskFailure(outcome.reason,

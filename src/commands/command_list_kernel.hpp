@@ -22,15 +22,17 @@ class CommandListKernel final : public Kernel {
   CommandListKernel(const TaskListJob& list, const KernelRegistry& registry, int rank,
                     std::string job_id, Binding bind = Binding::none);
 
-  // A command: /bin/sh -c LINE in its own process group, stdin /dev/null, stdout and stderr
-  // to the list's output mode (output_sink.hpp) under its --output-limit, environment
-  // TASKTRACK_SUBTASK,
-  // TASKTRACK_ATTEMPT, TASKTRACK_RANK, TASKTRACK_JOB, and what the attempt was given
-  // (context.cores and .gpus): CUDA_VISIBLE_DEVICES, ROCR_VISIBLE_DEVICES,
-  // HIP_VISIBLE_DEVICES and ZE_AFFINITY_MASK exactly its GPU ids joined by ',' (empty when
-  // it has none: it sees no device), TASKTRACK_CORES and TASKTRACK_GPUS its ids the same way,
-  // OMP_NUM_THREADS its core count (the line's requirement when the context has no cores).
-  // With Binding::cores it runs on its cores only (sched_setaffinity). Exit status != 0
+  // A command: SHELL -c LINE (--shell), or a JSON Lines task's argv without a shell, in
+  // its cwd with its env added (over ours and the variables below), our MPI launcher's
+  // variables left out unless --keep-mpi-env, what is left of its group ended when it exits
+  // unless --keep-background (the report's left_processes); in its own process group, stdin
+  // /dev/null, stdout and stderr to the list's output mode (output_sink.hpp) under its
+  // --output-limit, environment TASKTRACK_SUBTASK, TASKTRACK_ATTEMPT, TASKTRACK_RANK,
+  // TASKTRACK_JOB, and what the attempt was given (context.cores and .gpus): CUDA_VISIBLE_DEVICES,
+  // ROCR_VISIBLE_DEVICES, HIP_VISIBLE_DEVICES and ZE_AFFINITY_MASK exactly its GPU ids joined by
+  // ',' (empty when it has none: it sees no device), TASKTRACK_CORES and TASKTRACK_GPUS its ids the
+  // same way, OMP_NUM_THREADS its core count (the line's requirement when the context has no
+  // cores). With Binding::cores it runs on its cores only (sched_setaffinity). Exit status != 0
   // fails with reason exit_code, a signal with reason signal; the stop token (timeout,
   // shutdown) kills the whole group. A kernel line runs its kernel over its range as one
   // subtask, with the same context (cores and GPUs included). A command's report (when the
@@ -55,6 +57,9 @@ class CommandListKernel final : public Kernel {
   std::uint64_t output_limit_;
   std::unique_ptr<OutputSink> output_;
   Binding bind_;
+  std::string shell_;
+  bool keep_mpi_environment_;
+  bool keep_background_;
   int rank_;
   std::string job_id_;
 };

@@ -6,10 +6,12 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/eventfd.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstring>
 #include <memory>
 #include <optional>
 #include <string>
@@ -99,6 +101,59 @@ class NoOutput final : public AttemptOutput {
   void finish(bool) override {}
 };
 
+// The shell's `-c COMMAND`, or the command's own argv.
+process::ProgramCall program_call(const CommandSpec& spec) {
+  process::ProgramCall call;
+  call.cwd = spec.cwd;
+  if (spec.argv.empty()) {
+    process::check_no_nul(spec.command, "command");
+    call.program = spec.shell;
+    call.arguments = {spec.shell, "-c", spec.command};
+    return call;
+  }
+  for (const std::string& argument : spec.argv) process::check_no_nul(argument, "argument");
+  call.program = spec.argv.front();
+  call.arguments = spec.argv;
+  call.search_path = call.program.find('/') == std::string::npos;
+  return call;
+}
+
+// Errors of posix_spawn that say the program (or its cwd) is wrong, not the machine: the
+// attempt fails, as it would in a shell (127 not found, 126 not executable).
+std::optional<int> not_startable_exit_code(int error) {
+  switch (error) {
+    case ENOENT:
+    case ENOTDIR:
+    case ELOOP:
+    case ENAMETOOLONG:
+      return 127;
+    case EACCES:
+    case EPERM:
+    case ENOEXEC:
+    case EISDIR:
+      return 126;
+    default:
+      return std::nullopt;
+  }
+}
+
+// An attempt whose program never ran: the reason goes to its stderr too, where `tasktrack
+// output` shows it.
+CommandOutcome not_started(AttemptOutput& output, int exit_code, const std::string& why) {
+  CommandOutcome outcome;
+  outcome.reason = FailureReason::exit_code;
+  outcome.exit_code = exit_code;
+  outcome.detail = "exit code " + std::to_string(exit_code) + ": " + why;
+  output.write(packed::Stream::stderr_stream, "tasktrack: " + why + "\n");
+  output.finish(true);
+  return outcome;
+}
+
+std::string error_text(int code) {
+  char buffer[256];
+  return ::strerror_r(code, buffer, sizeof buffer);  // GNU strerror_r returns the text
+}
+
 }  // namespace
 
 CommandOutcome run_command(const CommandSpec& spec, std::stop_token stop) {
@@ -109,8 +164,9 @@ CommandOutcome run_command(const CommandSpec& spec, std::stop_token stop) {
     outcome.detail = "stopped: before it started";
     return outcome;
   }
-  process::check_no_nul(spec.command, "command");
-  const std::vector<std::string> environment = process::build_environment(spec.extra_environment);
+  const process::ProgramCall call = program_call(spec);
+  const std::vector<std::string> environment =
+      process::build_environment(spec.extra_environment, spec.keep_mpi_environment);
 
   std::unique_ptr<AttemptOutput> own_output;
   AttemptOutput* output = spec.output;
@@ -126,13 +182,40 @@ CommandOutcome run_command(const CommandSpec& spec, std::stop_token stop) {
   const bool merged =
       spec.output == nullptr && !spec.stdout_path.empty() && spec.stdout_path == spec.stderr_path;
 
+  // Checked here, since posix_spawn's ENOENT would not say whether the cwd or the program
+  // is missing.
+  if (!spec.cwd.empty()) {
+    struct stat info {};
+    int code = 0;
+    if (::stat(spec.cwd.c_str(), &info) != 0) {
+      code = errno;
+    } else if (!S_ISDIR(info.st_mode)) {
+      code = ENOTDIR;
+    }
+    if (code != 0) {
+      return not_started(
+          *output, 127,
+          "cannot change to cwd '" + process::abbreviate(spec.cwd) + "': " + error_text(code));
+    }
+  }
   FileDescriptor input = process::open_file("/dev/null", O_RDONLY, "stdin");
   Pipe out = make_pipe("stdout");
   Pipe err;
   if (!merged) err = make_pipe("stderr");
-  Child child(process::spawn_shell(spec.command, input.get(), out.write.get(),
-                                   merged ? out.write.get() : err.write.get(), environment,
-                                   spec.cpus));
+  const process::Spawned spawned =
+      process::spawn_program(call, input.get(), out.write.get(),
+                             merged ? out.write.get() : err.write.get(), environment, spec.cpus);
+  if (spawned.error != 0) {
+    const std::string what = spec.argv.empty()
+                                 ? call.program + " -c " + process::abbreviate(spec.command)
+                                 : process::abbreviate(call.program);
+    if (const auto exit_code = not_startable_exit_code(spawned.error)) {
+      return not_started(*output, *exit_code,
+                         "cannot start '" + what + "': " + error_text(spawned.error));
+    }
+    throw process::system_call_error("posix_spawn(" + what + ")", spawned.error);
+  }
+  Child child(spawned.pid);
   input.reset();
   out.write.reset();
   err.write.reset();
@@ -146,9 +229,8 @@ CommandOutcome run_command(const CommandSpec& spec, std::stop_token stop) {
   if (wake.valid()) wake_on_stop.emplace(stop, Waker{wake.get()});
 
   const StopWatch watch{stop, wake.get()};
-  // Ends the streams and the output, and records what the attempt used.
+  // Ends the streams (drained) and the output, and records what the attempt used.
   const auto end_attempt = [&](bool failed) {
-    pump.drain_after_exit();
     pump.finish_streams();
     output->finish(failed);
     outcome.measured = true;
@@ -156,7 +238,11 @@ CommandOutcome run_command(const CommandSpec& spec, std::stop_token stop) {
     outcome.output_capped = pump.capped();
   };
   if (process::wait_for(child, &watch, std::nullopt, &pump) == Wake::exited) {
+    pump.drain_after_exit();
     const int status = child.reap();
+    if (!spec.keep_background) {
+      outcome.left_processes = process::end_leftover_group(child.pid(), spec.kill_grace);
+    }
     const std::string how = describe_status(status, outcome);
     outcome.succeeded = WIFEXITED(status) && WEXITSTATUS(status) == 0;
     end_attempt(!outcome.succeeded);
@@ -169,6 +255,7 @@ CommandOutcome run_command(const CommandSpec& spec, std::stop_token stop) {
 
   wake_on_stop.reset();
   const Termination termination = process::terminate_group(child, spec.kill_grace, &pump);
+  pump.drain_after_exit();
   end_attempt(true);
   outcome.reason = FailureReason::timeout;
   outcome.detail = "stopped: " + describe_status(termination.status, outcome);

@@ -40,6 +40,12 @@ class SpawnFileActions {
     }
 #endif
   }
+  // glibc 2.29 and later; the file actions run in order, after the dup2s.
+  void chdir(const std::string& path) {
+    if (const int rc = posix_spawn_file_actions_addchdir_np(&actions_, path.c_str()); rc != 0) {
+      throw system_call_error("posix_spawn_file_actions_addchdir_np", rc);
+    }
+  }
   const posix_spawn_file_actions_t* get() const {
     return &actions_;
   }
@@ -148,7 +154,28 @@ void check_no_nul(std::string_view text, const char* what) {
   }
 }
 
-std::vector<std::string> build_environment(const std::map<std::string, std::string>& extra) {
+bool is_launcher_variable(std::string_view name) {
+  const auto starts = [&](std::string_view prefix) { return name.starts_with(prefix); };
+  if (starts("OMPI_")) {
+    if (starts("OMPI_ALLOW_RUN_AS_ROOT")) return false;
+    if (!starts("OMPI_MCA_")) return true;
+    // What mpirun sets among the MCA parameters (Open MPI 4.1 and 5); a user's own
+    // settings (OMPI_MCA_btl=...) apply to a nested MPI program as to any other.
+    for (const std::string_view launcher :
+         {"OMPI_MCA_ess", "OMPI_MCA_orte_", "OMPI_MCA_pmix", "OMPI_MCA_prte_",
+          "OMPI_MCA_initial_wdir", "OMPI_MCA_mpi_oversubscribe", "OMPI_MCA_shmem_"}) {
+      if (starts(launcher)) return true;
+    }
+    return false;
+  }
+  for (const std::string_view prefix : {"PMIX_", "PRTE_", "PMI_", "HYDRA_", "HYDI_"}) {
+    if (starts(prefix)) return true;
+  }
+  return name == "MPI_LOCALNRANKS" || name == "MPI_LOCALRANKID";
+}
+
+std::vector<std::string> build_environment(const std::map<std::string, std::string>& extra,
+                                           bool keep_mpi_environment) {
   for (const auto& [name, value] : extra) {
     if (name.empty() || name.find('=') != std::string::npos) {
       throw std::invalid_argument("invalid environment variable name '" + abbreviate(name) + "'");
@@ -160,9 +187,9 @@ std::vector<std::string> build_environment(const std::map<std::string, std::stri
   for (char** entry = environ; entry != nullptr && *entry != nullptr; ++entry) {
     const std::string_view text(*entry);
     const std::size_t equals = text.find('=');
-    if (equals != std::string_view::npos && extra.count(std::string(text.substr(0, equals))) != 0) {
-      continue;
-    }
+    const std::string_view name = text.substr(0, equals);
+    if (equals != std::string_view::npos && extra.count(std::string(name)) != 0) continue;
+    if (!keep_mpi_environment && is_launcher_variable(name)) continue;
     entries.emplace_back(text);
   }
   for (const auto& [name, value] : extra) entries.push_back(name + "=" + value);
@@ -171,13 +198,14 @@ std::vector<std::string> build_environment(const std::map<std::string, std::stri
 
 // posix_spawn, not fork: no copy of a large MPI process's page tables, and no atfork
 // handlers (some MPI libraries warn or break on fork).
-pid_t spawn_shell(const std::string& command, int input, int output, int error_output,
-                  const std::vector<std::string>& environment, std::span<const unsigned> cpus) {
+Spawned spawn_program(const ProgramCall& call, int input, int output, int error_output,
+                      const std::vector<std::string>& environment, std::span<const unsigned> cpus) {
   SpawnFileActions actions;
   actions.dup2(input, STDIN_FILENO);
   actions.dup2(output, STDOUT_FILENO);
   actions.dup2(error_output, STDERR_FILENO);
   actions.close_from(STDERR_FILENO + 1);
+  if (!call.cwd.empty()) actions.chdir(call.cwd);
 
   SpawnAttributes attributes;
   // Own process group (pgid = its pid) so a stop reaches everything the shell started.
@@ -206,19 +234,27 @@ pid_t spawn_shell(const std::string& command, int input, int output, int error_o
     environment_pointers.push_back(const_cast<char*>(entry.c_str()));
   }
   environment_pointers.push_back(nullptr);
-  char* const arguments[] = {const_cast<char*>("sh"), const_cast<char*>("-c"),
-                             const_cast<char*>(command.c_str()), nullptr};
+  std::vector<char*> arguments;
+  arguments.reserve(call.arguments.size() + 1);
+  for (const std::string& argument : call.arguments) {
+    arguments.push_back(const_cast<char*>(argument.c_str()));
+  }
+  arguments.push_back(nullptr);
 
-  pid_t pid = -1;
-  int rc = 0;
+  Spawned spawned;
   {
     const PinnedForSpawn pinned(cpus);  // the child inherits this thread's mask
-    // glibc reports a failed exec (E2BIG for an over-long command, ENOENT) as the result.
-    rc = posix_spawn(&pid, "/bin/sh", actions.get(), attributes.get(), arguments,
-                     environment_pointers.data());
+    // glibc reports a failed exec (E2BIG for an over-long command, ENOENT) or chdir as the
+    // result. posix_spawnp searches the PATH of this process, not `environment`'s.
+    spawned.error =
+        call.search_path
+            ? posix_spawnp(&spawned.pid, call.program.c_str(), actions.get(), attributes.get(),
+                           arguments.data(), environment_pointers.data())
+            : posix_spawn(&spawned.pid, call.program.c_str(), actions.get(), attributes.get(),
+                          arguments.data(), environment_pointers.data());
   }
-  if (rc != 0) throw system_call_error("posix_spawn(/bin/sh -c " + abbreviate(command) + ")", rc);
-  return pid;
+  if (spawned.error != 0) spawned.pid = -1;
+  return spawned;
 }
 
 }  // namespace tasktrack::process

@@ -7,6 +7,7 @@
 
 #include "cli/value_parsers.hpp"
 #include "commands/task_directives.hpp"
+#include "commands/task_list_jsonl.hpp"
 #include "core/fnv1a.hpp"
 #include "tasktrack/error.hpp"
 
@@ -23,10 +24,34 @@ std::string trimmed(const std::string& text) {
 
 }  // namespace
 
-std::vector<TaskLine> read_task_file(const std::string& path, const Resources& defaults) {
+std::string_view to_string(TaskFormat format) {
+  switch (format) {
+    case TaskFormat::automatic:
+      return "auto";
+    case TaskFormat::plain:
+      return "plain";
+    case TaskFormat::jsonl:
+      return "jsonl";
+  }
+  return "auto";
+}
+
+std::optional<TaskFormat> task_format_from_string(std::string_view text) {
+  for (const TaskFormat format : {TaskFormat::automatic, TaskFormat::plain, TaskFormat::jsonl}) {
+    if (text == to_string(format)) return format;
+  }
+  return std::nullopt;
+}
+
+std::vector<TaskLine> read_task_file(const std::string& path, const Resources& defaults,
+                                     TaskFormat format) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     throw UsageError("task file '" + path + "': " + std::strerror(errno));
+  }
+  if (format == TaskFormat::jsonl ||
+      (format == TaskFormat::automatic && path.ends_with(".jsonl"))) {
+    return read_jsonl_tasks(in, path, defaults);
   }
   std::vector<TaskLine> lines;
   Resources requirement = defaults;
@@ -85,9 +110,20 @@ std::optional<KernelLine> parse_kernel_line(const TaskLine& line) {
 }
 
 std::uint64_t task_line_key(const TaskLine& line) {
-  if (line.directive.empty()) return fnv1a64(line.text);
-  // After a newline, which no line's text holds: no text alone hashes the same input.
-  return fnv1a64(line.text + "\n#TASKTRACK " + line.directive);
+  if (line.directive.empty() && line.cwd.empty() && line.environment.empty()) {
+    return fnv1a64(line.text);
+  }
+  // After a newline, which no plain line's text holds: no text alone hashes the same input.
+  // A JSON Lines command may hold newlines: the cwd's and variables' sizes keep each part
+  // from reading as another's.
+  std::string input = line.text;
+  if (!line.directive.empty()) input += "\n#TASKTRACK " + line.directive;
+  if (!line.cwd.empty()) input += "\ncwd " + std::to_string(line.cwd.size()) + " " + line.cwd;
+  for (const auto& [name, value] : line.environment) {
+    input += "\nenv " + std::to_string(name.size()) + " " + std::to_string(value.size()) + " " +
+             name + "=" + value;
+  }
+  return fnv1a64(input);
 }
 
 }  // namespace tasktrack

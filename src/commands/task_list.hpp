@@ -9,6 +9,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/resources.hpp"
@@ -47,21 +48,32 @@ struct KernelLine {
   std::map<std::string, std::string> params;
 };
 
+// How a task file is written (--task-format): plain lines as above, or JSON Lines
+// (commands/task_list_jsonl.hpp); automatic = JSON Lines for a name ending in ".jsonl".
+enum class TaskFormat : std::uint8_t { automatic, plain, jsonl };
+// "auto", "plain", "jsonl": as --task-format and the job's JSON write it.
+std::string_view to_string(TaskFormat format);
+std::optional<TaskFormat> task_format_from_string(std::string_view text);
+
 // Reads the commands of a task file, each with its requirement: `defaults` (the flags)
-// until a `#TASKTRACK` directive line changes it (commands/task_directives.hpp). Throws
-// UsageError naming the file (and the line) when it cannot be read, holds no command, or a
-// directive is malformed.
-std::vector<TaskLine> read_task_file(const std::string& path, const Resources& defaults = {});
+// until a `#TASKTRACK` directive line changes it (commands/task_directives.hpp), or a JSON
+// Lines file's tasks. Throws UsageError naming the file (and the line) when it cannot be
+// read, holds no command, or a directive or JSON line is malformed.
+std::vector<TaskLine> read_task_file(const std::string& path, const Resources& defaults = {},
+                                     TaskFormat format = TaskFormat::automatic);
 
 // Parses a line as a kernel line: nullopt when it does not start with '@'. Throws
 // UsageError ("line N: ...") for a malformed one.
 std::optional<KernelLine> parse_kernel_line(const TaskLine& line);
 
 // What a journal record carries to match its line on resume: FNV-1a 64 of the line's text,
-// mixed with its directive when one covers it. A line's identity is what the file says:
+// mixed with its directive when one covers it, and with its cwd and environment when it
+// has them (a JSON Lines task; its argv is in its text, quoted). A line's identity is what
+// the file says:
 // editing `gpus=` in a directive makes the lines under it new work, while the per-task
 // flags, like every option that does not change the work, may change between runs, and
-// journals from before directives (keyed by the text alone) still resume.
+// journals from before directives (keyed by the text alone) still resume: what a line does
+// not set adds nothing. Its name is a label, not part of it.
 std::uint64_t task_line_key(const TaskLine& line);
 
 }  // namespace tasktrack

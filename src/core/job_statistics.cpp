@@ -52,6 +52,7 @@ void JobStatistics::note_attempt(const StatusRecord& record, int rank, const Att
                                  std::size_t class_index) {
   const AttemptRef ref{record.subtask, record.attempt, rank};
   if (report.output_capped) capped_.push_back(ref);
+  if (report.left_processes) ++left_processes_;
   if (!report.measured) return;
   const double seconds = record.end_seconds - record.start_seconds;
   cost_.add(ref, seconds, report.usage);
@@ -83,6 +84,7 @@ void JobStatistics::fill(Summary& s, const Tracker& tracker, std::span<const Wor
             [](const auto& a, const auto& b) { return a.subtask < b.subtask; });
   s.cost = cost_;
   s.capped = capped_;
+  s.left_processes = left_processes_;
   std::sort(s.capped.begin(), s.capped.end(), [](const AttemptRef& a, const AttemptRef& b) {
     return a.subtask != b.subtask ? a.subtask < b.subtask : a.attempt < b.attempt;
   });

@@ -54,6 +54,7 @@ class JobStatistics {
   AttemptCost cost_;
   std::vector<AttemptCost> class_costs_;
   std::vector<AttemptRef> capped_;
+  std::uint32_t left_processes_ = 0;  // attempts whose leftover processes were ended
 };
 
 }  // namespace tasktrack

@@ -160,6 +160,12 @@ void print_summary(std::ostream& out, const Summary& s) {
                        s.capped.size(), s.capped.size() == 1 ? "'s" : "s'", fmt::join(named, ", "),
                        s.capped.size() > capped_shown ? ", ... (see --summary-json)" : "");
   }
+  if (s.left_processes > 0) {
+    out << fmt::format(
+        "  leftover   {} attempt{} left processes behind; they were ended (--keep-background "
+        "keeps them)\n",
+        s.left_processes, s.left_processes == 1 ? "" : "s");
+  }
   if (!s.slowest.empty()) {
     out << "  slowest   ";
     for (const SlowSubtask& slow : s.slowest) {
@@ -278,6 +284,7 @@ nlohmann::json summary_to_json(const Summary& s) {
       {"requirements", requirements},
       {"failures", failures},
       {"capped", capped},
+      {"left_processes", s.left_processes},
       {"cost", cost},
       {"hints", s.hints},
       {"slowest", slowest},

@@ -113,6 +113,7 @@ struct Summary {
   std::vector<SlowSubtask> slowest;      // longest attempts that completed, longest first
   AttemptCost cost;                      // every measured attempt's, this run
   std::vector<AttemptRef> capped;        // attempts whose output passed --output-limit
+  std::uint32_t left_processes = 0;      // attempts whose command left processes running
   // Advice from the cost: commands that use far fewer cores than they were given, or more
   // memory than they asked for. One line each.
   std::vector<std::string> hints;

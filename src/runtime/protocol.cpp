@@ -275,6 +275,7 @@ AttemptReport to_report(const AttemptReportEntry& entry) {
   report.gpu_mask = entry.gpu_mask;
   report.measured = (entry.flags & attempt_measured_flag) != 0;
   report.output_capped = (entry.flags & attempt_output_capped_flag) != 0;
+  report.left_processes = (entry.flags & attempt_left_processes_flag) != 0;
   report.usage =
       AttemptUsage{entry.max_rss_bytes, entry.user_cpu_seconds, entry.system_cpu_seconds};
   return report;
@@ -288,7 +289,8 @@ void StatusBatchWriter::add(const StatusRecord& record, std::span<const std::byt
     entry.cores = report->cores;
     entry.flags =
         static_cast<std::uint16_t>((report->measured ? attempt_measured_flag : 0u) |
-                                   (report->output_capped ? attempt_output_capped_flag : 0u));
+                                   (report->output_capped ? attempt_output_capped_flag : 0u) |
+                                   (report->left_processes ? attempt_left_processes_flag : 0u));
     entry.gpu_mask = report->gpu_mask;
     entry.max_rss_bytes = report->usage.max_rss_bytes;
     entry.user_cpu_seconds = report->usage.user_cpu_seconds;

@@ -245,6 +245,7 @@ BatchFollows decode_batch_follows(std::span<const std::byte> message);  // Proto
 
 inline constexpr std::uint16_t attempt_measured_flag = 1u << 0;
 inline constexpr std::uint16_t attempt_output_capped_flag = 1u << 1;
+inline constexpr std::uint16_t attempt_left_processes_flag = 1u << 2;
 
 AttemptReport to_report(const AttemptReportEntry& entry);
 

@@ -15,9 +15,11 @@
 #include <atomic>
 #include <chrono>
 #include <csignal>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <future>
+#include <map>
 #include <sstream>
 #include <stdexcept>
 #include <string>
@@ -467,6 +469,188 @@ TEST_F(CommandRunnerTest, ConcurrentStopsEachEndTheirOwnCommand) {
       EXPECT_EQ(outcome.exit_code, i);
     }
   }
+}
+
+// True while `pid` is a process that can still run (a zombie cannot).
+bool is_alive(const std::string& pid) {
+  const std::string stat = read_file("/proc/" + pid + "/stat");
+  const std::size_t paren = stat.rfind(')');
+  if (paren == std::string::npos) return false;
+  std::istringstream fields(stat.substr(paren + 1));
+  char state = 0;
+  fields >> state;
+  return state != 'Z' && state != 'X';
+}
+
+// Waits (bounded) until `pid` is gone; true when it went.
+bool ends_soon(const std::string& pid) {
+  const auto limit = std::chrono::steady_clock::now() + hang_guard;
+  while (is_alive(pid) && std::chrono::steady_clock::now() < limit) {
+    std::this_thread::sleep_for(5ms);
+  }
+  return !is_alive(pid);
+}
+
+TEST_F(CommandRunnerTest, ArgvReachesTheProgramByteForByteWithoutAShell) {
+  const std::vector<std::string> words = {"a b",
+                                          "it's",
+                                          "\"both\" 'quotes'",
+                                          "$HOME",
+                                          "`id`",
+                                          "; echo injected",
+                                          "line\nbreak",
+                                          "tab\there",
+                                          "\\back\\slash",
+                                          "ünïcödé ✓",
+                                          "*",
+                                          "-n",
+                                          ""};
+  CommandSpec command = spec("");
+  command.argv = {"printf", "[%s]\n"};
+  command.argv.insert(command.argv.end(), words.begin(), words.end());
+  const CommandOutcome outcome = run(command);
+  ASSERT_TRUE(outcome.succeeded) << outcome.detail;
+  std::string expected;
+  for (const std::string& word : words) expected += "[" + word + "]\n";
+  EXPECT_EQ(read_file(dir_.file("out.txt")), expected);
+}
+
+TEST_F(CommandRunnerTest, MissingProgramIsAFailedAttemptWithExitCode127) {
+  CommandSpec command = spec("tasktrack-no-such-program x");
+  command.argv = {"tasktrack-no-such-program", "x"};
+  const CommandOutcome outcome = run(command);
+  EXPECT_FALSE(outcome.succeeded);
+  EXPECT_EQ(outcome.reason, FailureReason::exit_code);
+  EXPECT_EQ(outcome.exit_code, 127);
+  EXPECT_EQ(outcome.detail,
+            "exit code 127: cannot start 'tasktrack-no-such-program': No such file or directory");
+  EXPECT_NE(read_file(dir_.file("err.txt")).find("tasktrack: cannot start"), std::string::npos);
+
+  command.argv = {dir_.file("out.txt")};  // exists, not executable
+  const CommandOutcome not_executable = run(command);
+  EXPECT_EQ(not_executable.exit_code, 126) << not_executable.detail;
+}
+
+TEST_F(CommandRunnerTest, CwdIsWhereTheCommandRuns) {
+  const std::string folder = dir_.file("work");
+  std::filesystem::create_directory(folder);
+  CommandSpec command = spec("pwd -P; ls");
+  command.cwd = folder;
+  write_file(folder + "/marker", "");
+  const CommandOutcome outcome = run(command);
+  ASSERT_TRUE(outcome.succeeded) << outcome.detail;
+  EXPECT_EQ(read_file(dir_.file("out.txt")),
+            std::filesystem::canonical(folder).string() + "\nmarker\n");
+
+  CommandSpec by_argv = spec("");  // argv too, and a relative program found in the cwd
+  by_argv.argv = {"./script.sh"};
+  by_argv.cwd = folder;
+  write_file(folder + "/script.sh", "#!/bin/sh\necho from script\n");
+  std::filesystem::permissions(folder + "/script.sh", std::filesystem::perms::owner_all);
+  const CommandOutcome script = run(by_argv);
+  ASSERT_TRUE(script.succeeded) << script.detail;
+  EXPECT_EQ(read_file(dir_.file("out.txt")), "from script\n");
+}
+
+TEST_F(CommandRunnerTest, MissingCwdIsAFailedAttemptNamingIt) {
+  for (const bool with_argv : {false, true}) {
+    CommandSpec command = spec("true");
+    if (with_argv) command.argv = {"true"};
+    command.cwd = dir_.file("no-such-folder");
+    const CommandOutcome outcome = run(command);
+    EXPECT_FALSE(outcome.succeeded);
+    EXPECT_EQ(outcome.exit_code, 127);
+    EXPECT_EQ(outcome.detail, "exit code 127: cannot change to cwd '" + command.cwd +
+                                  "': No such file or directory");
+  }
+}
+
+TEST_F(CommandRunnerTest, ShellIsAChoice) {
+  CommandSpec command = spec("[[ 1 == 1 ]] && echo {a,b}");
+  command.shell = "/bin/bash";
+  const CommandOutcome outcome = run(command);
+  ASSERT_TRUE(outcome.succeeded) << outcome.detail;
+  EXPECT_EQ(read_file(dir_.file("out.txt")), "a b\n");
+}
+
+TEST_F(CommandRunnerTest, LauncherVariablesAreLeftOutUnlessKept) {
+  const std::vector<std::pair<std::string, bool>> variables = {{"OMPI_COMM_WORLD_RANK", false},
+                                                               {"OMPI_MCA_ess", false},
+                                                               {"OMPI_MCA_orte_hnp_uri", false},
+                                                               {"PMIX_RANK", false},
+                                                               {"PMI_FD", false},
+                                                               {"HYDRA_CONTROL_FD", false},
+                                                               {"MPI_LOCALRANKID", false},
+                                                               {"PRTE_MCA_x", false},
+                                                               {"OMPI_MCA_btl", true},
+                                                               {"OMPI_ALLOW_RUN_AS_ROOT", true},
+                                                               {"OPAL_PREFIX", true},
+                                                               {"SLURM_JOB_ID", true}};
+  std::map<std::string, std::string> saved;
+  for (const auto& [name, kept] : variables) {
+    if (const char* value = std::getenv(name.c_str())) saved[name] = value;
+    ASSERT_EQ(::setenv(name.c_str(), "tasktrack-test", 1), 0);
+  }
+  for (const bool keep : {false, true}) {
+    SCOPED_TRACE(keep ? "--keep-mpi-env" : "clean");
+    CommandSpec command = spec("env");
+    command.keep_mpi_environment = keep;
+    command.extra_environment["PMIX_GIVEN"] = "by the task";  // what the task sets stays
+    const CommandOutcome outcome = run(command);
+    ASSERT_TRUE(outcome.succeeded) << outcome.detail;
+    const std::string output = "\n" + read_file(dir_.file("out.txt"));
+    for (const auto& [name, kept] : variables) {
+      EXPECT_EQ(output.find("\n" + name + "=tasktrack-test\n") != std::string::npos, kept || keep)
+          << name;
+    }
+    EXPECT_NE(output.find("\nPMIX_GIVEN=by the task\n"), std::string::npos);
+  }
+  for (const auto& [name, kept] : variables) {
+    if (saved.count(name) != 0) {
+      ::setenv(name.c_str(), saved[name].c_str(), 1);
+    } else {
+      ::unsetenv(name.c_str());
+    }
+  }
+}
+
+TEST_F(CommandRunnerTest, BackgroundProcessesEndWithTheirAttempt) {
+  const std::string pid_file = dir_.file("pid.txt");
+  CommandSpec command = spec("sleep 60 > /dev/null 2>&1 & echo $! > \"$PID_FILE\"");
+  command.extra_environment["PID_FILE"] = pid_file;
+  command.kill_grace = 300ms;
+  const CommandOutcome outcome = run(command);
+  EXPECT_TRUE(outcome.succeeded) << outcome.detail;  // the leader's own exit status
+  EXPECT_TRUE(outcome.left_processes);
+  const std::string pid = wait_for_line(pid_file);
+  ASSERT_FALSE(pid.empty());
+  EXPECT_TRUE(ends_soon(pid)) << "background sleep " << pid << " outlived its attempt";
+
+  // Holding the output pipe open does not keep the attempt alive either.
+  CommandSpec holding = spec("sleep 60 & echo $! > \"$PID_FILE\"; echo done");
+  holding.extra_environment["PID_FILE"] = pid_file;
+  const CommandOutcome held = run(holding);
+  EXPECT_TRUE(held.succeeded) << held.detail;
+  EXPECT_TRUE(held.left_processes);
+  EXPECT_EQ(read_file(dir_.file("out.txt")), "done\n");
+  EXPECT_TRUE(ends_soon(wait_for_line(pid_file)));
+
+  // Nothing left: nothing reported.
+  EXPECT_FALSE(run(spec("sleep 0 & wait")).left_processes);
+}
+
+TEST_F(CommandRunnerTest, KeepBackgroundLeavesThemRunning) {
+  const std::string pid_file = dir_.file("pid.txt");
+  CommandSpec command = spec("sleep 60 > /dev/null 2>&1 & echo $! > \"$PID_FILE\"");
+  command.extra_environment["PID_FILE"] = pid_file;
+  command.keep_background = true;
+  const CommandOutcome outcome = run(command);
+  EXPECT_TRUE(outcome.succeeded) << outcome.detail;
+  EXPECT_FALSE(outcome.left_processes);
+  const std::string pid = wait_for_line(pid_file);
+  ASSERT_FALSE(pid.empty());
+  EXPECT_TRUE(is_alive(pid));
+  ::kill(std::stoi(pid), SIGKILL);  // ours to clean up now
 }
 
 TEST(CommandRunnerSignalName, NamesKnownSignalsAndNumbersOthers) {

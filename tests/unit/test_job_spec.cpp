@@ -150,7 +150,7 @@ TEST(CommandLine, RunHelpListsEveryFlagWithItsDefault) {
   }
   for (const std::string fragment :
        {"default: 2s", "default: 30s", "default: 10s", "default: 5", "at most 100", "trace,",
-        "default: auto", "default: none", "reserve-after,"}) {
+        "default: auto", "default: none", "reserve-after, "}) {
     EXPECT_NE(help.find(fragment), std::string::npos) << fragment << " not in:\n" << help;
   }
 }
@@ -947,6 +947,10 @@ void expect_same(const JobSpec& a, const JobSpec& b) {
     EXPECT_EQ(a.task_list()->cores_per_task, b.task_list()->cores_per_task);
     EXPECT_EQ(a.task_list()->gpus_per_task, b.task_list()->gpus_per_task);
     EXPECT_EQ(a.task_list()->memory_per_task, b.task_list()->memory_per_task);
+    EXPECT_EQ(a.task_list()->task_format, b.task_list()->task_format);
+    EXPECT_EQ(a.task_list()->shell, b.task_list()->shell);
+    EXPECT_EQ(a.task_list()->keep_mpi_environment, b.task_list()->keep_mpi_environment);
+    EXPECT_EQ(a.task_list()->keep_background, b.task_list()->keep_background);
   }
 }
 
@@ -1002,6 +1006,11 @@ TEST(JobSpecJson, TaskListRoundTrips) {
                          .tasks = {{1, "echo a", {4, 0, 0}}, {3, "@primes 0:10", {4, 0, 0}}},
                          .output_dir = "out",
                          .cores_per_task = 4};
+  // Issue 13's runner settings, not their defaults.
+  job.task_list()->task_format = TaskFormat::jsonl;
+  job.task_list()->shell = "/bin/bash";
+  job.task_list()->keep_mpi_environment = true;
+  job.task_list()->keep_background = true;
   job.subtasks = 2;
   const nlohmann::json json = job;
   EXPECT_EQ(json.at("kernel"), "commands");

@@ -414,6 +414,25 @@ TEST(ProtocolStatusBatch, TheOutputCappedFlagIsBitOneOfTheReportEntry) {
   EXPECT_EQ(reports, (std::vector<AttemptReport>{capped, both}));
 }
 
+TEST(ProtocolStatusBatch, TheLeftProcessesFlagIsBitTwoOfTheReportEntry) {
+  AttemptReport left;
+  left.cores = 1;
+  left.left_processes = true;
+  StatusBatchWriter writer;
+  writer.add(record_for(1), {}, &left);
+  const Bytes message = writer.finish();
+  AttemptReportEntry entry;
+  std::memcpy(&entry, message.data() + message.size() - sizeof entry, sizeof entry);
+  EXPECT_EQ(entry.flags, 4);
+  std::vector<AttemptReport> reports;
+  StatusBatchReader(message).for_each(
+      [&](const StatusRecord&, std::span<const std::byte>, const AttemptReport* report) {
+        ASSERT_NE(report, nullptr);
+        reports.push_back(*report);
+      });
+  EXPECT_EQ(reports, (std::vector<AttemptReport>{left}));
+}
+
 TEST(ProtocolStatusBatch, AReportTableThatDoesNotFitTheRecordsIsAnError) {
   AttemptReport report;
   report.cores = 1;

@@ -113,5 +113,21 @@ TEST(Summary, ARangeJobKeepsItsKernelWordsAndShowsNoCostWhenNothingWasMeasured) 
   EXPECT_TRUE(json["failures"][0]["exit_status"].is_null());
 }
 
+TEST(Summary, AttemptsThatLeftProcessesAreCountedOnlyWhenThereAreSome) {
+  Summary s = task_list_summary();
+  std::ostringstream none;
+  print_summary(none, s);
+  EXPECT_EQ(none.str().find("leftover"), std::string::npos) << none.str();
+  EXPECT_EQ(summary_to_json(s)["left_processes"], 0);
+  s.left_processes = 2;
+  std::ostringstream two;
+  print_summary(two, s);
+  EXPECT_NE(two.str().find("  leftover   2 attempts left processes behind; they were ended "
+                           "(--keep-background keeps them)\n"),
+            std::string::npos)
+      << two.str();
+  EXPECT_EQ(summary_to_json(s)["left_processes"], 2);
+}
+
 }  // namespace
 }  // namespace tasktrack

@@ -1,0 +1,190 @@
+// The runner's choices through the real binary (issue 13), with no mpirun and under mpirun
+// with 3 ranks: a JSON Lines task file (cmd, argv, cwd, env, name), --shell, a task that is
+// an MPI program started as a singleton, and malformed lines refused naming their line.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+
+#include "run_process.hpp"
+
+namespace tasktrack {
+namespace {
+
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+int processes = 0;  // 0: no mpirun; set by main from --np=N
+
+class JsonLinesTasks : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("tasktrack-jsonl-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+  }
+  void TearDown() override {
+    if (!HasFailure()) fs::remove_all(dir_);
+  }
+
+  std::string path(const std::string& name) const { return (dir_ / name).string(); }
+
+  std::string write(const std::string& name, const std::string& text) const {
+    std::ofstream(path(name), std::ios::binary) << text;
+    return path(name);
+  }
+
+  struct Run {
+    testing::ProcessResult process;
+    json summary;
+  };
+
+  // Runs tasktrack with `args` (plus --summary-json and --quiet).
+  Run run(const std::vector<std::string>& args) const {
+    std::vector<std::string> argv;
+    if (processes > 0) argv = testing::mpirun_prefix(processes);
+    argv.push_back(TASKTRACK_BINARY);
+    argv.push_back("run");
+    argv.insert(argv.end(), args.begin(), args.end());
+    const std::string summary = path("summary.json");
+    fs::remove(summary);
+    argv.insert(argv.end(), {"--summary-json", summary, "--quiet"});
+    Run result{testing::run_process(argv, 180), {}};
+    std::ifstream in(summary);
+    if (in) result.summary = json::parse(in, nullptr, false);
+    return result;
+  }
+
+  static std::string read(const std::string& file) {
+    std::ifstream in(file, std::ios::binary);
+    std::ostringstream text;
+    text << in.rdbuf();
+    return text.str();
+  }
+
+  fs::path dir_;
+};
+
+TEST_F(JsonLinesTasks, CmdArgvCwdEnvAndNameRun) {
+  fs::create_directories(path("work"));
+  const std::string tasks =
+      write("tasks.jsonl",
+            json({{"cmd", "echo \"cmd $GREETING\""}, {"env", {{"GREETING", "hi there"}}}}).dump() +
+                "\n\n" +
+                json({{"argv", {"printf", "[%s]\n", "a b", "$HOME", "it's"}}, {"name", "quoting"}})
+                    .dump() +
+                "\n" + json({{"cmd", "pwd -P"}, {"cwd", path("work")}}).dump() + "\n" +
+                json({{"argv", {"tasktrack-no-such-program"}}}).dump() + "\n");
+  const Run r = run(
+      {"--task-file", tasks, "--retries", "0", "--output", "files", "--output-dir", path("out")});
+  ASSERT_FALSE(r.process.timed_out);
+  EXPECT_EQ(r.process.exit_code, 1) << r.process.err;  // the missing program
+  ASSERT_TRUE(r.summary.is_object()) << r.process.out << r.process.err;
+  EXPECT_EQ(r.summary["subtasks"]["done"], 3);
+  EXPECT_EQ(read(path("out/subtask-000000.attempt-0.out")), "cmd hi there\n");
+  EXPECT_EQ(read(path("out/subtask-000001.attempt-0.out")), "[a b]\n[$HOME]\n[it's]\n");
+  EXPECT_EQ(read(path("out/subtask-000002.attempt-0.out")),
+            fs::canonical(path("work")).string() + "\n");
+  ASSERT_EQ(r.summary["failures"].size(), 1u);
+  const std::string detail = r.summary["failures"][0]["detail"];
+  EXPECT_NE(detail.find("line 5: exit code 127: cannot start 'tasktrack-no-such-program'"),
+            std::string::npos)
+      << detail;
+  EXPECT_EQ(r.summary["failures"][0]["exit_status"], 127);
+}
+
+TEST_F(JsonLinesTasks, TaskFormatOptionReadsAnyNameAsJsonLines) {
+  const std::string tasks = write("tasks.txt", "{\"cmd\": \"echo from-json\"}\n");
+  const Run r = run({"--task-file", tasks, "--task-format", "jsonl", "--output", "files",
+                     "--output-dir", path("out")});
+  ASSERT_EQ(r.process.exit_code, 0) << r.process.err;
+  EXPECT_EQ(read(path("out/subtask-000000.attempt-0.out")), "from-json\n");
+}
+
+TEST_F(JsonLinesTasks, ShellRunsPlainLines) {
+  const std::string tasks = write("tasks.txt", "[[ 1 == 1 ]] && echo {a,b}\n");
+  const Run bash = run({"--task-file", tasks, "--shell", "/bin/bash", "--output", "files",
+                        "--output-dir", path("bash")});
+  ASSERT_EQ(bash.process.exit_code, 0) << bash.process.err;
+  EXPECT_EQ(read(path("bash/subtask-000000.attempt-0.out")), "a b\n");
+  // The same line under the default /bin/sh (dash here) is not bash: a different result.
+  const Run sh = run(
+      {"--task-file", tasks, "--retries", "0", "--output", "files", "--output-dir", path("sh")});
+  EXPECT_NE(read(path("sh/subtask-000000.attempt-0.out")), "a b\n") << sh.process.err;
+}
+
+TEST_F(JsonLinesTasks, BadShellOrTaskFormatIsBadInput) {
+  const std::string tasks = write("tasks.txt", "true\n");
+  for (const std::string shell : {"/no/such/shell", "/etc/passwd", "tasktrack-no-such-shell"}) {
+    const Run r = run({"--task-file", tasks, "--shell", shell});
+    EXPECT_EQ(r.process.exit_code, 2) << shell << ": " << r.process.err;
+    EXPECT_NE(r.process.err.find("--shell"), std::string::npos) << r.process.err;
+  }
+  const Run format = run({"--task-file", tasks, "--task-format", "json"});
+  EXPECT_EQ(format.process.exit_code, 2) << format.process.err;
+  EXPECT_NE(format.process.err.find("unknown task format 'json'"), std::string::npos)
+      << format.process.err;
+}
+
+TEST_F(JsonLinesTasks, TaskThatIsAnMpiProgramStartsAsASingleton) {
+  const std::string tasks =
+      write("tasks.jsonl",
+            json({{"argv", {TASKTRACK_MPI_HELLO}}}).dump() + "\n" +
+                json({{"cmd", std::string(TASKTRACK_MPI_HELLO) + " && echo again"}}).dump() + "\n");
+  const Run r = run(
+      {"--task-file", tasks, "--retries", "0", "--output", "files", "--output-dir", path("out")});
+  ASSERT_FALSE(r.process.timed_out);
+  EXPECT_EQ(r.process.exit_code, 0)
+      << r.process.err << read(path("out/subtask-000000.attempt-0.err"));
+  EXPECT_EQ(read(path("out/subtask-000000.attempt-0.out")), "hello 0 of 1\n");
+  EXPECT_EQ(read(path("out/subtask-000001.attempt-0.out")), "hello 0 of 1\nagain\n");
+}
+
+TEST_F(JsonLinesTasks, BackgroundProcessesAreEndedAndCounted) {
+  const std::string tasks =
+      write("tasks.jsonl", json({{"cmd", "sleep 60 > /dev/null 2>&1 & echo $! > \"$PID_FILE\""},
+                                 {"env", {{"PID_FILE", path("pid.txt")}}}})
+                                   .dump() +
+                               "\n" + json({{"cmd", "true"}}).dump() + "\n");
+  const Run r = run({"--task-file", tasks});
+  ASSERT_EQ(r.process.exit_code, 0) << r.process.err;
+  EXPECT_EQ(r.summary["left_processes"], 1);
+  std::string pid = read(path("pid.txt"));
+  ASSERT_FALSE(pid.empty());
+  pid.pop_back();
+  // Gone, or a zombie nobody reaps (a container's init), or the pid reused by another program.
+  const std::string stat = read("/proc/" + pid + "/stat");
+  EXPECT_TRUE(stat.empty() || stat.find("(sleep) Z") != std::string::npos ||
+              stat.find("(sleep)") == std::string::npos)
+      << "the background sleep outlived its attempt: " << stat;
+}
+
+TEST_F(JsonLinesTasks, MalformedLinesAreBadInputNamingTheLine) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"{\"cmd\": \"true\"}\n{\"cmd\": \"true\", \"cpus\": 2}\n", "line 2: unknown key 'cpus'"},
+      {"{\"cmd\": \"true\"}\n\n{\"cmd\": \n", "line 3: bad JSON"},
+      {"[\"true\"]\n", "line 1: expected a JSON object"},
+      {"{\"cmd\": \"true\", \"argv\": [\"true\"]}\n", "line 1: give 'cmd' or 'argv', not both"},
+  };
+  for (const auto& [content, expected] : cases) {
+    const std::string tasks = write("bad.jsonl", content);
+    const Run r = run({"--task-file", tasks});
+    EXPECT_EQ(r.process.exit_code, 2) << content << r.process.err;
+    EXPECT_NE(r.process.err.find("bad.jsonl', " + expected), std::string::npos) << r.process.err;
+  }
+}
+
+}  // namespace
+}  // namespace tasktrack
+
+int main(int argc, char** argv) {
+  ::testing::InitGoogleTest(&argc, argv);
+  tasktrack::processes = tasktrack::testing::prepare_mpi_test(argc, argv);
+  return RUN_ALL_TESTS();
+}
