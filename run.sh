@@ -22,7 +22,7 @@ packages=(
 )
 # And what the tests drive for real: a Slurm controller, network namespaces, a browser.
 if [ "$mode" = test ]; then
-  packages+=(slurm-wlm munge jq iproute2 chromium)
+  packages+=(slurm-wlm munge jq iproute2 chromium python3)
 fi
 
 missing=()
