@@ -490,7 +490,8 @@ TEST_F(OutputCaptureTest, CpuTimeOfABusyCommandIsWhatItBurned) {
   const double cpu = outcome.usage.user_cpu_seconds + outcome.usage.system_cpu_seconds;
   EXPECT_GT(outcome.usage.user_cpu_seconds, 0.0);
   EXPECT_GE(cpu, 0.4) << "cpu " << cpu << " s, wall " << wall << " s";
-  EXPECT_LE(cpu, wall) << "cpu " << cpu << " s, wall " << wall << " s";
+  // One thread cannot burn more than its run time (up to the accounting's granularity).
+  EXPECT_LE(cpu, wall + 0.1) << "cpu " << cpu << " s, wall " << wall << " s";
 }
 
 TEST_F(OutputCaptureTest, KernelReportGetsUsageAndCapping) {
