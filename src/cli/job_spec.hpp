@@ -42,6 +42,9 @@ struct TaskListJob {
   OutputMode output = OutputMode::packed;             // --output
   std::uint64_t output_limit = default_output_limit;  // --output-limit, per stream; 0 = none
   bool tag = false;                                   // --tag (--output stdout)
+  // Its barriers in file order (issue 13): barrier i ends the tasks of phase i. (Given a
+  // default so that code building a job outside a task file may leave it out.)
+  std::vector<TaskBarrier> barriers{};
   Resources per_task() const { return {cores_per_task, gpus_per_task, memory_per_task}; }
   // True when the lines do not all ask for the same: rank 0 then packs them exactly.
   bool mixed_requirements() const;

@@ -67,7 +67,7 @@ TaskListJob make_task_list(const Settings& settings, const Setting& task_file) {
     list.memory_per_task =
         with_context(memory->where, [&] { return parse_memory_size(memory->text); });
   }
-  list.tasks = read_task_file(list.task_file, list.per_task());
+  list.tasks = read_task_file(list.task_file, list.per_task(), &list.barriers);
   if (const Setting* output_dir = settings.find("output-dir")) {
     if (output_dir->text.empty()) fail(output_dir->where, "must not be empty");
     list.output_dir = output_dir->text;
