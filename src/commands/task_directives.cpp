@@ -337,13 +337,14 @@ bool TaskFileDirectives::apply(const std::string& raw_line, std::uint32_t line_n
           tasks.push_back(std::move(task));
           continue;
         }
-        std::string text = directive.text;
+        // The whole command is numbered, the prefix and suffix in force too.
+        TaskLine task = command(directive.text, line_number);
         const std::string number = std::to_string(i + 1);
-        for (std::size_t at = text.find("{#}"); at != std::string::npos;
-             at = text.find("{#}", at + number.size())) {
-          text.replace(at, 3, number);
+        for (std::size_t at = task.text.find("{#}"); at != std::string::npos;
+             at = task.text.find("{#}", at + number.size())) {
+          task.text.replace(at, 3, number);
         }
-        tasks.push_back(command(text, line_number));
+        tasks.push_back(std::move(task));
       }
       break;
   }

@@ -12,7 +12,8 @@
 // Issue 13 adds directives that shape the commands rather than their requirement, each a
 // line of its own whose first word names it: `prefix TEXT` and `suffix TEXT` (TEXT and a
 // space before, or a space and TEXT after, each later command; no TEXT resets),
-// `repeat N TEMPLATE` (N commands, `{#}` in TEMPLATE replaced by 1..N), `barrier` (no later
+// `repeat N TEMPLATE` (N commands, `{#}` in each, prefix and suffix included, replaced by
+// 1..N), `barrier` (no later
 // task starts until every earlier one has finished) and `barrier check` (and the job stops
 // there when an earlier task failed for good). disBatch's task files run unchanged:
 // `#DISBATCH PREFIX|SUFFIX|REPEAT|BARRIER [CHECK]` lines, as disBatch reads them (below).
