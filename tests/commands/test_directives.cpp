@@ -154,6 +154,40 @@ TEST_F(Directives, ABarrierCheckAfterAFailureStopsTheJob) {
   EXPECT_TRUE(fs::exists(path("after")));
 }
 
+TEST_F(Directives, BarriersHoldAcrossAResume) {
+  write("tasks.txt",
+        "true\n"
+        "test -e ok\n"
+        "#TASKTRACK barrier check\n"
+        "touch after\n");
+  const std::vector<std::string> args{"--task-file", "tasks.txt", "--journal",
+                                      "run.journal", "--retries", "0"};
+  const Run first = run(args);
+  EXPECT_EQ(first.process.exit_code, 1) << first.process.err;
+  EXPECT_FALSE(fs::exists(path("after")));
+  // Fixed: the resumed run runs the failed task again, and only then the one past the
+  // barrier; the done one is not run again.
+  write("ok", "");
+  const Run second = run(args);
+  ASSERT_EQ(second.process.exit_code, 0) << second.process.err;
+  EXPECT_EQ(second.summary.at("subtasks").at("resumed"), 1);
+  EXPECT_TRUE(fs::exists(path("after")));
+  double fixed_end = 0;
+  double after_start = 0;
+  int runs_of_line_1 = 0;
+  for (const json& row : log(path("run.journal"))) {
+    const int line = row.at("line").get<int>();
+    const double start = row.at("Starttime").get<double>();
+    runs_of_line_1 += line == 1 ? 1 : 0;
+    if (line == 2 && row.at("state") == "done")
+      fixed_end = start + row.at("JobRuntime").get<double>();
+    if (line == 4) after_start = start;
+  }
+  EXPECT_EQ(runs_of_line_1, 1);
+  ASSERT_GT(fixed_end, 0);
+  EXPECT_GE(after_start, fixed_end - 0.002);  // the journal's times are in milliseconds
+}
+
 TEST_F(Directives, RepeatPrefixAndSuffixMakeTheCommands) {
   write("tasks.txt",
         "#TASKTRACK prefix echo\n"
