@@ -4,8 +4,10 @@
 #include <fmt/ranges.h>
 
 #include <algorithm>
+#include <charconv>
 #include <filesystem>
 #include <map>
+#include <system_error>
 
 #include "commands/command_runner.hpp"
 #include "tasktrack/error.hpp"
@@ -72,10 +74,19 @@ void add_peer_variables(std::map<std::string, std::string>& environment, const T
   const auto padded = [](std::int64_t number) { return fmt::format("{:06d}", number); };
   const std::int64_t task_id = std::int64_t{context.id} + task.phase;
   const std::int64_t stream_index = task.line_number;
-  std::int64_t repeat_index = -1;
+  // A REPEAT's index travels in the task's environment (TaskFileDirectives); one a JSON
+  // Lines task sets by hand is passed on as written.
+  std::string repeat_index = "-1";
+  std::string repeat_index_padded = padded(-1);
   if (const auto given = task.environment.find("DISBATCH_REPEAT_INDEX");
       given != task.environment.end()) {
-    repeat_index = std::stoll(given->second);
+    repeat_index = repeat_index_padded = given->second;
+    std::int64_t number = 0;
+    const char* const end = repeat_index.data() + repeat_index.size();
+    if (const auto [ptr, error] = std::from_chars(repeat_index.data(), end, number);
+        error == std::errc{} && ptr == end) {
+      repeat_index_padded = padded(number);
+    }
   }
   environment["DISBATCH_JOBID"] = job_id;
   environment["DISBATCH_NAMETASKS"] = std::filesystem::path(task_file).filename().string();
@@ -83,8 +94,8 @@ void add_peer_variables(std::map<std::string, std::string>& environment, const T
   environment["DISBATCH_TASKID_ZP"] = padded(task_id);
   environment["DISBATCH_STREAM_INDEX"] = std::to_string(stream_index);
   environment["DISBATCH_STREAM_INDEX_ZP"] = padded(stream_index);
-  environment["DISBATCH_REPEAT_INDEX"] = std::to_string(repeat_index);
-  environment["DISBATCH_REPEAT_INDEX_ZP"] = padded(repeat_index);
+  environment["DISBATCH_REPEAT_INDEX"] = repeat_index;
+  environment["DISBATCH_REPEAT_INDEX_ZP"] = repeat_index_padded;
   environment["DISBATCH_CORES_PER_TASK"] = std::to_string(task.requirement.cores);
   environment["LAUNCHER_JID"] = std::to_string(std::uint64_t{context.id} + 1);
   environment["LAUNCHER_TSK_ID"] = std::to_string(context.slot);
