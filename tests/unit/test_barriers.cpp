@@ -7,6 +7,9 @@
 #include <set>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
+#include "cli/job_spec.hpp"
 #include "core/job_state.hpp"
 #include "core/tracker.hpp"
 #include "core_test_harness.hpp"
@@ -216,6 +219,19 @@ TEST(JobStateBarriers, BarriersHoldAcrossAResume) {
   EXPECT_TRUE(stopped.ids_for(1).empty());
   kept.handle_tick(0);
   EXPECT_EQ(stopped.drained, (std::vector<int>{1}));
+}
+
+TEST(BarrierJobJson, ATaskListsBarriersTravelInTheJobJson) {
+  JobSpec job;
+  job.work = TaskListJob{.task_file = "t.txt",
+                         .tasks = {TaskLine{1, "true", {1, 0, 0}}},
+                         .output_dir = "out",
+                         .barriers = {{2, false}, {5, true}}};
+  job.subtasks = 1;
+  const nlohmann::json json = job;
+  const JobSpec back = nlohmann::json::parse(json.dump()).get<JobSpec>();
+  ASSERT_TRUE(back.is_task_list());
+  EXPECT_EQ(back.task_list()->barriers, (std::vector<TaskBarrier>{{2, false}, {5, true}}));
 }
 
 }  // namespace
