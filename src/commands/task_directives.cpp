@@ -99,7 +99,8 @@ std::vector<std::string_view> words_of(std::string_view line) {
   return words;
 }
 
-// The line after its first word and the blanks around it ("" when nothing follows).
+// What follows the first occurrence of `word` in `line`, without the blanks around it
+// ("" when nothing does).
 std::string_view rest_after_word(std::string_view line, std::string_view word) {
   const std::size_t at = line.find(word);
   std::string_view rest = line.substr(at + word.size());
