@@ -68,6 +68,11 @@ struct SubtaskContext {
   // that can measure what the attempt used sets `measured` and `usage`, also when it then
   // throws. Valid during run() only.
   AttemptReport* report = nullptr;
+  // The pool thread that runs the attempt (from 0) and how many threads the pool started
+  // with: the concurrent slot of its rank, for commands that name files by it. A thread
+  // that replaces a stuck one takes a number past the others.
+  unsigned slot = 0;
+  unsigned slots = 0;
 };
 
 // What one finished attempt produced: a number every kernel may use, and optional bytes

@@ -112,6 +112,10 @@ void to_json(nlohmann::json& out, const JobSpec& job) {
     }
     tasks.push_back(std::move(task));
   }
+  nlohmann::json& barriers = out["barriers"] = nlohmann::json::array();
+  for (const TaskBarrier& barrier : list.barriers) {
+    barriers.push_back({barrier.line_number, barrier.check});
+  }
 }
 
 void from_json(const nlohmann::json& in, JobSpec& job) {
@@ -158,6 +162,10 @@ void from_json(const nlohmann::json& in, JobSpec& job) {
       extras.at("phase").get_to(task.phase);
     }
     list.tasks.push_back(std::move(task));
+  }
+  for (const auto& barrier : in.at("barriers")) {
+    list.barriers.push_back(
+        TaskBarrier{barrier.at(0).get<std::uint32_t>(), barrier.at(1).get<bool>()});
   }
   if (list.task_file.empty()) {
     job.work = std::move(range_job);

@@ -47,6 +47,9 @@ struct TaskListJob {
   std::string shell = "/bin/sh";                   // --shell: runs a line as SHELL -c LINE
   bool keep_mpi_environment = false;               // --keep-mpi-env
   bool keep_background = false;                    // --keep-background
+  // Its barriers in file order (issue 13): barrier i ends the tasks of phase i. (Given a
+  // default so that code building a job outside a task file may leave it out.)
+  std::vector<TaskBarrier> barriers{};
   Resources per_task() const { return {cores_per_task, gpus_per_task, memory_per_task}; }
   // True when the lines do not all ask for the same: rank 0 then packs them exactly.
   bool mixed_requirements() const;

@@ -233,7 +233,7 @@ TaskListJob make_task_list(const Settings& settings, const Setting& task_file) {
   // The flags first: they are the requirement of every line no directive covers.
   read_per_task_flags(settings, list);
   read_runner_options(settings, list);
-  list.tasks = read_task_file(list.task_file, list.per_task(), list.task_format);
+  list.tasks = read_task_file(list.task_file, list.per_task(), list.task_format, &list.barriers);
   if (const Setting* output_dir = settings.find("output-dir")) {
     if (output_dir->text.empty()) fail(output_dir->where, "must not be empty");
     list.output_dir = output_dir->text;

@@ -4,8 +4,10 @@
 #include <fmt/ranges.h>
 
 #include <algorithm>
+#include <charconv>
 #include <filesystem>
 #include <map>
+#include <system_error>
 
 #include "commands/command_runner.hpp"
 #include "tasktrack/error.hpp"
@@ -59,6 +61,47 @@ class CommandListReduction final : public Reduction {
   std::uint64_t commands_ = 0;
   std::map<std::uint32_t, KernelResult> kernel_results_;  // by line number
 };
+
+// What task files written for disBatch and the TACC launcher expect of their commands
+// (issue 13). disBatch numbers a barrier as a task, so its DISBATCH_TASKID is the subtask
+// id plus the barriers above it; DISBATCH_REPEAT_INDEX is -1 outside a REPEAT, as there.
+// The launcher's LAUNCHER_TSK_ID and LAUNCHER_NPROCS are this rank's slot and slots: a
+// worker does not know the others'.
+// `task_count` commands of `task_file` in job `job_id`.
+void add_peer_variables(std::map<std::string, std::string>& environment, const TaskLine& task,
+                        const SubtaskContext& context, const std::string& task_file,
+                        std::size_t task_count, const std::string& job_id) {
+  const auto padded = [](std::int64_t number) { return fmt::format("{:06d}", number); };
+  const std::int64_t task_id = std::int64_t{context.id} + task.phase;
+  const std::int64_t stream_index = task.line_number;
+  // A REPEAT's index travels in the task's environment (TaskFileDirectives); one a JSON
+  // Lines task sets by hand is passed on as written.
+  std::string repeat_index = "-1";
+  std::string repeat_index_padded = padded(-1);
+  if (const auto given = task.environment.find("DISBATCH_REPEAT_INDEX");
+      given != task.environment.end()) {
+    repeat_index = repeat_index_padded = given->second;
+    std::int64_t number = 0;
+    const char* const end = repeat_index.data() + repeat_index.size();
+    if (const auto [ptr, error] = std::from_chars(repeat_index.data(), end, number);
+        error == std::errc{} && ptr == end) {
+      repeat_index_padded = padded(number);
+    }
+  }
+  environment["DISBATCH_JOBID"] = job_id;
+  environment["DISBATCH_NAMETASKS"] = std::filesystem::path(task_file).filename().string();
+  environment["DISBATCH_TASKID"] = std::to_string(task_id);
+  environment["DISBATCH_TASKID_ZP"] = padded(task_id);
+  environment["DISBATCH_STREAM_INDEX"] = std::to_string(stream_index);
+  environment["DISBATCH_STREAM_INDEX_ZP"] = padded(stream_index);
+  environment["DISBATCH_REPEAT_INDEX"] = repeat_index;
+  environment["DISBATCH_REPEAT_INDEX_ZP"] = repeat_index_padded;
+  environment["DISBATCH_CORES_PER_TASK"] = std::to_string(task.requirement.cores);
+  environment["LAUNCHER_JID"] = std::to_string(std::uint64_t{context.id} + 1);
+  environment["LAUNCHER_TSK_ID"] = std::to_string(context.slot);
+  environment["LAUNCHER_NJOBS"] = std::to_string(task_count);
+  environment["LAUNCHER_NPROCS"] = std::to_string(std::max(context.slots, 1u));
+}
 
 }  // namespace
 
@@ -136,7 +179,10 @@ SubtaskResult CommandListKernel::run(const SubtaskContext& context) const {
       {"TASKTRACK_CORES", fmt::format("{}", fmt::join(context.cores, ","))},
       {"TASKTRACK_GPUS", gpus},
       {"OMP_NUM_THREADS", std::to_string(std::max<std::size_t>(cores, 1))},
+      {"TASKTRACK_SLOT", std::to_string(context.slot)},
   };
+  add_peer_variables(spec.extra_environment, line.task, context, task_file_, lines_.size(),
+                     job_id_);
   // Every vendor's variable, so a command sees its own devices whatever it runs on.
   for (const char* name : {"CUDA_VISIBLE_DEVICES", "ROCR_VISIBLE_DEVICES", "HIP_VISIBLE_DEVICES",
                            "ZE_AFFINITY_MASK"}) {

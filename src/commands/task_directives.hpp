@@ -8,19 +8,45 @@
 //
 // The words are a table (task_directives.cpp): a new directive word is one row with its
 // parse function, a bare word or a key=value one, and a field in TaskDirective.
+//
+// Issue 13 adds directives that shape the commands rather than their requirement, each a
+// line of its own whose first word names it: `prefix TEXT` and `suffix TEXT` (TEXT and a
+// space before, or a space and TEXT after, each later command; no TEXT resets),
+// `repeat N TEMPLATE` (N commands, `{#}` in each, prefix and suffix included, replaced by
+// 1..N), `barrier` (no later
+// task starts until every earlier one has finished) and `barrier check` (and the job stops
+// there when an earlier task failed for good). disBatch's task files run unchanged:
+// `#DISBATCH PREFIX|SUFFIX|REPEAT|BARRIER [CHECK]` lines, as disBatch reads them (below).
 #pragma once
 
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
+#include "commands/task_list.hpp"
 #include "core/resources.hpp"
 
 namespace tasktrack {
 
+enum class DirectiveAction : std::uint8_t { requirement, prefix, suffix, repeat, barrier };
+
 // What one directive line says; a key it does not name stays unset.
 struct TaskDirective {
+  DirectiveAction action = DirectiveAction::requirement;
+  // prefix, suffix: the literal text put before or after each later command, "" to reset;
+  // repeat: the command template (with the prefix and suffix in force around it).
+  std::string text;
+  // repeat: how many commands. disBatch's form sets DISBATCH_REPEAT_INDEX to start,
+  // start + step, ... in each command's environment; ours puts 1..N in place of `{#}`.
+  std::uint32_t repeat_count = 0;
+  bool repeat_index_in_environment = false;
+  std::int64_t repeat_start = 0;
+  std::int64_t repeat_step = 1;
+  bool check = false;  // barrier check
+
+  // action == requirement:
   std::optional<std::uint32_t> cores;
   std::optional<std::uint32_t> gpus;
   std::optional<std::uint64_t> memory_bytes;
@@ -42,5 +68,41 @@ bool is_directive_line(std::string_view line);
 // twice; the message names the word and lists the known keys, and the caller puts the
 // file and line in front of it.
 TaskDirective parse_directive_line(std::string_view line);
+
+// True when `raw_line` (as in the file, no newline) is a disBatch directive: as disBatch
+// reads its files, it starts with `#DISBATCH` at its first column (an indented one is a
+// comment there, so here too).
+bool is_disbatch_directive_line(std::string_view raw_line);
+
+// A disBatch directive as disBatch 3 reads it: `PREFIX TEXT` and `SUFFIX TEXT` (TEXT as
+// written, trailing blanks included: disBatch joins them without a space),
+// `REPEAT N [start S] [step T] [COMMAND]`, `BARRIER [CHECK] [KEY]` (the key names the
+// barrier for disBatch's monitoring tools: it changes nothing here). Throws UsageError for
+// PERENGINE (no per-engine commands here) and any other word: never a silent comment.
+TaskDirective parse_disbatch_directive_line(std::string_view raw_line);
+
+// The directives in force while a task file is read from top to bottom.
+class TaskFileDirectives {
+ public:
+  explicit TaskFileDirectives(const Resources& defaults) : defaults_(defaults) {}
+
+  // When `raw_line` is a directive (either form), applies it, appending the commands a
+  // repeat makes to `tasks`, and returns true; otherwise changes nothing and returns false.
+  // Throws UsageError (without the file and line, which the caller adds).
+  bool apply(const std::string& raw_line, std::uint32_t line_number, std::vector<TaskLine>& tasks);
+  // The task of a command line under the directives in force: the prefix and suffix around
+  // it, their requirement, and the barriers above it as its phase.
+  TaskLine command(const std::string& text, std::uint32_t line_number) const;
+  // The barriers read so far, in file order: barrier i ends phase i.
+  const std::vector<TaskBarrier>& barriers() const { return barriers_; }
+
+ private:
+  Resources defaults_;
+  Resources requirement_ = defaults_;
+  std::string identity_;
+  std::string prefix_;
+  std::string suffix_;
+  std::vector<TaskBarrier> barriers_;
+};
 
 }  // namespace tasktrack

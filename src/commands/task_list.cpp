@@ -44,7 +44,7 @@ std::optional<TaskFormat> task_format_from_string(std::string_view text) {
 }
 
 std::vector<TaskLine> read_task_file(const std::string& path, const Resources& defaults,
-                                     TaskFormat format) {
+                                     TaskFormat format, std::vector<TaskBarrier>* barriers) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     throw UsageError("task file '" + path + "': " + std::strerror(errno));
@@ -54,30 +54,25 @@ std::vector<TaskLine> read_task_file(const std::string& path, const Resources& d
     return read_jsonl_tasks(in, path, defaults);
   }
   std::vector<TaskLine> lines;
-  Resources requirement = defaults;
-  std::string directive;
+  TaskFileDirectives directives(defaults);
   std::string text;
   std::uint32_t number = 0;
   while (std::getline(in, text)) {
     ++number;
     if (!text.empty() && text.back() == '\r') text.pop_back();  // files from Windows editors
-    const std::string content = trimmed(text);
-    if (is_directive_line(content)) {
-      try {
-        const TaskDirective parsed = parse_directive_line(content);
-        requirement = parsed.requirement(defaults);
-        directive = parsed.identity;
-      } catch (const UsageError& error) {
-        throw UsageError("task file '" + path + "', line " + std::to_string(number) + ": " +
-                         error.what());
-      }
-      continue;
+    try {
+      if (directives.apply(text, number, lines)) continue;
+    } catch (const UsageError& error) {
+      throw UsageError("task file '" + path + "', line " + std::to_string(number) + ": " +
+                       error.what());
     }
+    const std::string content = trimmed(text);
     if (content.empty() || content.front() == '#') continue;
-    lines.push_back(TaskLine{number, text, requirement, directive});
+    lines.push_back(directives.command(text, number));
   }
   if (in.bad()) throw UsageError("task file '" + path + "': read error");
   if (lines.empty()) throw UsageError("task file '" + path + "' holds no command");
+  if (barriers != nullptr) *barriers = directives.barriers();
   return lines;
 }
 

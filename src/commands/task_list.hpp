@@ -41,6 +41,15 @@ struct TaskLine {
   friend bool operator==(const TaskLine&, const TaskLine&) = default;
 };
 
+// A `#TASKTRACK barrier [check]` (or disBatch's `#DISBATCH BARRIER [CHECK]`) line: the
+// tasks after it (phase i + 1 for barrier i) start once every task before it finished;
+// with `check`, the job stops there when one of them failed for good.
+struct TaskBarrier {
+  std::uint32_t line_number = 0;
+  bool check = false;
+  friend bool operator==(const TaskBarrier&, const TaskBarrier&) = default;
+};
+
 // A parsed `@KERNEL LO:HI name=value ...` line. Values cannot hold spaces.
 struct KernelLine {
   std::string kernel;
@@ -58,9 +67,11 @@ std::optional<TaskFormat> task_format_from_string(std::string_view text);
 // Reads the commands of a task file, each with its requirement: `defaults` (the flags)
 // until a `#TASKTRACK` directive line changes it (commands/task_directives.hpp), or a JSON
 // Lines file's tasks. Throws UsageError naming the file (and the line) when it cannot be
-// read, holds no command, or a directive or JSON line is malformed.
+// read, holds no command, or a directive or JSON line is malformed. A plain file's barriers
+// go to `barriers` when it is given (a JSON Lines file has none).
 std::vector<TaskLine> read_task_file(const std::string& path, const Resources& defaults = {},
-                                     TaskFormat format = TaskFormat::automatic);
+                                     TaskFormat format = TaskFormat::automatic,
+                                     std::vector<TaskBarrier>* barriers = nullptr);
 
 // Parses a line as a kernel line: nullopt when it does not start with '@'. Throws
 // UsageError ("line N: ...") for a malformed one.

@@ -11,6 +11,15 @@
 
 namespace tasktrack {
 
+// A barrier of a task list (issue 13): the subtasks from `first_after` on start only once
+// every subtask before it has finished (done, or failed for good). With `check` the job
+// stops there instead when one of them failed for good. `line` names it in the summary.
+struct BarrierRule {
+  SubtaskId first_after = 0;
+  bool check = false;
+  std::uint32_t line = 0;
+};
+
 struct JobRules {
   std::uint32_t subtasks = 0;
   std::uint32_t retries = 2;  // extra attempts for a failed subtask
@@ -34,6 +43,9 @@ struct JobRules {
   std::vector<Resources> requirements;
   std::vector<std::uint16_t> class_of;
   double reserve_after = 30.0;  // seconds a task fits nowhere before it reserves a worker
+
+  // Barriers in file order, their first_after non-decreasing; none for most jobs.
+  std::vector<BarrierRule> barriers;
 };
 
 }  // namespace tasktrack

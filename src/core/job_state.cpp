@@ -38,6 +38,16 @@ JobState::JobState(JobRules rules, std::vector<WorkerInfo> workers, int ranks, J
     tracker_.set_classes(rules_.class_of, rules_.requirements);
     packer_.emplace(rules_.requirements, rules_.reserve_after);
   }
+  if (!rules_.barriers.empty()) {
+    std::vector<SubtaskId> starts;
+    std::vector<bool> checks;
+    for (const BarrierRule& barrier : rules_.barriers) {
+      starts.push_back(barrier.first_after);
+      checks.push_back(barrier.check);
+    }
+    tracker_.set_barriers(std::move(starts), std::move(checks));
+  }
+  dispatch_limit_ = tracker_.dispatch_limit();
 }
 
 void JobState::restore(const JournalHistory& history) {
@@ -367,9 +377,20 @@ bool JobState::handle_tick(double now) {
     begin_drain(1e300, fmt::format("{} subtasks failed for good (--max-failures {})",
                                    tracker_.failed(), rules_.max_failures));
   }
+  if (const auto stop = tracker_.barrier_stop(); stop && !draining_) {
+    // As --max-failures: nothing more is handed out, what runs finishes.
+    begin_drain(1e300, fmt::format("barrier check at line {}: {} task{} before it failed for good",
+                                   rules_.barriers.at(stop->barrier).line, stop->failures,
+                                   stop->failures == 1 ? "" : "s"));
+  }
   if (tracker_.finished() || (draining_ && drain_finished(now))) {
     over_ = true;
     return true;
+  }
+  if (tracker_.dispatch_limit() != dispatch_limit_) {
+    // A barrier opened: every worker may take what lies past it, not only those that reported.
+    dispatch_limit_ = tracker_.dispatch_limit();
+    top_up_everyone_ = true;
   }
   if (!draining_) {
     top_up_reported(now);

@@ -112,6 +112,7 @@ class JobState {
   std::vector<IdRun> runs_;       // scratch for assignments
   std::vector<int> reported_;     // ranks that reported since the last top-up
   bool top_up_everyone_ = true;   // work went back to pending: every worker may take it
+  SubtaskId dispatch_limit_ = 0;  // the tracker's at the last tick: a change opened a barrier
   double last_silence_check_ = -1e300;
   bool draining_ = false;
   double drain_deadline_ = 0;

@@ -17,7 +17,8 @@ Tracker::Tracker(std::uint32_t subtask_count, std::uint32_t max_retries, int ran
       attempts_(subtask_count, 0),
       ranks_(subtask_count, 0),
       outstanding_(static_cast<std::size_t>(std::max(ranks, 1)), 0),
-      fresh_left_(subtask_count) {}
+      fresh_left_(subtask_count),
+      dispatch_limit_(subtask_count) {}
 
 std::uint32_t Tracker::pending() const {
   std::uint32_t waiting = 0;
@@ -51,8 +52,9 @@ std::uint32_t Tracker::assign_next(int rank, std::uint32_t count, std::vector<Id
       append(retry.id);
     }
   }
-  // Then fresh subtasks in id order, skipping those a journal says are finished.
-  while (given < count && fresh_left_ > 0) {
+  // Then fresh subtasks in id order, skipping those a journal says are finished, up to the
+  // first barrier that holds.
+  while (given < count && fresh_left_ > 0 && next_fresh_ < dispatch_limit_) {
     if (states_[next_fresh_] == SubtaskState::pending) {
       append(next_fresh_);
       --fresh_left_;
@@ -124,7 +126,7 @@ int Tracker::assign_fitting(int rank, const Resources& available, std::vector<Id
   for (std::size_t c = 0; c < requirements_.size(); ++c) {
     if (wanted(c)) best = std::min(best, next_fresh_of_class(c));
   }
-  if (best == total()) return -1;
+  if (best >= dispatch_limit_) return -1;
   ++fresh_cursor_[class_of_[best]];
   --fresh_left_;
   next_fresh_ = std::max(next_fresh_, best + 1);
@@ -145,7 +147,7 @@ int Tracker::first_pending_class() const {
       }
     }
   }
-  return best == total() ? -1 : static_cast<int>(class_of_[best]);
+  return best >= dispatch_limit_ ? -1 : static_cast<int>(class_of_[best]);
 }
 
 std::vector<SubtaskId> Tracker::fail_pending_of_class(std::uint16_t class_index) {
@@ -154,6 +156,7 @@ std::vector<SubtaskId> Tracker::fail_pending_of_class(std::uint16_t class_index)
     states_[id] = SubtaskState::failed;
     ++failed_;
     failed.push_back(id);
+    note_finished(id);
   };
   for (const Retry& retry : retry_queue_) {
     if (class_of_[retry.id] == class_index && states_[retry.id] == SubtaskState::pending) {
@@ -188,10 +191,12 @@ std::uint32_t Tracker::release_rank(int rank) {
 bool Tracker::restore_done(SubtaskId id) {
   check_id_range(id);
   if (states_[id] == SubtaskState::done) return false;
-  if (states_[id] == SubtaskState::pending) --fresh_left_;
+  const bool was_pending = states_[id] == SubtaskState::pending;
+  if (was_pending) --fresh_left_;
   if (states_[id] == SubtaskState::failed) --failed_;
   states_[id] = SubtaskState::done;
   ++done_;
+  if (was_pending) note_finished(id);
   return true;
 }
 
@@ -205,6 +210,7 @@ void Tracker::restore_failed(SubtaskId id, std::uint32_t attempt) {
   first_attempt_[id] = attempt;
   attempts_[id] = 0;
   ++failed_;
+  note_finished(id);
 }
 
 bool Tracker::continue_attempts(SubtaskId id, std::uint32_t last_attempt) {
@@ -225,11 +231,57 @@ std::vector<SubtaskId> Tracker::fail_pending() {
     states_[id] = SubtaskState::failed;
     ++failed_;
     failed.push_back(id);
+    note_finished(id);
   }
   retry_queue_.clear();
   fresh_left_ = 0;
   next_fresh_ = total();
   return failed;
+}
+
+void Tracker::set_barriers(std::vector<SubtaskId> phase_starts, std::vector<bool> checks) {
+  if (phase_starts.size() != checks.size() ||
+      !std::is_sorted(phase_starts.begin(), phase_starts.end()) ||
+      (!phase_starts.empty() && phase_starts.back() > total()) || next_fresh_ > 0) {
+    throw std::logic_error("Tracker::set_barriers: sorted starts, one check each, before dispatch");
+  }
+  phase_starts_ = std::move(phase_starts);
+  barrier_checks_ = std::move(checks);
+  unfinished_in_phase_.assign(phase_starts_.size() + 1, 0);
+  for (SubtaskId id = 0; id < total(); ++id) {
+    if (states_[id] != SubtaskState::done && states_[id] != SubtaskState::failed) {
+      ++unfinished_in_phase_[phase_of(id)];
+    }
+  }
+  open_barriers();
+}
+
+std::size_t Tracker::phase_of(SubtaskId id) const {
+  return static_cast<std::size_t>(std::upper_bound(phase_starts_.begin(), phase_starts_.end(), id) -
+                                  phase_starts_.begin());
+}
+
+void Tracker::note_finished_in_phase(SubtaskId id) {
+  const std::size_t phase = phase_of(id);
+  --unfinished_in_phase_[phase];
+  if (phase == next_barrier_) open_barriers();
+}
+
+void Tracker::open_barriers() {
+  while (!barrier_stop_ && next_barrier_ < phase_starts_.size() &&
+         unfinished_in_phase_[next_barrier_] == 0) {
+    if (barrier_checks_[next_barrier_]) {
+      // Every subtask before it finished: a scan once per barrier, not per report.
+      const auto failures = static_cast<std::uint32_t>(std::count(
+          states_.begin(), states_.begin() + phase_starts_[next_barrier_], SubtaskState::failed));
+      if (failures > 0) {
+        barrier_stop_ = BarrierStop{next_barrier_, failures};
+        break;
+      }
+    }
+    ++next_barrier_;
+  }
+  dispatch_limit_ = next_barrier_ < phase_starts_.size() ? phase_starts_[next_barrier_] : total();
 }
 
 void Tracker::check_id_range(SubtaskId id) const {
@@ -281,12 +333,14 @@ Verdict Tracker::complete(SubtaskId id, int rank, std::uint32_t attempt) {
       // after all. First completion wins; the queued retry will be skipped.
       states_[id] = SubtaskState::done;
       ++done_;
+      note_finished(id);
       return Verdict::accepted;
     case SubtaskState::assigned:
     case SubtaskState::running:
       release(id);
       states_[id] = SubtaskState::done;
       ++done_;
+      note_finished(id);
       return Verdict::accepted;
   }
   return Verdict::stale;
@@ -312,6 +366,7 @@ Verdict Tracker::fail(SubtaskId id, int rank, std::uint32_t attempt) {
   }
   states_[id] = SubtaskState::failed;
   ++failed_;
+  note_finished(id);
   return Verdict::failed_for_good;
 }
 

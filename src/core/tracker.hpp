@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <optional>
 #include <span>
 #include <stdexcept>
 #include <vector>
@@ -72,6 +73,20 @@ class Tracker {
   // Pending subtasks of a class no worker left can run fail for good. Returns their ids.
   std::vector<SubtaskId> fail_pending_of_class(std::uint16_t class_index);
 
+  // Barriers (issue 13), before any dispatch and before a resume's restore_*: subtask ids
+  // are in phase order and `phase_starts[i]` (non-decreasing) is the first id after barrier
+  // i. A fresh subtask is handed out only below dispatch_limit(): the first id past the
+  // first barrier whose earlier subtasks have not all finished (done or failed for good; a
+  // retry of an earlier one still goes). A barrier with `checks[i]` stays closed for good
+  // when one of its earlier subtasks failed for good: barrier_stop() then names it.
+  void set_barriers(std::vector<SubtaskId> phase_starts, std::vector<bool> checks);
+  SubtaskId dispatch_limit() const { return dispatch_limit_; }
+  struct BarrierStop {
+    std::size_t barrier;     // its index among the barriers
+    std::uint32_t failures;  // subtasks before it that failed for good
+  };
+  std::optional<BarrierStop> barrier_stop() const { return barrier_stop_; }
+
   // A lost worker: its assigned and running subtasks go back to pending, first in line,
   // at the same attempt (a lost worker does not use up a retry). Returns how many.
   std::uint32_t release_rank(int rank);
@@ -126,6 +141,15 @@ class Tracker {
   std::uint32_t attempt_number(SubtaskId id) const {
     return first_attempt_.empty() ? attempts_[id] : first_attempt_[id] + attempts_[id];
   }
+  // The subtask just finished (done or failed for good): counts it against its phase and
+  // opens the barriers that are now met. Nothing without barriers.
+  void note_finished(SubtaskId id) {
+    if (!phase_starts_.empty()) note_finished_in_phase(id);
+  }
+  void note_finished_in_phase(SubtaskId id);
+  std::size_t phase_of(SubtaskId id) const;  // barriers at or below it
+  // Passes every barrier whose earlier subtasks all finished, up to one that stops the job.
+  void open_barriers();
 
   std::uint32_t max_retries_;
   std::vector<SubtaskState> states_;
@@ -148,6 +172,15 @@ class Tracker {
   std::vector<std::vector<SubtaskId>> fresh_of_class_;
   std::vector<std::size_t> fresh_cursor_;
   std::vector<Resources> in_use_;
+  // Barriers: where each phase after the first starts, which barriers check, how many
+  // subtasks of each phase have not finished, the first barrier not yet passed, and the
+  // first id not to hand out (total() when no barrier holds).
+  std::vector<SubtaskId> phase_starts_;
+  std::vector<bool> barrier_checks_;
+  std::vector<std::uint32_t> unfinished_in_phase_;
+  std::size_t next_barrier_ = 0;
+  SubtaskId dispatch_limit_;
+  std::optional<BarrierStop> barrier_stop_;
   std::uint32_t done_ = 0;
   std::uint32_t failed_ = 0;
   std::uint32_t retried_ = 0;

@@ -51,6 +51,15 @@ JobRules rules_of(const JobSpec& job, const Kernel& kernel, JobClock clock,
   rules.requirements = std::move(classes.requirements);
   rules.class_of = std::move(classes.class_of);
   rules.reserve_after = job.reserve_after;
+  if (const TaskListJob* list = job.task_list()) {
+    // Barrier i comes before the first task of phase i + 1 (phases rise with the ids).
+    SubtaskId first_after = 0;
+    for (std::size_t i = 0; i < list->barriers.size(); ++i) {
+      while (first_after < list->tasks.size() && list->tasks[first_after].phase <= i) ++first_after;
+      rules.barriers.push_back(
+          BarrierRule{first_after, list->barriers[i].check, list->barriers[i].line_number});
+    }
+  }
   return rules;
 }
 

@@ -208,6 +208,8 @@ void ThreadPool::run_thread(Slot& slot, std::uint16_t index) {
   // one process, 10^7 noop subtasks on 2 cores, job wall 1.93 s -> 1.23 s).
   SubtaskContext context;
   context.stop = pool_stop_.get_token();
+  context.slot = index;
+  context.slots = thread_count_;
   // Without requirements a thread's attempts have its one core; set once, not per subtask.
   if (!with_resources_ && !owned_.cores.empty()) {
     context.cores = std::span(&owned_.cores[index % owned_.cores.size()], 1);
