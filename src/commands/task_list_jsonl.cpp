@@ -164,8 +164,11 @@ std::vector<TaskLine> read_jsonl_tasks(std::istream& in, const std::string& path
 std::string shell_quoted(const std::vector<std::string>& words) {
   std::string out;
   for (const std::string& word : words) {
+    std::string quoted = quoted_word(word);
+    // A text starting with '@' would read as a kernel line: quoting keeps it a command.
+    if (out.empty() && quoted.starts_with('@')) quoted = "'" + quoted + "'";
     if (!out.empty()) out += ' ';
-    out += quoted_word(word);
+    out += quoted;
   }
   return out;
 }
