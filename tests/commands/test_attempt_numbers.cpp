@@ -14,6 +14,7 @@
 
 #include "journal/journal_reader.hpp"
 #include "run_process.hpp"
+#include "scratch_run_test.hpp"
 
 namespace tasktrack {
 namespace {
@@ -21,42 +22,11 @@ namespace {
 using nlohmann::json;
 namespace fs = std::filesystem;
 
-int processes = 0;  // 0: no mpirun; set by main from --np=N
+using testing::processes;  // set by main from --np=N
 
-class AttemptNumbers : public ::testing::Test {
+class AttemptNumbers : public testing::ScratchRunTest {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("tasktrack-attempts-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override {
-    if (!HasFailure()) fs::remove_all(dir_);
-  }
-
-  std::string path(const std::string& name) const { return (dir_ / name).string(); }
-
-  struct Run {
-    testing::ProcessResult process;
-    json summary;
-  };
-
-  Run run(std::vector<std::string> args) const {
-    std::vector<std::string> argv;
-    if (processes > 0) argv = testing::mpirun_prefix(processes);
-    argv.push_back(TASKTRACK_BINARY);
-    argv.push_back("run");
-    argv.insert(argv.end(), args.begin(), args.end());
-    const std::string summary = path("summary.json");
-    fs::remove(summary);
-    argv.insert(argv.end(), {"--summary-json", summary, "--quiet"});
-    Run result{testing::run_process(argv, 180), {}};
-    std::ifstream in(summary);
-    if (in) result.summary = json::parse(in, nullptr, false);
-    return result;
-  }
+  AttemptNumbers() : ScratchRunTest("tasktrack-attempts") {}
 
   // Every attempt number the journal records, by subtask, in file order.
   static std::map<SubtaskId, std::vector<std::uint32_t>> attempts_in(const std::string& journal) {
@@ -67,8 +37,6 @@ class AttemptNumbers : public ::testing::Test {
     });
     return numbers;
   }
-
-  fs::path dir_;
 };
 
 TEST_F(AttemptNumbers, AResumedFailureRunsAtTheNextNumberWithItsRetriesInEachRun) {

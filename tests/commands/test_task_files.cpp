@@ -13,6 +13,7 @@
 #include <string>
 
 #include "run_process.hpp"
+#include "scratch_run_test.hpp"
 
 namespace tasktrack {
 namespace {
@@ -20,61 +21,11 @@ namespace {
 using nlohmann::json;
 namespace fs = std::filesystem;
 
-int processes = 0;  // 0: no mpirun; set by main from --np=N
+using testing::processes;  // set by main from --np=N
 
-class TaskFiles : public ::testing::Test {
+class TaskFiles : public testing::ScratchRunTest {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("tasktrack-tasks-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override {
-    if (!HasFailure()) fs::remove_all(dir_);
-  }
-
-  std::string path(const std::string& name) const { return (dir_ / name).string(); }
-
-  std::string write(const std::string& name, const std::string& text) const {
-    std::ofstream(path(name), std::ios::binary) << text;
-    return path(name);
-  }
-
-  struct Run {
-    testing::ProcessResult process;
-    json summary;
-  };
-
-  // Runs tasktrack with `args` (plus --summary-json and --quiet); from `cwd` when given.
-  Run run(const std::vector<std::string>& args, const std::string& cwd = "") const {
-    std::vector<std::string> argv;
-    if (!cwd.empty()) argv = {"/bin/sh", "-c", "cd \"$0\" && exec \"$@\"", cwd};
-    if (processes > 0) {
-      const auto prefix = testing::mpirun_prefix(processes);
-      argv.insert(argv.end(), prefix.begin(), prefix.end());
-    }
-    argv.push_back(TASKTRACK_BINARY);
-    argv.push_back("run");
-    argv.insert(argv.end(), args.begin(), args.end());
-    const std::string summary = path("summary.json");
-    fs::remove(summary);
-    argv.insert(argv.end(), {"--summary-json", summary, "--quiet"});
-    Run result{testing::run_process(argv, 180), {}};
-    std::ifstream in(summary);
-    if (in) result.summary = json::parse(in, nullptr, false);
-    return result;
-  }
-
-  static std::string read(const std::string& file) {
-    std::ifstream in(file, std::ios::binary);
-    std::ostringstream text;
-    text << in.rdbuf();
-    return text.str();
-  }
-
-  fs::path dir_;
+  TaskFiles() : ScratchRunTest("tasktrack-tasks") {}
 };
 
 TEST_F(TaskFiles, SuccessesFailuresAndSignalsAreReportedWithTheirLineNumbers) {

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "run_process.hpp"
+#include "scratch_run_test.hpp"
 
 namespace tasktrack {
 namespace {
@@ -20,57 +21,13 @@ namespace {
 using nlohmann::json;
 namespace fs = std::filesystem;
 
-int processes = 0;  // 0: no mpirun; set by main from --np=N
+using testing::processes;  // set by main from --np=N
 
-class Templates : public ::testing::Test {
+class Templates : public testing::ScratchRunTest {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("tasktrack-templates-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override {
-    if (!HasFailure()) fs::remove_all(dir_);
-  }
-
-  std::string path(const std::string& name) const { return (dir_ / name).string(); }
-
-  std::string write(const std::string& name, const std::string& text) const {
-    std::ofstream(path(name), std::ios::binary) << text;
-    return path(name);
-  }
-
-  struct Run {
-    testing::ProcessResult process;
-    json summary;
-  };
-
-  // Runs `tasktrack run --summary-json FILE --quiet ARGS...` in the test's folder: the
-  // fixed flags come first, since ::: sets take every word after them.
-  Run run(const std::vector<std::string>& args) const {
-    std::vector<std::string> argv = {"/bin/sh", "-c", "cd \"$0\" && exec \"$@\"", dir_.string()};
-    if (processes > 0) {
-      const auto prefix = testing::mpirun_prefix(processes);
-      argv.insert(argv.end(), prefix.begin(), prefix.end());
-    }
-    const std::string summary = path("summary.json");
-    fs::remove(summary);
-    argv.insert(argv.end(), {TASKTRACK_BINARY, "run", "--summary-json", summary, "--quiet"});
-    argv.insert(argv.end(), args.begin(), args.end());
-    Run result{testing::run_process(argv, 180), {}};
-    std::ifstream in(summary);
-    if (in) result.summary = json::parse(in, nullptr, false);
-    return result;
-  }
-
-  static std::string read(const std::string& file) {
-    std::ifstream in(file, std::ios::binary);
-    std::ostringstream text;
-    text << in.rdbuf();
-    return text.str();
-  }
+  Templates()
+      : ScratchRunTest("tasktrack-templates", testing::RunFrom::scratch_folder,
+                       testing::SummaryFlags::before_args) {}
 
   static std::vector<std::string> sorted_lines(const std::string& text) {
     std::vector<std::string> lines;
@@ -79,8 +36,6 @@ class Templates : public ::testing::Test {
     std::sort(lines.begin(), lines.end());
     return lines;
   }
-
-  fs::path dir_;
 };
 
 // The arguments an --args file can hold (one a line): each reaches printf as one argument.
