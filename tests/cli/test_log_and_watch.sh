@@ -111,7 +111,10 @@ grep -q "sh -c 'exit 3'" status.txt || fail "status text lacks the command: $(ca
 ! grep -q "subtasks" status.txt || fail "status text of a task list says subtasks: $(cat status.txt)"
 
 # ---- --watch on a finished job ends by itself, on a terminal and off one
-timeout 30 script -qfec "$tasktrack status job.journal --watch 0.2" /dev/null </dev/null \
+# `script` runs its command through $SHELL -c, or /bin/sh when SHELL is unset (as under CI);
+# dash forks rather than execs, and a Ctrl-C would then kill the shell between `script` and
+# tasktrack (exit 130). `exec` makes tasktrack the terminal's own process.
+timeout 30 script -qfec "exec $tasktrack status job.journal --watch 0.2" /dev/null </dev/null \
   >watch.out 2>&1
 rc=$?
 [[ $rc -eq 0 ]] || fail "watch of a finished job: exit $rc: $(cat watch.out)"
@@ -129,20 +132,20 @@ background=$!
 for _ in $(seq 100); do [[ -s slow.journal ]] && break; sleep 0.1; done
 [[ -s slow.journal ]] || fail "the slow job wrote no journal"
 
-(sleep 1; printf q) | timeout 30 script -qfec "$tasktrack status slow.journal --watch 0.2" \
+(sleep 1; printf q) | timeout 30 script -qfec "exec $tasktrack status slow.journal --watch 0.2" \
   /dev/null >watch-q.out 2>&1
 rc=$?
 [[ $rc -eq 0 ]] || fail "q: exit $rc: $(cat watch-q.out)"
 kill -0 "$background" 2>/dev/null || fail "the job ended before q was tested; make it slower"
 
-(sleep 1; printf '\003') | timeout 30 script -qfec "$tasktrack status slow.journal --watch 0.2" \
+(sleep 1; printf '\003') | timeout 30 script -qfec "exec $tasktrack status slow.journal --watch 0.2" \
   /dev/null >watch-c.out 2>&1
 rc=$?
 [[ $rc -eq 0 ]] || fail "Ctrl-C: exit $rc: $(cat watch-c.out)"
 ! grep -qi "error\|interrupt" watch-c.out || fail "Ctrl-C was not quiet: $(cat watch-c.out)"
 kill -0 "$background" 2>/dev/null || fail "the job ended before Ctrl-C was tested"
 
-timeout 60 script -qfec "$tasktrack status slow.journal --watch 0.2" /dev/null </dev/null \
+timeout 60 script -qfec "exec $tasktrack status slow.journal --watch 0.2" /dev/null </dev/null \
   >watch-run.out 2>&1
 rc=$?
 [[ $rc -eq 0 ]] || fail "watch of a running job: exit $rc: $(cat watch-run.out)"
