@@ -15,6 +15,7 @@
 #include "cli/status_watch.hpp"
 #include "cli/version.hpp"
 #include "commands/command_list_kernel.hpp"
+#include "commands/growing_task_list.hpp"
 #include "journal/attempt_log.hpp"
 #include "journal/journal.hpp"
 #include "journal/journal_status.hpp"
@@ -156,13 +157,15 @@ void check_writable(const std::string& path) {
 
 // What rank 0 writes besides the summary: the journal a run appends to (and what an
 // earlier run left in it), and the trace.
+// And a growing task list's input (issue 13), which rank 0 alone reads.
 struct JournalSetup {
   std::optional<JournalContents> resume;
   std::unique_ptr<JournalWriter> writer;
   std::unique_ptr<TraceWriter> trace;
+  std::unique_ptr<GrowingTaskList> growing;
 
   CoordinatorSinks sinks() {
-    return CoordinatorSinks{writer.get(), resume ? &*resume : nullptr, trace.get()};
+    return CoordinatorSinks{writer.get(), resume ? &*resume : nullptr, trace.get(), growing.get()};
   }
 };
 
@@ -188,6 +191,15 @@ JournalSetup open_journal(const JobSpec& job) {
           "{} ({}); use --fresh to start over or another --journal path",
           job.journal, fingerprint_digest(contents.fingerprint), contents.fingerprint,
           fingerprint_digest(fingerprint), fingerprint));
+    }
+    const TaskListJob* list = job.task_list();
+    if (list != nullptr && list->growing &&
+        (!contents.attempts.empty() || !contents.runs.empty())) {
+      // Which earlier task a line that arrives is cannot be known before it arrives.
+      throw UsageError(fmt::format(
+          "journal '{}' holds an earlier run of this job; a task list read as the job runs "
+          "(--task-file - or --follow) cannot resume yet: use --fresh or another --journal path",
+          job.journal));
     }
     if (contents.warning) print_warning(*contents.warning);
     valid_bytes = contents.valid_bytes;
@@ -319,6 +331,10 @@ Decision decide(const std::vector<std::string>& args, const KernelRegistry& regi
         decision.kernel = make_kernel(registry, command.job, 0);
         check_writable(command.job.summary_json);
         decision.journal = open_outputs(command.job);
+        if (const TaskListJob* list = command.job.task_list(); list && list->growing) {
+          decision.journal.growing = std::make_unique<GrowingTaskList>(
+              *list, dynamic_cast<CommandListKernel&>(*decision.kernel));
+        }
         decision.job = std::move(command.job);
         decision.epoch = JobClock{}.epoch_unix;
         return decision;
@@ -383,7 +399,13 @@ int run_mpi(int argc, char** argv, const std::vector<std::string>& args,
     std::vector<WorkerInfo> workers =
         session.exchange_hellos(worker_info(this_host_name(), threads, owned));
     if (!is_rank0) {
-      const WorkerOptions options = worker_options(job, owned, threads);
+      WorkerOptions options = worker_options(job, owned, threads);
+      if (const TaskListJob* list = job.task_list(); list && list->growing) {
+        auto& commands = dynamic_cast<CommandListKernel&>(*kernel);
+        options.add_task_lines = [&commands](const std::string& json) {
+          commands.add_task_lines(json);
+        };
+      }
       const WorkerLoop::Ending ending =
           session.run_worker(*kernel, job.partition(), options, clock);
       if (ending.skip_finalize) exit_without_finalize(exit_success);

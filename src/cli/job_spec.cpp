@@ -1,5 +1,6 @@
 #include "cli/job_spec.hpp"
 
+#include <limits>
 #include <stdexcept>
 
 namespace tasktrack {
@@ -35,6 +36,14 @@ std::string JobSpec::kernel() const {
 Range JobSpec::range() const {
   if (const RangeJob* job = range_job()) return job->range;
   return Range{0, static_cast<std::int64_t>(task_list()->tasks.size())};
+}
+
+Partition JobSpec::partition() const {
+  if (const TaskListJob* list = task_list(); list != nullptr && list->growing) {
+    constexpr std::uint32_t every_id = std::numeric_limits<std::uint32_t>::max();
+    return Partition(Range{0, every_id}, every_id);
+  }
+  return Partition(range(), subtasks);
 }
 
 const std::map<std::string, std::string>& JobSpec::params() const {
@@ -86,36 +95,56 @@ void to_json(nlohmann::json& out, const JobSpec& job) {
       {"shell", list.shell},
       {"keep_mpi_env", list.keep_mpi_environment},
       {"keep_background", list.keep_background},
+      {"growing", list.growing},
       {"gpus", job.gpus},
       {"memory", job.memory},
       {"bind", to_string(job.bind)},
       {"reserve_after", job.reserve_after},
   };
   // [line, text] for a line no directive covers (most lines of most files: the job
-  // travels to every worker), [line, text, cores, gpus, memory, directive] otherwise, and
-  // that plus {argv, cwd, env, name, phase} for a task that has any of them.
+  // travels to every worker), longer otherwise (task_line_json).
   nlohmann::json& tasks = out["tasks"] = nlohmann::json::array();
-  for (const TaskLine& line : list.tasks) {
-    const Resources& need = line.requirement;
-    if (line.directive.empty() && need == list.per_task() && !line.has_extras()) {
-      tasks.push_back({line.line_number, line.text});
-      continue;
-    }
-    nlohmann::json task = {line.line_number, line.text,         need.cores,
-                           need.gpus,        need.memory_bytes, line.directive};
-    if (line.has_extras()) {
-      task.push_back({{"argv", line.argv},
-                      {"cwd", line.cwd},
-                      {"env", line.environment},
-                      {"name", line.name},
-                      {"phase", line.phase}});
-    }
-    tasks.push_back(std::move(task));
-  }
+  for (const TaskLine& line : list.tasks) tasks.push_back(task_line_json(line, list.per_task()));
   nlohmann::json& barriers = out["barriers"] = nlohmann::json::array();
   for (const TaskBarrier& barrier : list.barriers) {
     barriers.push_back({barrier.line_number, barrier.check});
   }
+}
+
+nlohmann::json task_line_json(const TaskLine& line, const Resources& per_task) {
+  const Resources& need = line.requirement;
+  if (line.directive.empty() && need == per_task && !line.has_extras()) {
+    return {line.line_number, line.text};
+  }
+  nlohmann::json task = {line.line_number, line.text,         need.cores,
+                         need.gpus,        need.memory_bytes, line.directive};
+  if (line.has_extras()) {
+    task.push_back({{"argv", line.argv},
+                    {"cwd", line.cwd},
+                    {"env", line.environment},
+                    {"name", line.name},
+                    {"phase", line.phase}});
+  }
+  return task;
+}
+
+TaskLine task_line_from_json(const nlohmann::json& line, const Resources& per_task) {
+  TaskLine task{line.at(0).get<std::uint32_t>(), line.at(1).get<std::string>(), per_task};
+  if (line.size() > 2) {
+    line.at(2).get_to(task.requirement.cores);
+    line.at(3).get_to(task.requirement.gpus);
+    line.at(4).get_to(task.requirement.memory_bytes);
+    line.at(5).get_to(task.directive);
+  }
+  if (line.size() > 6) {
+    const nlohmann::json& extras = line.at(6);
+    extras.at("argv").get_to(task.argv);
+    extras.at("cwd").get_to(task.cwd);
+    extras.at("env").get_to(task.environment);
+    extras.at("name").get_to(task.name);
+    extras.at("phase").get_to(task.phase);
+  }
+  return task;
 }
 
 void from_json(const nlohmann::json& in, JobSpec& job) {
@@ -144,25 +173,9 @@ void from_json(const nlohmann::json& in, JobSpec& job) {
   in.at("shell").get_to(list.shell);
   in.at("keep_mpi_env").get_to(list.keep_mpi_environment);
   in.at("keep_background").get_to(list.keep_background);
+  in.at("growing").get_to(list.growing);
   const Resources per_task = list.per_task();
-  for (const auto& line : in.at("tasks")) {
-    TaskLine task{line.at(0).get<std::uint32_t>(), line.at(1).get<std::string>(), per_task};
-    if (line.size() > 2) {
-      line.at(2).get_to(task.requirement.cores);
-      line.at(3).get_to(task.requirement.gpus);
-      line.at(4).get_to(task.requirement.memory_bytes);
-      line.at(5).get_to(task.directive);
-    }
-    if (line.size() > 6) {
-      const nlohmann::json& extras = line.at(6);
-      extras.at("argv").get_to(task.argv);
-      extras.at("cwd").get_to(task.cwd);
-      extras.at("env").get_to(task.environment);
-      extras.at("name").get_to(task.name);
-      extras.at("phase").get_to(task.phase);
-    }
-    list.tasks.push_back(std::move(task));
-  }
+  for (const auto& line : in.at("tasks")) list.tasks.push_back(task_line_from_json(line, per_task));
   for (const auto& barrier : in.at("barriers")) {
     list.barriers.push_back(
         TaskBarrier{barrier.at(0).get<std::uint32_t>(), barrier.at(1).get<bool>()});

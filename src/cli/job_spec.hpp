@@ -50,6 +50,10 @@ struct TaskListJob {
   // Its barriers in file order (issue 13): barrier i ends the tasks of phase i. (Given a
   // default so that code building a job outside a task file may leave it out.)
   std::vector<TaskBarrier> barriers{};
+  // A task list that grows while the job runs (issue 13): rank 0 reads task_file ("-" for
+  // standard input; a file with --follow) as lines arrive, and `tasks` starts empty. Its
+  // tasks reach a worker with the subtasks assigned to it (TaskLines messages).
+  bool growing = false;
   Resources per_task() const { return {cores_per_task, gpus_per_task, memory_per_task}; }
   // True when the lines do not all ask for the same: rank 0 then packs them exactly.
   bool mixed_requirements() const;
@@ -116,7 +120,9 @@ struct JobSpec {
   Range range() const;
   const std::map<std::string, std::string>& params() const;
 
-  Partition partition() const { return Partition(range(), subtasks); }
+  // A growing task list's is every id a subtask can have, one element each: its size is
+  // not known when the job starts.
+  Partition partition() const;
 };
 
 // JobSpec <-> JSON: how rank 0 hands the validated job to the workers. Every key is
@@ -125,6 +131,12 @@ struct JobSpec {
 // std::invalid_argument. (Journals do not hold this JSON: they hold the fingerprint.) The
 // summary's and the fingerprint's shorter views of a job are job_json (option_table.hpp).
 void to_json(nlohmann::json& out, const JobSpec& job);
+
+// One task as the job's JSON holds it (and a growing list's TaskLines message carries it):
+// [line, text] when it asks for `per_task` and has nothing else, longer otherwise.
+nlohmann::json task_line_json(const TaskLine& line, const Resources& per_task);
+// Throws nlohmann::json exceptions on a malformed one.
+TaskLine task_line_from_json(const nlohmann::json& in, const Resources& per_task);
 void from_json(const nlohmann::json& in, JobSpec& job);
 
 }  // namespace tasktrack

@@ -115,6 +115,12 @@ void read_runner_options(const Settings& settings, TaskListJob& list) {
 constexpr std::array<std::string_view, 6> template_options{"command", "args",   "sets",
                                                            "array",   "colsep", "no-quote"};
 
+// True when the task list is read as the job runs: standard input, or a file followed.
+bool growing_list(const Settings& settings, const Setting& task_file) {
+  const Setting* follow = settings.find("follow");
+  return task_file.text == "-" || (follow != nullptr && follow->text == "true");
+}
+
 const Setting* first_template_setting(const Settings& settings) {
   for (const std::string_view name : template_options) {
     if (const Setting* setting = settings.find(name)) return setting;
@@ -161,6 +167,9 @@ TaskListJob make_generated_list(const Settings& settings) {
     const Setting* given = command ? command : first_template_setting(settings);
     fail(given->where, "does not go with a task file (" + task_file->where +
                            "): give either the task file or " + usage);
+  }
+  if (const Setting* follow = settings.find("follow"); follow && follow->text == "true") {
+    fail(follow->where, "reads a task file as it grows: it does not go with --command");
   }
   if (command == nullptr) {
     fail(first_template_setting(settings)->where, "needs a template: give " + usage);
@@ -233,10 +242,17 @@ TaskListJob make_task_list(const Settings& settings, const Setting& task_file) {
   // The flags first: they are the requirement of every line no directive covers.
   read_per_task_flags(settings, list);
   read_runner_options(settings, list);
-  list.tasks = read_task_file(list.task_file, list.per_task(), list.task_format, &list.barriers);
+  // A growing list's tasks arrive as the job runs (commands/task_stream.hpp): rank 0 opens
+  // its input when the job starts.
+  list.growing = growing_list(settings, task_file);
+  if (!list.growing) {
+    list.tasks = read_task_file(list.task_file, list.per_task(), list.task_format, &list.barriers);
+  }
   if (const Setting* output_dir = settings.find("output-dir")) {
     if (output_dir->text.empty()) fail(output_dir->where, "must not be empty");
     list.output_dir = output_dir->text;
+  } else if (list.task_file == "-") {
+    list.output_dir = generated_output_dir(settings);  // no file to sit beside
   } else {
     // Beside the task file, never in whatever folder the job was started from:
     // data/tasks.txt -> data/tasks.txt.output

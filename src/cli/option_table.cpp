@@ -150,7 +150,7 @@ constexpr auto no_json = nullptr;
 constexpr auto read_with_work = nullptr;  // range_job and task_list options: make_job reads them
 
 // clang-format off
-const std::array<OptionSpec, 44> options{{
+const std::array<OptionSpec, 45> options{{
     {"kernel", "kernel", ValueKind::text, "NAME", "Kernel to run ({known kernels})", "",
      Scope::range_job, 0, read_with_work, no_check, in_summary | in_fingerprint, "kernel",
      [](const JobSpec& job) { return json(job.kernel()); }},
@@ -236,12 +236,18 @@ const std::array<OptionSpec, 44> options{{
     // A task list is identified by its file, not its content: lines appended to it are new
     // work for the same job, and each record's key says which line text it finished.
     {"task-file", "task-file", ValueKind::path, "FILE",
-     "Run the shell commands of FILE, one per line (or '@KERNEL LO:HI name=value' lines)", "",
+     "Run the shell commands of FILE, one per line (or '@KERNEL LO:HI name=value' lines); "
+     "'-' reads them from standard input as the job runs", "",
      Scope::task_list, 21, read_with_work, no_check, in_fingerprint, "task_file",
      [](const JobSpec& job) {
        const std::string& name = job.task_list()->task_file;
-       return json(is_generated_list_name(name) ? name : real_path(name));
+       return json(is_generated_list_name(name) || name == "-" ? name : real_path(name));
      }},
+    // A growing task list (issue 13): the file is read as lines are appended to it.
+    {"follow", "follow", ValueKind::boolean, "",
+     "Task files: keep reading FILE as lines are appended to it (as tail -f), running each "
+     "task as it arrives, until a '#TASKTRACK end' line", "", Scope::task_list, 44,
+     read_with_work, no_check, not_shown, "", no_json},
     // ---- issue 13, templates: a task list generated from --command TEMPLATE and one source
     // of arguments (--args, ::: sets, --array). Its identity is the template alone (as a task
     // file's is its path: task_file above holds "template:" + TEMPLATE), never the

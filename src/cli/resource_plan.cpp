@@ -42,6 +42,7 @@ RequirementClasses requirement_classes(const JobSpec& job) {
 std::function<Resources(SubtaskId)> requirement_lookup(const JobSpec& job) {
   const TaskListJob* list = job.task_list();
   if (list == nullptr) return [](SubtaskId) { return Resources{}; };
+  if (list->growing) return [need = list->per_task()](SubtaskId) { return need; };
   auto requirements = std::make_shared<std::vector<Resources>>();
   requirements->reserve(list->tasks.size());
   for (const TaskLine& task : list->tasks) requirements->push_back(task.requirement);
@@ -51,6 +52,7 @@ std::function<Resources(SubtaskId)> requirement_lookup(const JobSpec& job) {
 unsigned pool_threads(const JobSpec& job, const OwnedResources& owned) {
   const Resources capacity = owned.capacity();
   const TaskListJob* list = job.task_list();
+  if (list != nullptr && list->growing) return slots_for(list->per_task(), capacity);
   if (list == nullptr || list->mixed_requirements() || list->tasks.empty()) {
     return std::max(1u, capacity.cores);
   }
@@ -81,7 +83,9 @@ WorkerInfo worker_info(const std::string& host, unsigned threads, const OwnedRes
 void check_every_task_fits(const JobSpec& job, std::span<const WorkerInfo> workers) {
   const TaskListJob* list = job.task_list();
   if (list == nullptr || workers.empty()) return;
-  for (const TaskLine& task : list->tasks) {
+  // Every task of a growing list asks for what the flags give (task_stream.hpp).
+  const std::vector<TaskLine> flags_only{TaskLine{0, "", list->per_task()}};
+  for (const TaskLine& task : list->growing ? flags_only : list->tasks) {
     const bool held = std::any_of(workers.begin(), workers.end(), [&](const WorkerInfo& worker) {
       return fits(task.requirement, worker.capacity());
     });
@@ -93,10 +97,14 @@ void check_every_task_fits(const JobSpec& job, std::span<const WorkerInfo> worke
           return std::tie(x.gpus, x.cores, x.memory_bytes) <
                  std::tie(y.gpus, y.cores, y.memory_bytes);
         });
-    throw UsageError(
-        fmt::format("task file '{}', line {} needs {}; the largest worker (rank {} on {}) has {}",
-                    list->task_file, task.line_number, describe(task.requirement), largest->rank,
-                    largest->host, describe(largest->capacity())));
+    const std::string what =
+        list->growing
+            ? fmt::format("each task of '{}' (--cores-per-task, --gpus-per-task, --mem-per-task)",
+                          list->task_file)
+            : fmt::format("task file '{}', line {}", list->task_file, task.line_number);
+    throw UsageError(fmt::format("{} needs {}; the largest worker (rank {} on {}) has {}", what,
+                                 describe(task.requirement), largest->rank, largest->host,
+                                 describe(largest->capacity())));
   }
 }
 

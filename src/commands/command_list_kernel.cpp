@@ -22,7 +22,7 @@ class CommandListReduction final : public Reduction {
   explicit CommandListReduction(const CommandListKernel& kernel) : kernel_(kernel) {}
 
   void add(SubtaskId id, Range, std::int64_t value, std::span<const std::byte> payload) override {
-    const CommandListKernel::Line& line = kernel_.lines().at(id);
+    const CommandListKernel::Line& line = kernel_.line(id);
     if (!line.kernel) {
       ++commands_;
       return;
@@ -67,10 +67,11 @@ class CommandListReduction final : public Reduction {
 // id plus the barriers above it; DISBATCH_REPEAT_INDEX is -1 outside a REPEAT, as there.
 // The launcher's LAUNCHER_TSK_ID and LAUNCHER_NPROCS are this rank's slot and slots: a
 // worker does not know the others'.
-// `task_count` commands of `task_file` in job `job_id`.
+// `task_count` commands of `task_file` in job `job_id` (unknown for a growing list: then
+// LAUNCHER_NJOBS is not set).
 void add_peer_variables(std::map<std::string, std::string>& environment, const TaskLine& task,
                         const SubtaskContext& context, const std::string& task_file,
-                        std::size_t task_count, const std::string& job_id) {
+                        std::optional<std::size_t> task_count, const std::string& job_id) {
   const auto padded = [](std::int64_t number) { return fmt::format("{:06d}", number); };
   const std::int64_t task_id = std::int64_t{context.id} + task.phase;
   const std::int64_t stream_index = task.line_number;
@@ -99,7 +100,7 @@ void add_peer_variables(std::map<std::string, std::string>& environment, const T
   environment["DISBATCH_CORES_PER_TASK"] = std::to_string(task.requirement.cores);
   environment["LAUNCHER_JID"] = std::to_string(std::uint64_t{context.id} + 1);
   environment["LAUNCHER_TSK_ID"] = std::to_string(context.slot);
-  environment["LAUNCHER_NJOBS"] = std::to_string(task_count);
+  if (task_count) environment["LAUNCHER_NJOBS"] = std::to_string(*task_count);
   environment["LAUNCHER_NPROCS"] = std::to_string(std::max(context.slots, 1u));
 }
 
@@ -107,7 +108,10 @@ void add_peer_variables(std::map<std::string, std::string>& environment, const T
 
 CommandListKernel::CommandListKernel(const TaskListJob& list, const KernelRegistry& registry,
                                      int rank, std::string job_id, Binding bind)
-    : task_file_(list.task_file),
+    : registry_(registry),
+      per_task_(list.per_task()),
+      growing_(list.growing),
+      task_file_(list.task_file),
       output_dir_(list.output_dir),
       output_limit_(list.output_limit),
       output_(make_output_sink(OutputSettings{list.output, list.output_dir, rank,
@@ -120,28 +124,7 @@ CommandListKernel::CommandListKernel(const TaskListJob& list, const KernelRegist
       rank_(rank),
       job_id_(std::move(job_id)) {
   lines_.reserve(list.tasks.size());
-  for (const TaskLine& task : list.tasks) {
-    Line line;
-    line.task = task;
-    line.hash = task_line_key(task);
-    if (const auto kernel_line =
-            task.argv.empty() ? parse_kernel_line(task) : std::optional<KernelLine>()) {
-      const std::string where =
-          fmt::format("task file '{}', line {}", task_file_, task.line_number);
-      const KernelInfo* info = registry.find(kernel_line->kernel);
-      if (info == nullptr) {
-        throw UsageError(fmt::format("{}: unknown kernel '{}'", where, kernel_line->kernel));
-      }
-      try {
-        line.kernel = info->make(KernelRegistry::validate(*info, kernel_line->params));
-      } catch (const UsageError& error) {
-        throw UsageError(where + ": " + error.what());
-      }
-      line.kernel_name = kernel_line->kernel;
-      line.kernel_range = kernel_line->range;
-    }
-    lines_.push_back(std::move(line));
-  }
+  for (const TaskLine& task : list.tasks) lines_.push_back(make_line(task));
   if (list.output == OutputMode::none || list.output == OutputMode::terminal) return;
   std::error_code error;
   std::filesystem::create_directories(output_dir_, error);
@@ -151,12 +134,86 @@ CommandListKernel::CommandListKernel(const TaskListJob& list, const KernelRegist
   }
 }
 
+CommandListKernel::Line CommandListKernel::make_line(const TaskLine& task) const {
+  Line line;
+  line.task = task;
+  line.hash = task_line_key(task);
+  if (const auto kernel_line =
+          task.argv.empty() ? parse_kernel_line(task) : std::optional<KernelLine>()) {
+    const std::string where = fmt::format("task file '{}', line {}", task_file_, task.line_number);
+    const KernelInfo* info = registry_.find(kernel_line->kernel);
+    if (info == nullptr) {
+      throw UsageError(fmt::format("{}: unknown kernel '{}'", where, kernel_line->kernel));
+    }
+    try {
+      line.kernel = info->make(KernelRegistry::validate(*info, kernel_line->params));
+    } catch (const UsageError& error) {
+      throw UsageError(where + ": " + error.what());
+    }
+    line.kernel_name = kernel_line->kernel;
+    line.kernel_range = kernel_line->range;
+  }
+  return line;
+}
+
+const CommandListKernel::Line& CommandListKernel::line(SubtaskId id) const {
+  if (!growing_) return lines_.at(id);
+  const std::lock_guard lock(added_mutex_);
+  const auto found = added_.find(id);
+  if (found == added_.end()) {
+    throw std::out_of_range(fmt::format("subtask {}: its task has not arrived", id));
+  }
+  return *found->second;
+}
+
+void CommandListKernel::add_tasks(SubtaskId first, std::span<const TaskLine> tasks) {
+  std::vector<std::unique_ptr<const Line>> made;
+  made.reserve(tasks.size());
+  for (const TaskLine& task : tasks) made.push_back(std::make_unique<const Line>(make_line(task)));
+  const std::lock_guard lock(added_mutex_);
+  for (std::size_t i = 0; i < made.size(); ++i) {
+    added_.emplace(first + static_cast<SubtaskId>(i), std::move(made[i]));
+  }
+}
+
+std::vector<TaskLines> CommandListKernel::task_lines_messages(std::span<const IdRun> runs) const {
+  std::vector<TaskLines> messages;
+  std::string text;
+  const auto flush = [&] {
+    if (text.empty()) return;
+    messages.push_back(TaskLines{"[" + text + "]"});
+    text.clear();
+  };
+  for (const IdRun& run : runs) {
+    for (SubtaskId id = run.first; id < run.first + run.count; ++id) {
+      const std::string item =
+          nlohmann::json::array({id, task_line_json(line(id).task, per_task_)}).dump();
+      if (text.size() + item.size() + 3 > max_task_lines_bytes) flush();
+      if (!text.empty()) text += ',';
+      text += item;
+    }
+  }
+  flush();
+  return messages;
+}
+
+void CommandListKernel::add_task_lines(const std::string& json) {
+  try {
+    for (const nlohmann::json& item : nlohmann::json::parse(json)) {
+      const TaskLine task = task_line_from_json(item.at(1), per_task_);
+      add_tasks(item.at(0).get<SubtaskId>(), std::span(&task, 1));
+    }
+  } catch (const nlohmann::json::exception& error) {
+    throw ProtocolError(std::string("task lines: ") + error.what());
+  }
+}
+
 std::uint64_t CommandListKernel::subtask_key(SubtaskId id) const {
-  return lines_.at(id).hash;
+  return line(id).hash;
 }
 
 SubtaskResult CommandListKernel::run(const SubtaskContext& context) const {
-  const Line& line = lines_.at(context.id);
+  const Line& line = this->line(context.id);
   if (line.kernel) {
     SubtaskContext whole = context;
     whole.range = line.kernel_range;
@@ -181,8 +238,8 @@ SubtaskResult CommandListKernel::run(const SubtaskContext& context) const {
       {"OMP_NUM_THREADS", std::to_string(std::max<std::size_t>(cores, 1))},
       {"TASKTRACK_SLOT", std::to_string(context.slot)},
   };
-  add_peer_variables(spec.extra_environment, line.task, context, task_file_, lines_.size(),
-                     job_id_);
+  add_peer_variables(spec.extra_environment, line.task, context, task_file_,
+                     growing_ ? std::nullopt : std::optional<std::size_t>(lines_.size()), job_id_);
   // Every vendor's variable, so a command sees its own devices whatever it runs on.
   for (const char* name : {"CUDA_VISIBLE_DEVICES", "ROCR_VISIBLE_DEVICES", "HIP_VISIBLE_DEVICES",
                            "ZE_AFFINITY_MASK"}) {

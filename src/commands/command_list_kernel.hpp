@@ -3,12 +3,16 @@
 #pragma once
 
 #include <memory>
+#include <mutex>
+#include <span>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "cli/job_spec.hpp"
 #include "commands/task_list.hpp"
 #include "output/output_sink.hpp"
+#include "runtime/protocol.hpp"
 #include "tasktrack/kernel.hpp"
 
 namespace tasktrack {
@@ -48,10 +52,33 @@ class CommandListKernel final : public Kernel {
     Range kernel_range;
     std::unique_ptr<Kernel> kernel;  // for a kernel line
   };
-  const std::vector<Line>& lines() const { return lines_; }
+  // Subtask `id`'s line. Throws std::out_of_range for an id it does not know (a growing
+  // list's task that has not arrived).
+  const Line& line(SubtaskId id) const;
+
+  // A growing task list (issue 13; TaskListJob::growing). Thread-safe against run() and
+  // line() on other threads: a worker's loop adds while its pool runs.
+  //
+  // Rank 0: the tasks that arrived, as subtasks `first`, `first` + 1, ... Throws UsageError
+  // naming the line for a kernel line the registry refuses (then none is added).
+  void add_tasks(SubtaskId first, std::span<const TaskLine> tasks);
+  // Rank 0: the TaskLines messages that give a worker the tasks of `runs`, each fitting
+  // max_task_lines_bytes.
+  std::vector<TaskLines> task_lines_messages(std::span<const IdRun> runs) const;
+  // A worker: takes a TaskLines message's text. Throws ProtocolError when it is malformed.
+  void add_task_lines(const std::string& json);
 
  private:
-  std::vector<Line> lines_;
+  Line make_line(const TaskLine& task) const;
+
+  KernelRegistry registry_;  // a copy: a growing list's kernel lines are checked later
+  Resources per_task_;
+  std::vector<Line> lines_;  // a task file's, by subtask id
+  bool growing_ = false;
+  // A growing list's tasks by subtask id: a worker holds those it was given. Never erased,
+  // so a reference line() returned stays valid.
+  mutable std::mutex added_mutex_;
+  std::unordered_map<SubtaskId, std::unique_ptr<const Line>> added_;
   std::string task_file_;
   std::string output_dir_;
   std::uint64_t output_limit_;

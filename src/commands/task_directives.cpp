@@ -198,6 +198,12 @@ bool is_directive_line(std::string_view line) {
          blanks.find(line[directive_prefix.size()]) != std::string_view::npos;
 }
 
+bool is_end_of_tasks_line(std::string_view line) {
+  if (!is_directive_line(line)) return false;
+  const std::vector<std::string_view> words = words_of(line);
+  return words.size() == 2 && words[1] == "end";
+}
+
 TaskDirective parse_directive_line(std::string_view line) {
   std::vector<std::string_view> words = words_of(line);
   words.erase(words.begin());  // "#TASKTRACK" itself

@@ -63,6 +63,10 @@ struct TaskDirective {
 // `#TASKTRACK`. "#TASKTRACKx", "# TASKTRACK" and "#tasktrack" are comments.
 bool is_directive_line(std::string_view line);
 
+// True for `#TASKTRACK end`: no task follows. A growing task list's input ends there
+// (task_stream.hpp); a task file's lines after it are not read.
+bool is_end_of_tasks_line(std::string_view line);
+
 // The words of a directive line (one for which is_directive_line is true). Throws
 // UsageError for an unknown word or key, a malformed or out-of-range value, or a key given
 // twice; the message names the word and lists the known keys, and the caller puts the

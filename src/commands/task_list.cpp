@@ -60,6 +60,7 @@ std::vector<TaskLine> read_task_file(const std::string& path, const Resources& d
   while (std::getline(in, text)) {
     ++number;
     if (!text.empty() && text.back() == '\r') text.pop_back();  // files from Windows editors
+    if (is_end_of_tasks_line(text)) break;
     try {
       if (directives.apply(text, number, lines)) continue;
     } catch (const UsageError& error) {

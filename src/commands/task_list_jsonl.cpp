@@ -134,6 +134,19 @@ void read_task(const json& object, const Resources& defaults, TaskLine& task) {
 
 }  // namespace
 
+TaskLine parse_jsonl_task(const std::string& text, std::uint32_t line_number,
+                          const Resources& defaults) {
+  TaskLine task{line_number, "", defaults};
+  json object;
+  try {
+    object = json::parse(text);
+  } catch (const json::parse_error& error) {
+    throw UsageError("bad JSON: " + without_exception_tag(error.what()));
+  }
+  read_task(object, defaults, task);
+  return task;
+}
+
 std::vector<TaskLine> read_jsonl_tasks(std::istream& in, const std::string& path,
                                        const Resources& defaults) {
   std::vector<TaskLine> tasks;
@@ -142,23 +155,19 @@ std::vector<TaskLine> read_jsonl_tasks(std::istream& in, const std::string& path
   while (std::getline(in, text)) {
     ++number;
     if (is_blank(text)) continue;
-    TaskLine task{number, "", defaults};
     try {
-      json object;
-      try {
-        object = json::parse(text);
-      } catch (const json::parse_error& error) {
-        throw UsageError("bad JSON: " + without_exception_tag(error.what()));
-      }
-      read_task(object, defaults, task);
+      tasks.push_back(parse_jsonl_task(text, number, defaults));
     } catch (const UsageError& error) {
       throw UsageError(fmt::format("task file '{}', line {}: {}", path, number, error.what()));
     }
-    tasks.push_back(std::move(task));
   }
   if (in.bad()) throw UsageError("task file '" + path + "': read error");
   if (tasks.empty()) throw UsageError("task file '" + path + "' holds no task");
   return tasks;
+}
+
+bool is_blank_jsonl_line(std::string_view text) {
+  return text.find_first_not_of(" \t\r") == std::string_view::npos;
 }
 
 std::string shell_quoted(const std::vector<std::string>& words) {

@@ -15,6 +15,7 @@
 
 #include <istream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "commands/task_list.hpp"
@@ -28,6 +29,13 @@ namespace tasktrack {
 // the file holds no task.
 std::vector<TaskLine> read_jsonl_tasks(std::istream& in, const std::string& path,
                                        const Resources& defaults);
+
+// One line's task (line `line_number`). Throws UsageError without the file and line, which
+// the caller adds.
+TaskLine parse_jsonl_task(const std::string& text, std::uint32_t line_number,
+                          const Resources& defaults);
+// True for a line a JSON Lines file skips (only blanks).
+bool is_blank_jsonl_line(std::string_view text);
 
 // `words` joined by blanks, each quoted for a POSIX shell where it needs it ('...' with
 // each ' written '\''), so that `sh -c` of the result runs the same argv: the text by which

@@ -46,6 +46,10 @@ struct JobRules {
 
   // Barriers in file order, their first_after non-decreasing; none for most jobs.
   std::vector<BarrierRule> barriers;
+
+  // A growing task list (issue 13): `subtasks` is 0 at the start and add_tasks() brings
+  // more; the job is not over before end_of_tasks().
+  bool growing = false;
 };
 
 }  // namespace tasktrack

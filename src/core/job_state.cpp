@@ -48,6 +48,20 @@ JobState::JobState(JobRules rules, std::vector<WorkerInfo> workers, int ranks, J
     tracker_.set_barriers(std::move(starts), std::move(checks));
   }
   dispatch_limit_ = tracker_.dispatch_limit();
+  tasks_ended_ = !rules_.growing;
+}
+
+void JobState::add_tasks(std::uint32_t count) {
+  if (count == 0) return;
+  tracker_.add_subtasks(count);
+  statistics_.add_subtasks(count);
+  rules_.subtasks += count;
+  top_up_everyone_ = true;  // every worker may take them, not only those that reported
+}
+
+void JobState::add_barrier(const BarrierRule& barrier) {
+  rules_.barriers.push_back(barrier);
+  tracker_.add_barrier(barrier.check);
 }
 
 void JobState::restore(const JournalHistory& history) {
@@ -383,7 +397,7 @@ bool JobState::handle_tick(double now) {
                                    rules_.barriers.at(stop->barrier).line, stop->failures,
                                    stop->failures == 1 ? "" : "s"));
   }
-  if (tracker_.finished() || (draining_ && drain_finished(now))) {
+  if ((tracker_.finished() && tasks_ended_) || (draining_ && drain_finished(now))) {
     over_ = true;
     return true;
   }
@@ -394,7 +408,14 @@ bool JobState::handle_tick(double now) {
   }
   if (!draining_) {
     top_up_reported(now);
-    if (roster_.active_count() == 0 && tracker_.outstanding_total() == 0) fail_unrunnable();
+    if (roster_.active_count() == 0 && tracker_.outstanding_total() == 0) {
+      if (!tasks_ended_) {
+        // A growing list's later tasks could not run either: its input is read no more.
+        tasks_ended_ = true;
+        effects_.notice("no worker left: no more tasks are read");
+      }
+      fail_unrunnable();
+    }
   }
   return false;
 }

@@ -60,6 +60,14 @@ class JobState {
   void handle_goodbye(int rank);
   // A stop signal (`signal` is its number, for the record).
   void handle_signal(StopKind kind, int signal, double now);
+  // A growing task list (issue 13). `count` new subtasks after the last, in order;
+  // a barrier after every subtask so far; the end of its input (no task follows).
+  void add_tasks(std::uint32_t count);
+  void add_barrier(const BarrierRule& barrier);
+  void end_of_tasks() { tasks_ended_ = true; }
+  bool tasks_ended() const { return tasks_ended_; }
+  std::uint32_t total() const { return tracker_.total(); }
+
   // Time passed: silent workers are lost, --max-failures drains, idle workers are topped
   // up, and work no worker can run fails. Returns over().
   bool handle_tick(double now);
@@ -114,6 +122,7 @@ class JobState {
   bool top_up_everyone_ = true;   // work went back to pending: every worker may take it
   SubtaskId dispatch_limit_ = 0;  // the tracker's at the last tick: a change opened a barrier
   double last_silence_check_ = -1e300;
+  bool tasks_ended_ = true;  // false while a growing list's input is open
   bool draining_ = false;
   double drain_deadline_ = 0;
   bool interrupted_ = false;

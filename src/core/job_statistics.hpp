@@ -24,6 +24,10 @@ class JobStatistics {
 
   // Handing out `runs` at `now`: each subtask's dispatch time, for its start latency.
   void note_dispatch(std::span<const IdRun> runs, double now);
+  // A growing task list's new subtasks (issue 13).
+  void add_subtasks(std::uint32_t count) {
+    dispatched_at_.resize(dispatched_at_.size() + count, 0.0);
+  }
   // An attempt that finished (done first, or failed and counted): how long it waited.
   void note_started(const StatusRecord& record);
   // A completed attempt: kept when among the slowest.

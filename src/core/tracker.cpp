@@ -256,6 +256,27 @@ void Tracker::set_barriers(std::vector<SubtaskId> phase_starts, std::vector<bool
   open_barriers();
 }
 
+void Tracker::add_subtasks(std::uint32_t count) {
+  if (packing()) throw std::logic_error("Tracker::add_subtasks: not with packing");
+  const std::size_t total = states_.size() + count;
+  states_.resize(total, SubtaskState::pending);
+  attempts_.resize(total, 0);
+  ranks_.resize(total, 0);
+  if (!first_attempt_.empty()) first_attempt_.resize(total, 0);
+  fresh_left_ += count;
+  if (!phase_starts_.empty()) unfinished_in_phase_.back() += count;
+  // No barrier holds: the new subtasks may go at once.
+  if (!barrier_stop_ && next_barrier_ == phase_starts_.size()) dispatch_limit_ = this->total();
+}
+
+void Tracker::add_barrier(bool check) {
+  if (phase_starts_.empty()) unfinished_in_phase_.assign(1, total() - done_ - failed_);
+  phase_starts_.push_back(total());
+  barrier_checks_.push_back(check);
+  unfinished_in_phase_.push_back(0);
+  open_barriers();
+}
+
 std::size_t Tracker::phase_of(SubtaskId id) const {
   return static_cast<std::size_t>(std::upper_bound(phase_starts_.begin(), phase_starts_.end(), id) -
                                   phase_starts_.begin());

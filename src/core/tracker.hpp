@@ -87,6 +87,14 @@ class Tracker {
   };
   std::optional<BarrierStop> barrier_stop() const { return barrier_stop_; }
 
+  // A growing task list (issue 13): `count` fresh subtasks after the last one, in the
+  // phase after the last barrier. Not with packing (every task of a growing list asks for
+  // the same).
+  void add_subtasks(std::uint32_t count);
+  // A barrier after every subtask so far: the subtasks added after it start once every one
+  // before it finished (with `check`, the job stops there when one failed for good).
+  void add_barrier(bool check);
+
   // A lost worker: its assigned and running subtasks go back to pending, first in line,
   // at the same attempt (a lost worker does not use up a retry). Returns how many.
   std::uint32_t release_rank(int rank);

@@ -86,17 +86,19 @@ void Progress::finish(std::uint32_t done, std::uint32_t failed, double now) {
 
 void Progress::print(std::uint32_t done, std::uint32_t failed, double now) {
   const std::uint32_t finished = done + failed;
-  const double fraction = total_ > 0 ? static_cast<double>(finished) / total_ : 1.0;
+  const double fraction = total_ > 0 ? static_cast<double>(finished) / total_ : (open_ ? 0.0 : 1.0);
   const double rate = now > 0 ? finished / now : 0;
-  const double eta = rate > 0 ? (total_ - finished) / rate : -1;
-  const std::string counts = fmt::format("{}/{} done, {} failed, {:.1f}/s, ETA {}", done, total_,
-                                         failed, rate, eta_text(eta));
+  const double eta = rate > 0 && !open_ ? (total_ - finished) / rate : -1;
+  const std::string counts = fmt::format("{}/{}{} done, {} failed, {:.1f}/s, ETA {}", done, total_,
+                                         open_ ? "+" : "", failed, rate, eta_text(eta));
   if (style_ == ProgressStyle::bar) {
     const int filled = static_cast<int>(fraction * bar_width);
     fmt::print(out_, "\r[{}{}] {:5.1f}% {}\x1b[K", std::string(filled, '#'),
                std::string(bar_width - filled, '.'), 100 * fraction, counts);
   } else {
-    fmt::print(out_, "tasktrack: progress {:.1f}% {} after {:.0f}s\n", 100 * fraction, counts, now);
+    // While a growing list's input is open the share done is not known.
+    const std::string share = open_ ? "" : fmt::format("{:.1f}% ", 100 * fraction);
+    fmt::print(out_, "tasktrack: progress {}{} after {:.0f}s\n", share, counts, now);
   }
   std::fflush(out_);
   printed_ = true;

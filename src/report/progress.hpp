@@ -34,6 +34,12 @@ class Progress {
   void update(std::uint32_t done, std::uint32_t failed, double now);
   // Ends the bar's line.
   void finish(std::uint32_t done, std::uint32_t failed, double now);
+  // A growing task list (issue 13): the tasks known so far; `open` while more may come,
+  // shown as "N+" with no ETA.
+  void set_total(std::uint32_t total, bool open) {
+    total_ = total;
+    open_ = open;
+  }
 
   // True when what this process writes to stderr reaches a terminal: its own stderr is
   // one, or, for a rank started by mpirun on this host, mpirun's is (mpirun forwards the
@@ -44,6 +50,7 @@ class Progress {
   void print(std::uint32_t done, std::uint32_t failed, double now);
 
   std::uint32_t total_;
+  bool open_ = false;
   ProgressStyle style_;
   double interval_;
   std::FILE* out_;

@@ -14,11 +14,13 @@ namespace tasktrack {
 
 int Summary::exit_code() const {
   if (interrupted) return exit_interrupted;
+  if (!input_problem.empty()) return exit_usage;
   return failed > 0 || not_run > 0 ? exit_failed_subtasks : exit_success;
 }
 
 std::string Summary::status_text() const {
   if (interrupted) return "interrupted";
+  if (!input_problem.empty()) return "bad_input";
   return failed > 0 || not_run > 0 ? "completed_with_failures" : "completed";
 }
 
@@ -86,8 +88,11 @@ std::string duration_text(double seconds) {
 void print_summary(std::ostream& out, const Summary& s) {
   const JobSpec& job = s.job;
   if (const TaskListJob* list = job.task_list()) {
-    out << fmt::format("tasktrack: {} command{} of {}, schedule {}\n", job.subtasks,
-                       job.subtasks == 1 ? "" : "s", list->task_file, to_string(job.schedule));
+    const bool from_stdin = list->growing && list->task_file == "-";
+    out << fmt::format("tasktrack: {} command{} of {}{}, schedule {}\n", job.subtasks,
+                       job.subtasks == 1 ? "" : "s",
+                       from_stdin ? "standard input" : list->task_file,
+                       list->growing ? " (read as the job ran)" : "", to_string(job.schedule));
   } else {
     out << fmt::format("tasktrack: {} over [{}, {}) in {} subtasks, schedule {}\n", job.kernel(),
                        job.range().lo, job.range().hi, job.subtasks, to_string(job.schedule));
@@ -110,6 +115,9 @@ void print_summary(std::ostream& out, const Summary& s) {
       s.retried, s.timed_out, s.reassigned, s.resumed, s.duplicates, job.retries + 1,
       job.retries == 0 ? "" : "s", job.retries);
   if (!s.stop_reason.empty()) out << fmt::format("  stopped    {}\n", s.stop_reason);
+  if (!s.input_problem.empty()) {
+    out << fmt::format("  input      ended early: {}\n", s.input_problem);
+  }
   out << fmt::format("  result     {}\n", s.result_line);
   const double rate = s.wall_seconds > 0 ? (s.done - s.resumed) / s.wall_seconds : 0;
   out << fmt::format("  wall       {:.3f} s, {:.1f} {}/s; rank 0 used {:.3f} CPU s\n",
@@ -274,6 +282,7 @@ nlohmann::json summary_to_json(const Summary& s) {
         {"resumed", s.resumed},
         {"duplicates", s.duplicates}}},
       {"stop_reason", s.stop_reason},
+      {"input_problem", s.input_problem},
       {"throughput_per_second", s.wall_seconds > 0 ? (s.done - s.resumed) / s.wall_seconds : 0.0},
       {"result", s.result},
       {"coordinator_cpu_seconds", s.coordinator_cpu_seconds},

@@ -98,7 +98,10 @@ struct Summary {
   std::uint32_t duplicates = 0;  // late reports of finished subtasks, dropped
   bool interrupted = false;      // a signal stopped the job (exit code 3)
   std::string stop_reason;       // why the job stopped early, if it did
-  nlohmann::json result;         // kernel-defined
+  // A growing task list whose input ended at a bad line (issue 13): where and why. The
+  // tasks before it ran; the exit code is 2.
+  std::string input_problem;
+  nlohmann::json result;  // kernel-defined
   std::string result_line;
   double coordinator_cpu_seconds = 0;
   double start_latency_p50 = 0;  // seconds from dispatch to an attempt's start (log buckets)
@@ -123,8 +126,10 @@ struct Summary {
   std::string slurm_restart_count;
   std::string slurm_submit_dir;
 
-  int exit_code() const;  // 0 all done, 1 some failed or not run, 3 interrupted
-  // "completed" | "completed_with_failures" | "interrupted"
+  // 0 all done, 1 some failed or not run, 2 a growing list's input had a bad line,
+  // 3 interrupted
+  int exit_code() const;
+  // "completed" | "completed_with_failures" | "bad_input" | "interrupted"
   std::string status_text() const;
 };
 

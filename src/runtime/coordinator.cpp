@@ -51,6 +51,7 @@ JobRules rules_of(const JobSpec& job, const Kernel& kernel, JobClock clock,
   rules.requirements = std::move(classes.requirements);
   rules.class_of = std::move(classes.class_of);
   rules.reserve_after = job.reserve_after;
+  rules.growing = job.task_list() != nullptr && job.task_list()->growing;
   if (const TaskListJob* list = job.task_list()) {
     // Barrier i comes before the first task of phase i + 1 (phases rise with the ids).
     SubtaskId first_after = 0;
@@ -84,6 +85,12 @@ Coordinator::Coordinator(const JobSpec& job, const Kernel& kernel, Transport& tr
 // ---- effects ---------------------------------------------------------------------------------
 
 void Coordinator::assign(int rank, std::span<const IdRun> runs) {
+  if (sinks_.growing != nullptr && transport_.needs_task_lines()) {
+    // A worker of a growing list learns its tasks with them (messages arrive in order).
+    for (const TaskLines& lines : sinks_.growing->task_lines_messages(runs)) {
+      transport_.send_task_lines(rank, lines);
+    }
+  }
   transport_.assign(rank, runs);
 }
 
@@ -192,6 +199,26 @@ void Coordinator::feed_signals(double now) {
                        last_stop_signal(), now);
 }
 
+void Coordinator::read_growing_tasks() {
+  GrowingTaskList& growing = *sinks_.growing;
+  if (state_.tasks_ended()) return;
+  for (const GrowingTaskList::Arrival& arrival : growing.read()) {
+    if (arrival.barrier) {
+      state_.add_barrier(
+          BarrierRule{state_.total(), arrival.barrier->check, arrival.barrier->line_number});
+    }
+    state_.add_tasks(arrival.tasks);
+  }
+  progress_.set_total(state_.total(), !growing.ended());
+  if (!growing.ended()) return;
+  state_.end_of_tasks();
+  if (growing.problem()) {
+    // Said at once, not only in the summary: the producer may still be writing.
+    fmt::print(stderr, "tasktrack: error: {}{}\n", *growing.problem(),
+               growing.total() > 0 ? "; the tasks before it run, no more are read" : "");
+  }
+}
+
 Summary Coordinator::run() {
   const bool in_process = ranks_ == 1;
   const double cpu_at_start = cpu_seconds(in_process);
@@ -205,6 +232,7 @@ Summary Coordinator::run() {
     state_.handle_message(rank, message, clock_.now());
   };
 
+  if (sinks_.growing != nullptr) read_growing_tasks();
   state_.start(started);
   auto pause = first_pause;
   while (true) {
@@ -212,6 +240,7 @@ Summary Coordinator::run() {
     const double now = clock_.now();
     look_for_gone_workers(now);
     feed_signals(now);
+    if (sinks_.growing != nullptr) read_growing_tasks();
     if (state_.handle_tick(now)) break;
     progress_.update(state_.done(), state_.failed(), now - started);
     if (heard) {
@@ -269,6 +298,10 @@ Summary Coordinator::build_summary(double started, double wall_seconds, double c
   Summary s;
   s.job = job_;
   s.ranks = ranks_;
+  if (sinks_.growing != nullptr) {
+    s.job.subtasks = state_.total();
+    s.input_problem = sinks_.growing->problem().value_or("");
+  }
   state_.fill_summary(s, started, wall_seconds);
   s.result = reduction_->finish();
   s.result_line = reduction_->describe();

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "cli/job_spec.hpp"
+#include "commands/growing_task_list.hpp"
 #include "core/job_clock.hpp"
 #include "core/job_effects.hpp"
 #include "core/job_state.hpp"
@@ -22,11 +23,13 @@
 
 namespace tasktrack {
 
-// Where a coordinator's records go besides the summary; each may be null.
+// Where a coordinator's records go besides the summary, and what it reads besides the
+// workers; each may be null.
 struct CoordinatorSinks {
   JournalWriter* journal = nullptr;         // finished attempts
   const JournalContents* resume = nullptr;  // an earlier run's journal: not run again
   TraceWriter* trace = nullptr;             // every attempt, dispatch and marker
+  GrowingTaskList* growing = nullptr;       // a growing task list's input (issue 13)
 };
 
 class Coordinator : private JobEffects {
@@ -71,6 +74,8 @@ class Coordinator : private JobEffects {
   // Workers on this host whose process is gone are lost at once, not after the timeout.
   void look_for_gone_workers(double now);
   void feed_signals(double now);
+  // A growing task list: what arrived becomes subtasks; the end of input ends the list.
+  void read_growing_tasks();
   Summary build_summary(double started, double wall_seconds, double cpu_seconds);
 
   const JobSpec& job_;

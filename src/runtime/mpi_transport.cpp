@@ -103,6 +103,10 @@ void MpiTransport::set_time_limit(int rank, const TimeLimit& limit) {
   send(rank, encode(limit));
 }
 
+void MpiTransport::send_task_lines(int rank, const TaskLines& lines) {
+  send(rank, encode(lines));
+}
+
 void MpiTransport::stop(int rank, bool skip_finalize) {
   send(rank, encode(Stop{skip_finalize}));
 }

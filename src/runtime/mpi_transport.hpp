@@ -30,6 +30,8 @@ class MpiTransport final : public Transport {
   std::size_t poll(const WorkerMessageHandler& handle) override;
   void wait(std::chrono::microseconds timeout) override;
   void set_time_limit(int rank, const TimeLimit& limit) override;
+  bool needs_task_lines() const override { return true; }
+  void send_task_lines(int rank, const TaskLines& lines) override;
   std::vector<int> take_broken() override;
 
  private:

@@ -35,6 +35,8 @@ const char* name_of(MessageKind kind) {
       return "goodbye";
     case MessageKind::batch_follows:
       return "batch follows";
+    case MessageKind::task_lines:
+      return "task lines";
   }
   return nullptr;  // not a kind of this protocol version
 }
@@ -253,6 +255,27 @@ Stop decode_stop(std::span<const std::byte> message) {
   return Stop{decode_body<std::uint32_t>(message, MessageKind::stop) != 0};
 }
 
+std::vector<std::byte> encode(const TaskLines& lines) {
+  const MessageHeader header{protocol_version, MessageKind::task_lines,
+                             static_cast<std::uint32_t>(lines.json.size())};
+  std::vector<std::byte> message(sizeof header + lines.json.size());
+  std::memcpy(message.data(), &header, sizeof header);
+  std::memcpy(message.data() + sizeof header, lines.json.data(), lines.json.size());
+  return message;
+}
+
+namespace {
+TaskLines decode_task_lines(std::span<const std::byte> message) {
+  const MessageHeader header = read_header(message, MessageKind::task_lines);
+  if (message.size() != sizeof header + header.count) {
+    throw ProtocolError(fmt::format("task lines: {} bytes, expected {}", message.size(),
+                                    sizeof header + header.count));
+  }
+  return TaskLines{
+      std::string(reinterpret_cast<const char*>(message.data()) + sizeof header, header.count)};
+}
+}  // namespace
+
 ToWorkerMessage decode_to_worker(std::span<const std::byte> message) {
   switch (const MessageKind kind = message_kind(message)) {
     case MessageKind::assign:
@@ -264,6 +287,8 @@ ToWorkerMessage decode_to_worker(std::span<const std::byte> message) {
       return decode_time_limit(message);
     case MessageKind::stop:
       return decode_stop(message);
+    case MessageKind::task_lines:
+      return decode_task_lines(message);
     default:
       throw ProtocolError(std::string("a worker got a ") + name_of(kind) + " message");
   }

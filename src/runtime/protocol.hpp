@@ -2,7 +2,7 @@
 //
 //   rank 0 -> every rank, once:  Job (by broadcast): the job to run, or the exit code
 //   worker -> rank 0, once:      Hello: who it is (host, threads, pid)
-//   rank 0 -> worker:            Assign, Drain, TimeLimit, Stop        (ToWorkerMessage)
+//   rank 0 -> worker:            Assign, Drain, TimeLimit, Stop, TaskLines (ToWorkerMessage)
 //   worker -> rank 0:            StatusBatch, Heartbeat, Drained, Goodbye (FromWorkerMessage)
 //                                and BatchFollows, which only the MPI transport sees
 //
@@ -32,7 +32,8 @@ namespace tasktrack {
 // batch follows" became messages of their own (they were flags on an empty batch).
 // Version 3: a hello says what the worker owns (cores, GPU ids, memory).
 // Version 4: a status batch may end with a table of attempt reports (placement and cost).
-inline constexpr std::uint32_t protocol_version = 4;
+// Version 5: TaskLines, the tasks of a growing task list.
+inline constexpr std::uint32_t protocol_version = 5;
 
 // Message tags: one per direction, so that a worker's messages, whatever their kind, are
 // received by rank 0's one posted receive in the order they were sent. Fixed values.
@@ -53,6 +54,7 @@ enum class MessageKind : std::uint32_t {
   drained = 9,
   goodbye = 10,
   batch_follows = 11,
+  task_lines = 12,
 };
 
 struct MessageHeader {
@@ -147,7 +149,18 @@ struct Stop {
 std::vector<std::byte> encode(const Stop& stop);
 Stop decode_stop(std::span<const std::byte> message);  // ProtocolError
 
-using ToWorkerMessage = std::variant<Assign, Drain, TimeLimit, Stop>;
+// TaskLines: tasks of a growing task list (issue 13), sent before the Assign that hands
+// them to this worker (messages to one worker arrive in order). `json` is what the cli
+// layer writes (CommandListKernel::task_lines_messages): the protocol does not read it.
+struct TaskLines {
+  std::string json;
+};
+std::vector<std::byte> encode(const TaskLines& lines);
+// The largest TaskLines text that fits a worker's receive buffer.
+inline constexpr std::size_t max_task_lines_bytes =
+    max_assign_message_bytes - sizeof(MessageHeader) - 64;
+
+using ToWorkerMessage = std::variant<Assign, Drain, TimeLimit, Stop, TaskLines>;
 ToWorkerMessage decode_to_worker(std::span<const std::byte> message);  // ProtocolError
 
 // ---- worker -> rank 0 ------------------------------------------------------------------

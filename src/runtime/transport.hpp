@@ -35,6 +35,11 @@ class Transport {
   virtual void drain(int rank) = 0;
   // Sets the worker's per-attempt time limit (--timeout P%), for running attempts too.
   virtual void set_time_limit(int rank, const TimeLimit& limit) = 0;
+  // A growing task list (issue 13): true when a worker needs the tasks it is assigned sent
+  // first (send_task_lines, before the Assign); false when it runs rank 0's own kernel, as
+  // the in-process worker does, and has every task already.
+  virtual bool needs_task_lines() const { return false; }
+  virtual void send_task_lines(int /*rank*/, const TaskLines& /*lines*/) {}
   // Tells the worker to finish; it answers with its last batches and a Goodbye.
   // `skip_finalize`: a rank was lost, so MPI_Finalize may never return; the worker leaves
   // without it.

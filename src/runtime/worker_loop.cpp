@@ -65,6 +65,9 @@ void WorkerLoop::handle(ToWorkerMessage message) {
           pool_.set_timeout(m.seconds, describe(m));
         } else if constexpr (std::is_same_v<M, Stop>) {
           finish(m.skip_finalize);
+        } else if constexpr (std::is_same_v<M, TaskLines>) {
+          if (!options_.add_task_lines) throw ProtocolError("task lines for a job that has none");
+          options_.add_task_lines(m.json);
         }
       },
       message);

@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <functional>
+#include <string>
 #include <vector>
 
 #include "core/job_clock.hpp"
@@ -35,6 +36,10 @@ struct WorkerOptions {
   // worker keeps trying to deliver its last messages.
   std::chrono::milliseconds stop_patience{500};
   std::chrono::milliseconds final_send_patience{10000};
+  // A growing task list (issue 13): takes a TaskLines message's text into the kernel
+  // before the Assign that follows it; empty for every other job (a TaskLines message then
+  // breaks the protocol).
+  std::function<void(const std::string& json)> add_task_lines;
 };
 
 // Not thread-safe: one controlling thread calls every member (the one that owns the channel).

@@ -710,6 +710,19 @@ TEST(ProtocolClosedSet, EachDecoderRefusesAnotherKind) {
   EXPECT_THROW(StatusBatchReader{encode_assign({})}, ProtocolError);
 }
 
+TEST(ProtocolTaskLines, TheTextArrivesAsSentAndOnlyAWorkerTakesIt) {
+  const std::string text = "[[7, [3, \"echo 'a b' \\\"c\\\"\"]]]";
+  const Bytes message = encode(TaskLines{text});
+  EXPECT_EQ(message_kind(message), MessageKind::task_lines);
+  const ToWorkerMessage decoded = decode_to_worker(message);
+  ASSERT_TRUE(std::holds_alternative<TaskLines>(decoded));
+  EXPECT_EQ(std::get<TaskLines>(decoded).json, text);
+  EXPECT_THROW(decode_from_worker(message), ProtocolError);
+  Bytes cut = message;
+  cut.pop_back();
+  EXPECT_THROW(decode_to_worker(cut), ProtocolError);
+}
+
 TEST(ProtocolClosedSet, UnknownKindsAndOtherVersionsAreErrors) {
   const std::vector<Bytes> messages = {encode(JobMessage{true, 0, "{}", 1}),
                                        encode(Hello{WorkerInfo{1, "h", 2, 3, 2, {}, 0}}),
@@ -720,7 +733,8 @@ TEST(ProtocolClosedSet, UnknownKindsAndOtherVersionsAreErrors) {
                                        encode(Heartbeat{}),
                                        encode(Drained{}),
                                        encode(Goodbye{}),
-                                       encode(BatchFollows{5})};
+                                       encode(BatchFollows{5}),
+                                       encode(TaskLines{"[]"})};
   for (const Bytes& original : messages) {
     SCOPED_TRACE(static_cast<int>(message_kind(original)));
     Bytes message = original;
@@ -733,7 +747,7 @@ TEST(ProtocolClosedSet, UnknownKindsAndOtherVersionsAreErrors) {
   }
   Bytes unknown = encode(Drain{});
   MessageHeader header = header_of(unknown);
-  for (const std::uint32_t kind : {0u, 12u, 0xFFFFFFFFu}) {
+  for (const std::uint32_t kind : {0u, 13u, 0xFFFFFFFFu}) {
     header.kind = static_cast<MessageKind>(kind);
     set_header(unknown, header);
     EXPECT_THROW(message_kind(unknown), ProtocolError) << kind;
