@@ -14,6 +14,8 @@
 # MPI_Init and MPI_Finalize, ~0.4 s more here), and for reference one process with 2 threads.
 # Targets (issue 14): job wall <= xargs' wall; end to end <= xargs' wall + mpirun's start.
 #
+# CSV fields other than the notes hold no commas (bench/run.sh splits rows on them).
+#
 #   bench/commands_vs_xargs.sh [BUILD_DIR]    (default build; bench/run.sh calls it)
 #
 # Environment: REPS (default 5), XARGS_COMMANDS (default 2000), PRIMES_HI (default 2*10^7),
@@ -105,14 +107,14 @@ row() {  # row MEASURE CONFIG VALUE BASELINE BASELINE_VALUE TARGET_OP TARGET_TEX
 }
 printf '%-9s %-40s %-22s %9s %-26s %9s %7s %s\n' section measure config tasktrack baseline "value" ratio status
 for list in $workloads; do
-  section=$([ "$list" = w2 ] && echo W2 || echo "primes")
+  section=$([ "$list" = w2 ] && echo W2 || echo Primes)
   what=$([ "$list" = w2 ] && echo "$n x true" || echo "$n x primes LO HI over [0, $hi)")
   xa=$(med "$list.xargs") start=$(med "$list.start")
   row "job wall (summary)" "mpirun -np 3 x 1" "$(med "$list.mpi.job")" "xargs -P2 wall" "$xa" "<=" "<= xargs" "$what"
   row "end to end" "mpirun -np 3 x 1" "$(med "$list.mpi.e2e")" "xargs -P2 + mpirun start" "$(calc "$xa + $start")" "<=" "<= xargs + start" "$what; mpirun -np 3 true: $start s"
   [ -z "${TASKTRACK_BEFORE:-}" ] || {
-    row "job wall (summary), before" "mpirun -np 3 x 1" "$(med "$list.before.job")" "xargs -P2 wall" "$xa" "<=" "<= xargs" "$what; $TASKTRACK_BEFORE"
-    row "end to end, before" "mpirun -np 3 x 1" "$(med "$list.before.e2e")" "xargs -P2 + mpirun start" "$(calc "$xa + $start")" "<=" "<= xargs + start" "$what; $TASKTRACK_BEFORE"
+    row "job wall (summary) before the change" "mpirun -np 3 x 1" "$(med "$list.before.job")" "xargs -P2 wall" "$xa" "<=" "<= xargs" "$what; $TASKTRACK_BEFORE"
+    row "end to end before the change" "mpirun -np 3 x 1" "$(med "$list.before.e2e")" "xargs -P2 + mpirun start" "$(calc "$xa + $start")" "<=" "<= xargs + start" "$what; $TASKTRACK_BEFORE"
   }
   row "job wall (summary)" "1 process x 2" "$(med "$list.one.job")" "xargs -P2 wall" "$xa" "" "" "$what"
   row "end to end" "1 process x 2" "$(med "$list.one.e2e")" "xargs -P2 wall" "$xa" "" "" "$what"

@@ -12,6 +12,8 @@
 # interleaved (C, tasktrack, C, ...) and the medians reported. TASKTRACK_BEFORE=PATH adds a
 # third binary to the rotation (a build from before a change) for a before/after.
 #
+# CSV fields other than the notes hold no commas (bench/run.sh splits rows on them).
+#
 #   bench/primes_kernel.sh [BUILD_DIR]    (default build; bench/run.sh calls it with its own)
 #
 # Environment: REPS (default 5), PRIMES_HI, TASKTRACK_BEFORE; CSV rows go to $PRIMES_CSV
@@ -69,10 +71,10 @@ for key in new ${TASKTRACK_BEFORE:+before}; do
   for what in busy wall; do
     value=$(med "$key.$what") speed=$(calc "$c / $(med "$key.$what")")
     status=$(awk -v r="$speed" 'BEGIN { print (r >= 0.95) ? "met" : "MISSED" }')
-    label="kernel seconds, $([ $what = busy ] && echo "kernel time" || echo "job wall")"
-    [ $key = before ] && label="$label (before)"
-    printf '%-7s %-42s %9.3fs %9.3fs %12.3f %s\n' Primes "$label" "$value" "$c" "$speed" "$status"
-    echo "Primes,\"$label\",\"1 process x 1\",$value,s,\"C kernel (bench/baselines/primes.c)\",$c,$speed,\">=0.95x speed\",$status,$reps,\"[0, $hi) in 2000 subtasks; ratio = C seconds / tasktrack seconds; primes = $expected\"" >>"$csv"
+    label="kernel seconds ($([ $what = busy ] && echo "kernel time" || echo "job wall"))"
+    [ $key = before ] && label="$label before the change"
+    printf '%-7s %-42s %9.3fs %9.3fs %12.3f %s\n' Kernel "$label" "$value" "$c" "$speed" "$status"
+    echo "Kernel,\"$label\",\"1 process x 1\",$value,s,\"C kernel (bench/baselines/primes.c)\",$c,$speed,\">=0.95x speed\",$status,$reps,\"[0, $hi) in 2000 subtasks; ratio = C seconds / tasktrack seconds; primes = $expected\"" >>"$csv"
   done
 done
 echo "CSV: $csv"
