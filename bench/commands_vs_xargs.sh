@@ -20,7 +20,8 @@
 #
 # Environment: REPS (default 5), XARGS_COMMANDS (default 2000), PRIMES_HI (default 2*10^7),
 # TASKTRACK (the binary, default BUILD_DIR/tasktrack), TASKTRACK_BEFORE (a second binary in
-# the rotation, for a before/after), WORKLOADS (default "w2 primes"). CSV rows go to
+# the rotation, for a before/after), WORKLOADS (default "w2 primes"), MPIRUN_ARGS (more
+# mpirun options for every mpirun here, e.g. "--mca pml ob1 --mca btl self,vader"). CSV rows go to
 # $XARGS_CSV (default bench/results/xargs-<timestamp>.csv).
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -42,6 +43,8 @@ if [ "$(id -u)" = 0 ]; then
   mpirun+=(--allow-run-as-root)
   export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 fi
+read -r -a extra_mpirun_args <<<"${MPIRUN_ARGS:-}"
+mpirun+=("${extra_mpirun_args[@]}")
 work=$(mktemp -d "${TMPDIR:-/tmp}/tasktrack-xargs.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 
