@@ -47,7 +47,8 @@ echo "bench/run.sh: building in $build_dir" >&2
 cmake -S "$root" -B "$build_dir" -DCMAKE_BUILD_TYPE=Release -DTASKTRACK_BUILD_BENCHMARKS=ON \
   >/dev/null || exit 1
 cmake --build "$build_dir" -j "$(nproc)" \
-  --target tasktrack textbook_master_worker spawn_loop spin_threads tasktrack_spin tasktrack_simulate >/dev/null ||
+  --target tasktrack textbook_master_worker spawn_loop spin_threads tasktrack_spin tasktrack_simulate \
+  primes mpi_init_finalize >/dev/null ||
   exit 1
 have_micro=1
 if ! micro_build=$(cmake --build "$build_dir" -j "$(nproc)" --target tasktrack_micro 2>&1); then
@@ -444,6 +445,32 @@ else
   tail -n 5 "$logs/packing.err" >&2
   failures=$((failures + 1))
 fi
+
+# ---- issue 14: the primes kernel against C, commands under mpirun against xargs ----------------
+# bench/primes_kernel.sh and bench/commands_vs_xargs.sh measure and write their rows; they
+# join this table (same CSV columns).
+# joined_rows CSV LABEL CMD...: runs CMD (a script that writes CSV), then records its rows.
+joined_rows() {
+  local rows=$1 label=$2
+  shift 2
+  if "$@" >"$logs/$label.out" 2>"$logs/$label.err"; then
+    while IFS=, read -r section measure config value unit baseline baseline_value ratio_value target status_value reps_value notes; do
+      [ "$section" = section ] && continue
+      record "$section" "$(unquote "$measure")" "$(unquote "$config")" "$value" "$unit" "$(unquote "$baseline")" "$baseline_value" "$ratio_value" "$(unquote "$target")" "$status_value" "$reps_value" "$(unquote "$notes")"
+    done <"$rows"
+  else
+    echo "bench/run.sh: $label: failed" >&2
+    tail -n 5 "$logs/$label.err" >&2
+    failures=$((failures + 1))
+  fi
+}
+i14_hi=$([ "$quick" = 1 ] && echo 2000000 || echo 20000000)
+progress "primes kernel: tasktrack's built-in kernel against the C kernel, one thread"
+joined_rows "$work/primes.csv" primes-kernel env REPS="$reps" PRIMES_CSV="$work/primes.csv" \
+  PRIMES_HI="$i14_hi" bash "$root/bench/primes_kernel.sh" "$build_dir"
+progress "commands under mpirun -np 3 --threads 1 against xargs -P2: W2 and $w2_n x primes LO HI"
+joined_rows "$work/xargs.csv" commands-vs-xargs env REPS="$reps" XARGS_CSV="$work/xargs.csv" \
+  XARGS_COMMANDS="$w2_n" PRIMES_HI="$i14_hi" bash "$root/bench/commands_vs_xargs.sh" "$build_dir"
 
 # ---- task-size sweep ----------------------------------------------------------------------------
 rate=$("$spin" calibrate)

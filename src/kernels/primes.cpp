@@ -6,22 +6,11 @@
 #include <string>
 
 #include "kernels/builtin_kernels.hpp"
+#include "kernels/trial_division.hpp"
 
 namespace tasktrack {
 
 namespace {
-
-// Trial division by 2 and the odd numbers up to sqrt(n). `d <= n / d` rather than
-// `d * d <= n` so that n near INT64_MAX cannot overflow.
-bool is_prime(std::int64_t n) {
-  if (n < 2) return false;
-  if (n < 4) return true;  // 2 and 3
-  if (n % 2 == 0) return false;
-  for (std::int64_t d = 3; d <= n / d; d += 2) {
-    if (n % d == 0) return false;
-  }
-  return true;
-}
 
 class PrimesReduction final : public Reduction {
  public:

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "kernels/sleep_duration.hpp"
+#include "kernels/trial_division.hpp"
 #include "tasktrack/error.hpp"
 #include "tasktrack/kernel.hpp"
 
@@ -136,6 +137,42 @@ TEST(PrimesKernel, CountsKnownValues) {
   EXPECT_EQ(run_range(*primes, {2147483647, 2147483648}).value, 1);        // 2^31 - 1
   EXPECT_EQ(run_range(*primes, {1000000000039, 1000000000040}).value, 1);  // first > 10^12
   EXPECT_TRUE(run_range(*primes, {0, 100}).payload.empty());
+}
+
+// The textbook loop the kernel had before issue 14: signed 64-bit, `d <= n / d`, `n % d`.
+bool reference_is_prime(std::int64_t n) {
+  if (n < 2) return false;
+  if (n < 4) return true;
+  if (n % 2 == 0) return false;
+  for (std::int64_t d = 3; d <= n / d; d += 2) {
+    if (n % d == 0) return false;
+  }
+  return true;
+}
+
+// The 32-bit path (and the 64-bit one past 2^32) against the reference, number by number,
+// over the small numbers, squares and near-squares of primes, and both sides of 2^32.
+TEST(PrimesKernel, FastPathAgreesWithTheReference) {
+  std::vector<std::int64_t> numbers;
+  for (std::int64_t n = -5; n < 100'000; ++n) numbers.push_back(n);
+  for (const std::int64_t p : {3, 5, 7, 11, 13, 31, 65'519, 65'521, 65'537, 65'539}) {
+    for (const std::int64_t delta : {-2, -1, 0, 1, 2}) numbers.push_back(p * p + delta);
+  }
+  constexpr std::int64_t two_to_32 = std::int64_t{1} << 32;
+  for (std::int64_t n = two_to_32 - 2'000; n < two_to_32 + 2'000; ++n) numbers.push_back(n);
+  std::int64_t primes_seen = 0;
+  for (const std::int64_t n : numbers) {
+    const bool expected = reference_is_prime(n);
+    ASSERT_EQ(is_prime(n), expected) << n;
+    primes_seen += expected ? 1 : 0;
+  }
+  EXPECT_GT(primes_seen, 9592);               // the range did hold primes on both paths
+  EXPECT_TRUE(is_prime(4'294'967'291));       // the largest prime below 2^32
+  EXPECT_FALSE(is_prime(4'294'967'295));      // 2^32 - 1 = 3 * 5 * 17 * 257 * 65537
+  EXPECT_FALSE(is_prime(65'521LL * 65'537));  // straddles the 32-bit bound, > 2^32
+  EXPECT_TRUE(is_prime(4'294'967'311));       // the smallest prime above 2^32
+  EXPECT_TRUE(is_prime_trial_division(std::uint32_t{4'294'967'291}));
+  EXPECT_FALSE(is_prime_trial_division(std::uint32_t{4'294'967'295}));
 }
 
 TEST(PrimesKernel, SameCountWhateverTheSplitAndOrder) {

@@ -9,7 +9,9 @@
 
 #include <chrono>
 #include <deque>
+#include <future>
 #include <map>
+#include <mutex>
 #include <thread>
 #include <variant>
 #include <vector>
@@ -70,6 +72,38 @@ class FakeChannel final : public WorkerChannel {
   std::vector<std::vector<std::byte>> sent;
   std::size_t in_flight = 0;
   int flushes = 0;
+};
+
+// The same, safe to fill from the test's thread while run() owns the loop on another.
+class LockedChannel final : public WorkerChannel {
+ public:
+  std::optional<ToWorkerMessage> receive() override {
+    std::lock_guard lock(mutex_);
+    if (inbox_.empty()) return std::nullopt;
+    ToWorkerMessage message = std::move(inbox_.front());
+    inbox_.pop_front();
+    return message;
+  }
+  void send(std::vector<std::byte> message) override {
+    std::lock_guard lock(mutex_);
+    sent_.push_back(std::move(message));
+  }
+  std::size_t sends_in_flight() override { return 0; }
+  void flush(std::chrono::milliseconds) override {}
+
+  void push(ToWorkerMessage message) {
+    std::lock_guard lock(mutex_);
+    inbox_.push_back(std::move(message));
+  }
+  std::vector<std::vector<std::byte>> sent() {
+    std::lock_guard lock(mutex_);
+    return sent_;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::deque<ToWorkerMessage> inbox_;
+  std::vector<std::vector<std::byte>> sent_;
 };
 
 // What the sent messages said, in order.
@@ -191,6 +225,30 @@ TEST(WorkerLoop, HoldsRecordsWhileTooManySendsAreInFlight) {
   EXPECT_TRUE(channel.sent.empty());
   channel.in_flight = 0;
   step_until(loop, [&] { return hear(channel.sent, kernel).done.size() == 100; });
+}
+
+// run() sleeps on the outbox while subtasks are queued behind the running one (issue 14:
+// no MPI polling while the worker has work); it must still see Stop, stop the pool and say
+// goodbye, with every finished subtask reported once.
+TEST(WorkerLoop, RunTakesStopWhileSubtasksAreQueued) {
+  const TestKernel kernel(0, 20ms);
+  LockedChannel channel;
+  WorkerLoop loop(channel, kernel, Partition({0, 1000}, 1000), options_with(1), JobClock{});
+  channel.push(Assign{{IdRun{0, 1000, 0}}});
+  auto ending = std::async(std::launch::async, [&] { return loop.run(); });
+  const auto give_up = Clock::now() + hang_guard;
+  while (hear(channel.sent(), kernel).done.empty() && Clock::now() < give_up) {
+    std::this_thread::sleep_for(1ms);
+  }
+  channel.push(Stop{false});
+  ASSERT_EQ(ending.wait_for(hang_guard), std::future_status::ready) << "run() missed Stop";
+  EXPECT_FALSE(ending.get().skip_finalize);
+  const Heard heard = hear(channel.sent(), kernel);
+  ASSERT_FALSE(heard.kinds.empty());
+  EXPECT_EQ(heard.kinds.back(), MessageKind::goodbye);
+  EXPECT_GE(heard.done.size(), 1u);
+  EXPECT_LT(heard.done.size(), 1000u);  // Stop came long before the queue ran out
+  for (const auto& [id, reports] : heard.done) EXPECT_EQ(reports, 1) << id;
 }
 
 // The one-process pair: the coordinator's side sees rank 0 as its one worker, and gets the
