@@ -150,7 +150,7 @@ constexpr auto no_json = nullptr;
 constexpr auto read_with_work = nullptr;  // range_job and task_list options: make_job reads them
 
 // clang-format off
-const std::array<OptionSpec, 44> options{{
+const std::array<OptionSpec, 45> options{{
     {"kernel", "kernel", ValueKind::text, "NAME", "Kernel to run ({known kernels})", "",
      Scope::range_job, 0, read_with_work, no_check, in_summary | in_fingerprint, "kernel",
      [](const JobSpec& job) { return json(job.kernel()); }},
@@ -225,6 +225,16 @@ const std::array<OptionSpec, 44> options{{
      "Stop using a worker after K failed attempts in a row; 0 = never", "5", Scope::any_job, 16,
      [](const Setting& setting, JobSpec& job) {
        job.quarantine_after = static_cast<std::uint32_t>(
+           parse_count(setting, std::numeric_limits<std::uint32_t>::max()));
+     },
+     no_check, not_shown, "", no_json},
+    // Issue 14: a poison subtask (one that kills the worker running it) takes down at most
+    // this many workers instead of all of them.
+    {"crash-limit", "crash-limit", ValueKind::count, "K",
+     "Fail a subtask for good (reason crashed_worker) once K workers were lost while it ran "
+     "on them; 0 = never", "2", Scope::any_job, 44,
+     [](const Setting& setting, JobSpec& job) {
+       job.crash_limit = static_cast<std::uint32_t>(
            parse_count(setting, std::numeric_limits<std::uint32_t>::max()));
      },
      no_check, not_shown, "", no_json},
