@@ -23,6 +23,9 @@ enum class FailureReason : std::uint8_t {
   signal,
   timeout,
   worker_lost,
+  // It was running on every worker that died under it, up to --crash-limit of them (issue
+  // 14). Last: the journal and the wire carry reasons as numbers.
+  crashed_worker,
 };
 
 std::string_view to_string(SubtaskState state);

@@ -79,6 +79,7 @@ void to_json(nlohmann::json& out, const JobSpec& job) {
       {"heartbeat", job.heartbeat},
       {"worker_timeout", job.worker_timeout},
       {"quarantine_after", job.quarantine_after},
+      {"crash_limit", job.crash_limit},
       {"grace", job.grace},
       {"journal", job.journal},
       {"fresh", job.fresh},
@@ -210,6 +211,7 @@ void from_json(const nlohmann::json& in, JobSpec& job) {
   in.at("heartbeat").get_to(job.heartbeat);
   in.at("worker_timeout").get_to(job.worker_timeout);
   in.at("quarantine_after").get_to(job.quarantine_after);
+  in.at("crash_limit").get_to(job.crash_limit);
   in.at("grace").get_to(job.grace);
   in.at("journal").get_to(job.journal);
   in.at("fresh").get_to(job.fresh);

@@ -93,6 +93,7 @@ struct JobSpec {
   double heartbeat = 2.0;              // a quiet worker's heartbeat period
   double worker_timeout = 30.0;        // silence after which rank 0 declares a worker lost
   std::uint32_t quarantine_after = 5;  // consecutive failed attempts that bench a worker; 0 = off
+  std::uint32_t crash_limit = 2;       // lost workers a running subtask may take down; 0 = off
   double grace = 10.0;                 // SIGUSR1: how long running subtasks may finish
 
   // Resources (issue 11). What each worker owns: "auto" (from the environment, shared among

@@ -228,6 +228,16 @@ const std::array<OptionSpec, 45> options{{
            parse_count(setting, std::numeric_limits<std::uint32_t>::max()));
      },
      no_check, not_shown, "", no_json},
+    // Issue 14: a poison subtask (one that kills the worker running it) takes down at most
+    // this many workers instead of all of them.
+    {"crash-limit", "crash-limit", ValueKind::count, "K",
+     "Fail a subtask for good (reason crashed_worker) once K workers were lost while it ran "
+     "on them; 0 = never", "2", Scope::any_job, 44,
+     [](const Setting& setting, JobSpec& job) {
+       job.crash_limit = static_cast<std::uint32_t>(
+           parse_count(setting, std::numeric_limits<std::uint32_t>::max()));
+     },
+     no_check, not_shown, "", no_json},
     {"grace", "grace", ValueKind::duration, "DURATION",
      "On SIGUSR1, time running subtasks get to finish before the job stops", "10s",
      Scope::any_job, 17,

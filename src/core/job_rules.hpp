@@ -27,6 +27,7 @@ struct JobRules {
   std::uint32_t chunk = 0;             // --chunk; 0 = the schedule's default
   std::uint32_t quarantine_after = 5;  // failed first attempts in a row; 0 = off
   std::uint32_t max_failures = 0;      // failed for good before the job drains; 0 = off
+  std::uint32_t crash_limit = 2;       // lost workers a running subtask may take down; 0 = off
   double worker_timeout = 30.0;        // seconds of silence before a worker is lost
   double grace = 10.0;                 // after a graceful stop signal
   double timeout_percent = 0;          // --timeout P%; 0 = off

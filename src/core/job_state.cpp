@@ -23,6 +23,28 @@ std::span<const std::byte> bytes_of(const std::string& text) {
   return {reinterpret_cast<const std::byte*>(text.data()), text.size()};
 }
 
+// A crash's journal detail starts with the worker it took down: "rank 2 (node3) lost while
+// running it: ...". A resume reads the worker back from there (crash_site_of).
+constexpr std::string_view crash_site_end = " lost while running it";
+
+std::string crash_detail(const std::string& site, const std::string& why, std::uint32_t crashes,
+                         std::uint32_t limit) {
+  if (limit == 0) return fmt::format("{}{}: {} (crash {})", site, crash_site_end, why, crashes);
+  return fmt::format("{}{}: {} (crash {} of --crash-limit {})", site, crash_site_end, why, crashes,
+                     limit);
+}
+
+std::string crash_site_of(const std::string& detail) {
+  const auto end = detail.find(crash_site_end);
+  return end == std::string::npos ? detail : detail.substr(0, end);
+}
+
+std::string join(const std::vector<std::string>& parts) {
+  std::string text;
+  for (const std::string& part : parts) text += (text.empty() ? "" : ", ") + part;
+  return text;
+}
+
 }  // namespace
 
 JobState::JobState(JobRules rules, std::vector<WorkerInfo> workers, int ranks, JobEffects& effects)
@@ -34,6 +56,7 @@ JobState::JobState(JobRules rules, std::vector<WorkerInfo> workers, int ranks, J
       statistics_(workers, ranks, rules_.subtasks),
       journal_(rules_.epoch_unix, rules_.subtask_key),
       time_limit_(rules_.timeout_percent) {
+  tracker_.set_crash_limit(rules_.crash_limit);
   if (rules_.requirements.size() > 1) {
     tracker_.set_classes(rules_.class_of, rules_.requirements);
     packer_.emplace(rules_.requirements, rules_.reserve_after);
@@ -92,6 +115,15 @@ void JobState::restore(const JournalHistory& history) {
     tracker_.restore_failed(failed->subtask, failed->attempt);
     statistics_.note_failure(FailureSummary{failed->subtask, failed->attempt + 1, failed->reason,
                                             text_of(failed->payload)});
+  }
+  for (const CrashHistory& crashed : history.crashes) {
+    // Crashes of a subtask still to run: its count goes on from there.
+    if (tracker_.state(crashed.subtask) != SubtaskState::pending) continue;
+    tracker_.restore_crashes(crashed.subtask, static_cast<std::uint32_t>(crashed.records.size()));
+    std::vector<std::string>& sites = crash_sites_[crashed.subtask];
+    for (const JournalAttempt* record : crashed.records) {
+      sites.push_back(crash_site_of(text_of(record->payload)) + " in an earlier run");
+    }
   }
 }
 
@@ -313,13 +345,57 @@ void JobState::declare_lost(WorkerState& worker, const std::string& why, double 
   roster_.set_health(worker, Health::lost);
   top_up_everyone_ = true;  // its subtasks are pending again
   statistics_.rank(worker.info.rank).lost = true;
-  const std::uint32_t released = tracker_.release_rank(worker.info.rank);
+  // Deaths after a stop signal are the stop's doing (the batch system ends every rank),
+  // not their subtasks': nothing is charged then.
+  Tracker::LostRankRelease release;
+  if (interrupted_ || over_) {
+    release.released = tracker_.release_rank(worker.info.rank);
+  } else {
+    release = tracker_.release_lost_rank(worker.info.rank);
+  }
+  const std::uint32_t released = release.released;
   if (rules_.tracing) {
     effects_.trace_instant(now, worker.info.rank, "worker lost",
                            fmt::format("{}; {} subtasks reassigned", why, released));
   }
   effects_.notice(fmt::format("rank {} ({}) lost: {}; {} subtask{} reassigned", worker.info.rank,
                               worker.info.host, why, released, released == 1 ? "" : "s"));
+  charge_crashes(worker, release, why, now);
+}
+
+void JobState::charge_crashes(const WorkerState& worker, const Tracker::LostRankRelease& release,
+                              const std::string& why, double now) {
+  if (release.charged.empty()) return;
+  const std::string site = fmt::format("rank {} ({})", worker.info.rank, worker.info.host);
+  const std::uint32_t limit = tracker_.crash_limit();
+  for (const SubtaskId id : release.charged) {
+    crash_sites_[id].push_back(site);
+    const bool out = std::find(release.crashed_out.begin(), release.crashed_out.end(), id) !=
+                     release.crashed_out.end();
+    StatusRecord record;
+    record.subtask = id;
+    record.state = SubtaskState::failed;
+    record.reason = FailureReason::crashed_worker;
+    record.attempt = tracker_.attempt(id);
+    record.start_seconds = now;
+    record.end_seconds = now;
+    std::string detail;
+    if (out) {
+      const std::vector<std::string>& sites = crash_sites_[id];
+      detail = fmt::format("took down {} worker{}: {} (--crash-limit {})", sites.size(),
+                           sites.size() == 1 ? "" : "s", join(sites), limit);
+      statistics_.note_failure(FailureSummary{id, record.attempt + 1, record.reason, detail});
+      effects_.notice(fmt::format("subtask {} failed for good: it {}", id, detail));
+      top_up_everyone_ = true;  // a barrier may have opened
+    } else {
+      detail = crash_detail(site, why, tracker_.crashes(id), limit);
+    }
+    if (rules_.tracing) effects_.trace_instant(now, worker.info.rank, "crash", detail);
+    if (rules_.journaling) {
+      journal_.flush(effects_);
+      journal_.attempt(worker.info, record, bytes_of(detail), nullptr, effects_, !out);
+    }
+  }
 }
 
 void JobState::handle_worker_gone(int rank, const std::string& why, double now) {

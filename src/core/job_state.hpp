@@ -11,6 +11,7 @@
 // packing rule (lines with different cores, GPUs, memory) into Packer.
 #pragma once
 
+#include <map>
 #include <optional>
 #include <span>
 #include <string>
@@ -102,6 +103,10 @@ class JobState {
   void handle_failed(WorkerState& worker, const StatusRecord& record,
                      std::span<const std::byte> payload, const AttemptReport* report, double now);
   void declare_lost(WorkerState& worker, const std::string& why, double now);
+  // The crash limit (issue 14): the subtasks `worker` was running when it was lost, each
+  // charged one crash; journals each crash and fails for good those at the limit.
+  void charge_crashes(const WorkerState& worker, const Tracker::LostRankRelease& release,
+                      const std::string& why, double now);
   void begin_drain(double deadline, std::string reason);
   bool drain_finished(double now) const;
   void fail_unrunnable();
@@ -128,6 +133,9 @@ class JobState {
   bool interrupted_ = false;
   bool over_ = false;
   std::string stop_reason_;
+  // Crash limit: for each subtask charged a crash, the workers it took down ("rank 2
+  // (node3)"), earlier runs' included, for the detail of its failure.
+  std::map<SubtaskId, std::vector<std::string>> crash_sites_;
 };
 
 }  // namespace tasktrack

@@ -32,6 +32,8 @@ std::string_view to_string(FailureReason reason) {
       return "timeout";
     case FailureReason::worker_lost:
       return "worker_lost";
+    case FailureReason::crashed_worker:
+      return "crashed_worker";
   }
   return "unknown";
 }

@@ -173,19 +173,51 @@ std::vector<SubtaskId> Tracker::fail_pending_of_class(std::uint16_t class_index)
 }
 
 std::uint32_t Tracker::release_rank(int rank) {
-  std::uint32_t released = 0;
+  return release_of(rank, /*charge_running=*/false).released;
+}
+
+Tracker::LostRankRelease Tracker::release_lost_rank(int rank) {
+  return release_of(rank, /*charge_running=*/true);
+}
+
+Tracker::LostRankRelease Tracker::release_of(int rank, bool charge_running) {
+  LostRankRelease result;
   for (SubtaskId id = 0; id < next_fresh_; ++id) {
     const SubtaskState state = states_[id];
-    if ((state == SubtaskState::assigned || state == SubtaskState::running) && ranks_[id] == rank) {
-      states_[id] = SubtaskState::pending;
-      retry_queue_.push_front(Retry{id, -1});
-      ++released;
+    if ((state != SubtaskState::assigned && state != SubtaskState::running) || ranks_[id] != rank) {
+      continue;
     }
+    if (charge_running && state == SubtaskState::running) {
+      const std::uint32_t crashes = ++crashes_[id];
+      result.charged.push_back(id);
+      if (crash_limit_ > 0 && crashes >= crash_limit_) {
+        states_[id] = SubtaskState::failed;
+        ++failed_;
+        result.crashed_out.push_back(id);
+        note_finished(id);
+        continue;
+      }
+    }
+    states_[id] = SubtaskState::pending;
+    retry_queue_.push_front(Retry{id, -1});
+    ++result.released;
   }
   outstanding_.at(rank) = 0;
   if (packing()) in_use_.at(rank) = Resources{0, 0, 0};
-  reassigned_ += released;
-  return released;
+  reassigned_ += result.released;
+  return result;
+}
+
+std::uint32_t Tracker::crashes(SubtaskId id) const {
+  (void)states_.at(id);  // std::out_of_range for an unknown id
+  const auto found = crashes_.find(id);
+  return found == crashes_.end() ? 0 : found->second;
+}
+
+void Tracker::restore_crashes(SubtaskId id, std::uint32_t crashes) {
+  check_id_range(id);
+  if (next_fresh_ > 0) throw std::logic_error("Tracker::restore_crashes: only before any dispatch");
+  if (crashes > 0) crashes_[id] = crashes;
 }
 
 bool Tracker::restore_done(SubtaskId id) {

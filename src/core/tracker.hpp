@@ -8,6 +8,7 @@
 #include <optional>
 #include <span>
 #include <stdexcept>
+#include <unordered_map>
 #include <vector>
 
 #include "core/resources.hpp"
@@ -99,6 +100,26 @@ class Tracker {
   // at the same attempt (a lost worker does not use up a retry). Returns how many.
   std::uint32_t release_rank(int rank);
 
+  // Crash limit (issue 14). A subtask that was running (reported running, state running) on
+  // a worker when it was lost is charged one crash; at `limit` crashes (0: no limit) it
+  // fails for good instead of going back to pending: a poison subtask takes down at most
+  // `limit` workers. Subtasks only assigned to the lost worker (queued there, not started)
+  // are not charged: they did not run when it went. Set before any dispatch.
+  void set_crash_limit(std::uint32_t limit) { crash_limit_ = limit; }
+  std::uint32_t crash_limit() const { return crash_limit_; }
+  struct LostRankRelease {
+    std::uint32_t released = 0;          // back to pending, as release_rank()
+    std::vector<SubtaskId> charged;      // were running: charged one crash each
+    std::vector<SubtaskId> crashed_out;  // of those, at the crash limit: failed for good
+  };
+  // release_rank() for a lost worker, charging what it was running.
+  LostRankRelease release_lost_rank(int rank);
+  // Crashes charged to the subtask so far (this session's and restore_crashes()'s).
+  std::uint32_t crashes(SubtaskId id) const;
+  // Resuming, before any dispatch: crashes an earlier run charged to a subtask still to
+  // run. It keeps counting from there; at the limit already, it fails at its next crash.
+  void restore_crashes(SubtaskId id, std::uint32_t crashes);
+
   // Resuming from a journal, before any dispatch: the subtask finished in an earlier run.
   // restore_done returns false when it was already restored (a duplicate record).
   bool restore_done(SubtaskId id);
@@ -142,6 +163,9 @@ class Tracker {
   void check_id_range(SubtaskId id) const;  // a known id
   void check_id(SubtaskId id) const;        // a known id that was handed out
   void release(SubtaskId id);               // drops the subtask from its rank's outstanding count
+  // A lost rank's assigned and running subtasks back to pending (those at the crash limit
+  // failed instead, when `charge_running`).
+  LostRankRelease release_of(int rank, bool charge_running);
   void give(int rank, SubtaskId id, std::vector<IdRun>& out);  // pending -> assigned
   // The next fresh subtask of a class (skipping ones a journal finished); none: total().
   SubtaskId next_fresh_of_class(std::size_t class_index);
@@ -173,6 +197,9 @@ class Tracker {
   SubtaskId next_fresh_ = 0;      // no subtask below it is fresh
   std::uint32_t fresh_left_ = 0;  // pending subtasks never handed out
   std::uint32_t reassigned_ = 0;
+  std::uint32_t crash_limit_ = 0;
+  // Crashes by subtask: only subtasks that were running on a lost worker have an entry.
+  std::unordered_map<SubtaskId, std::uint32_t> crashes_;
   // Packing: each subtask's class, each class's requirement, its fresh ids in order and how
   // far dispatch has come through them, and what each rank has in use.
   std::vector<std::uint16_t> class_of_;

@@ -138,7 +138,7 @@ bool decode_attempt(const std::vector<std::byte>& body, JournalAttempt& attempt,
       state != static_cast<std::uint8_t>(SubtaskState::failed)) {
     return false;
   }
-  if (reason > static_cast<std::uint8_t>(FailureReason::worker_lost)) return false;
+  if (reason > static_cast<std::uint8_t>(last_reason(version))) return false;
   attempt.state = static_cast<SubtaskState>(state);
   attempt.reason = static_cast<FailureReason>(reason);
   attempt.payload.assign(at, at + payload_bytes);

@@ -23,12 +23,15 @@
 namespace tasktrack {
 
 // Version 2 added the attempt-with-resources record; version 3 its flag bit 1 (output
-// capped). This tasktrack reads versions 1 to 3 and keeps a journal's version when it
-// appends to it: a version-1 journal gets no version-2 records (their resources are left
-// out) and a version-2 journal no bit 1 (the capped mark is left out), so the tasktrack that
-// started it can still read it. A tasktrack that reads only older versions refuses a newer
-// journal with a clear error instead of cutting it at the first record it does not know.
-inline constexpr std::uint32_t journal_format_version = 3;
+// capped); version 4 the failure reason crashed_worker (issue 14: crash records, retried
+// ones included, which a resume counts). This tasktrack reads versions 1 to 4 and keeps a
+// journal's version when it appends to it: a version-1 journal gets no version-2 records
+// (their resources are left out), a version-2 journal no bit 1 (the capped mark is left
+// out) and a journal before version 4 says worker_lost for crashed_worker (its crashes are
+// then not counted on resume), so the tasktrack that started it can still read it. A tasktrack that
+// reads only older versions refuses a newer journal with a clear error instead of cutting it at the
+// first record it does not know.
+inline constexpr std::uint32_t journal_format_version = 4;
 inline constexpr std::uint32_t oldest_journal_format_version = 1;
 
 namespace journal_format {
@@ -67,6 +70,11 @@ inline constexpr std::uint16_t output_capped_flag = 1u << 1;  // version 3 on
 // A failed attempt that was retried (JournalAttempt::retried): version 3 on. Older journals
 // never record retried attempts: their readers would take one for a failure for good.
 inline constexpr std::uint16_t retried_flag = 1u << 2;
+
+// The largest failure reason a journal of `version` may hold.
+inline FailureReason last_reason(std::uint32_t version) {
+  return version >= 4 ? FailureReason::crashed_worker : FailureReason::worker_lost;
+}
 
 // The flags a journal of `version` may hold in an attempt-with-resources record.
 inline std::uint16_t known_flags(std::uint32_t version) {

@@ -127,6 +127,12 @@ void JournalWriter::append(const JournalAttempt& attempt) {
   // An older journal keeps the format its older readers know: they would take a retried
   // attempt for a failure for good, so it is not recorded there.
   if (attempt.retried && format_version_ < 3) return;
+  if (attempt.reason > last_reason(format_version_)) {
+    JournalAttempt older = attempt;
+    older.reason = FailureReason::worker_lost;  // the nearest reason its readers know
+    append(older);
+    return;
+  }
   if (format_version_ >= 2 && has_resources(attempt, format_version_)) {
     append_record(static_cast<std::uint32_t>(RecordKind::attempt_with_resources),
                   encode_attempt(attempt, true, format_version_));

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
 
@@ -187,6 +188,32 @@ void settle_by_sorting(const JournalContents& contents, const CurrentWork* work,
   history.done = std::move(done);
 }
 
+// The crash records of each interrupted subtask after its last failure for good (a crash
+// that failed it for good is one). Crashes are rare: one pass over the single records, and
+// only when something was interrupted.
+void collect_crashes(const JournalContents& contents, const CurrentWork* work,
+                     JournalHistory& history) {
+  if (history.interrupted.empty()) return;
+  std::map<SubtaskId, std::vector<const JournalAttempt*>> crashes;
+  for (const JournalAttempt* interrupted : history.interrupted) crashes[interrupted->subtask];
+  for_each_counted(
+      contents, work,
+      [&](std::size_t, const JournalAttempt& attempt) {
+        if (attempt.state != SubtaskState::failed) return;
+        const auto found = crashes.find(attempt.subtask);
+        if (found == crashes.end()) return;
+        if (!attempt.retried) {
+          found->second.clear();
+        } else if (attempt.reason == FailureReason::crashed_worker) {
+          found->second.push_back(&attempt);
+        }
+      },
+      [](std::size_t, std::size_t, SubtaskId) {});
+  for (auto& [subtask, records] : crashes) {
+    if (!records.empty()) history.crashes.push_back(CrashHistory{subtask, std::move(records)});
+  }
+}
+
 JournalHistory replay_counting(const JournalContents& contents, const CurrentWork* work) {
   JournalHistory history;
   history.contents = &contents;
@@ -216,6 +243,7 @@ JournalHistory replay_counting(const JournalContents& contents, const CurrentWor
   } else {
     settle_by_sorting(contents, work, history);
   }
+  collect_crashes(contents, work, history);
   return history;
 }
 

@@ -69,6 +69,15 @@ struct CurrentWork {
   std::function<std::uint64_t(SubtaskId)> key;
 };
 
+// The crashes (issue 14) charged to a subtask still to run: the crash records (reason
+// crashed_worker, retried) after its last failure for good, in file order. A subtask that
+// failed for good starts a resumed run, if it runs again, with no crashes, as it starts
+// with its full retries.
+struct CrashHistory {
+  SubtaskId subtask = 0;
+  std::vector<const JournalAttempt*> records;
+};
+
 // A journal's history. It points into the JournalContents it was replayed from (the
 // records of `done` and `failed`, their payloads): keep those alive and unchanged while
 // the history is in use.
@@ -82,6 +91,8 @@ struct JournalHistory {
   // (the run was cut off before its next attempt ended), by id: work left, whose next
   // attempt is numbered on from that record's.
   std::vector<const JournalAttempt*> interrupted;
+  // One per interrupted subtask that crashed workers, by id.
+  std::vector<CrashHistory> crashes;
   // The latest end time of any record, counted or not (NaN ends are skipped); -1: none.
   double last_end_unix = -1;
 

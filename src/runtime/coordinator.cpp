@@ -38,6 +38,7 @@ JobRules rules_of(const JobSpec& job, const Kernel& kernel, JobClock clock,
   rules.schedule = job.schedule;
   rules.chunk = job.chunk;
   rules.quarantine_after = job.quarantine_after;
+  rules.crash_limit = job.crash_limit;
   rules.max_failures = job.max_failures;
   rules.worker_timeout = job.worker_timeout;
   rules.grace = job.grace;

@@ -23,6 +23,10 @@ constexpr double bundle_seconds = 0.002;
 // run.
 constexpr std::uint32_t max_run_per_take = 4096;
 
+// How long a task waits for its running notice to go out before it starts anyway: the main
+// thread sends it within microseconds unless the node is badly overloaded.
+constexpr std::chrono::milliseconds running_notice_patience{100};
+
 std::vector<std::byte> detail_bytes(std::string_view text) {
   if (text.size() > max_detail_bytes) text = text.substr(text.size() - max_detail_bytes);
   const auto* begin = reinterpret_cast<const std::byte*>(text.data());
@@ -164,6 +168,18 @@ std::optional<OutboxEntry> ThreadPool::run_one(Slot& slot, std::uint16_t index,
   slot.attempt.store(attempt, std::memory_order_relaxed);
   slot.start.store(record.start_seconds, std::memory_order_relaxed);
   const std::uint64_t sequence = slot.sequence.fetch_add(1, std::memory_order_acq_rel) + 1;
+  // A task (a command) may take its worker down with it (`kill -9 $PPID`): it starts once
+  // the main thread has sent its running notice, so that rank 0 knows what ran there and
+  // charges it the crash (--crash-limit). Tasks take milliseconds; this costs one wake-up
+  // of the main thread. Range jobs' subtasks are too many and too small for it.
+  if (with_resources_ && wait_for_notices_) {
+    outbox_.wake();
+    std::unique_lock lock(sent_mutex_);
+    notice_sent_.wait_for(lock, running_notice_patience, [&] {
+      return slot.running_sent.load(std::memory_order_acquire) >= sequence ||
+             stopping_.load(std::memory_order_relaxed);
+    });
+  }
 
   // Jobs with requirements (task lists) report each attempt's placement and cost; range
   // jobs report nothing, so their per-subtask path allocates nothing.
@@ -292,6 +308,19 @@ void ThreadPool::collect_newly_running(std::vector<StatusRecord>& out) {
     slot.reported_running = sequence;
     out.push_back(record);
   }
+}
+
+void ThreadPool::running_notices_sent() {
+  bool any = false;
+  for (Slot& slot : slots_) {
+    if (slot.running_sent.load(std::memory_order_relaxed) != slot.reported_running) {
+      slot.running_sent.store(slot.reported_running, std::memory_order_release);
+      any = true;
+    }
+  }
+  if (!any) return;
+  { std::lock_guard lock(sent_mutex_); }  // a waiter between its check and its wait sees it
+  notice_sent_.notify_all();
 }
 
 void ThreadPool::set_timeout(double seconds, std::string description) {

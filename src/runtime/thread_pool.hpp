@@ -68,6 +68,14 @@ class ThreadPool {
   // Appends a `running` record for every subtask that started since it was last reported
   // and is still running. Subtasks that finish quickly are never reported as running.
   void collect_newly_running(std::vector<StatusRecord>& out);
+  // Controlling thread, after sending what collect_newly_running() gave: those notices are
+  // out. A task-list attempt (a command) starts only once its notice is out or after
+  // running_notice_patience: a command that kills its worker (`kill -9 $PPID`) is then
+  // known to rank 0 as running there and is charged the crash (--crash-limit, issue 14).
+  void running_notices_sent();
+  // Before any enqueue: task-list attempts wait for their running notice as above. Only an
+  // owner that calls running_notices_sent() (the WorkerLoop) may turn it on.
+  void wait_for_running_notices() { wait_for_notices_ = true; }
 
   // Appends a failed (timeout) entry for every attempt past its deadline; see above.
   void expire_overdue(std::vector<OutboxEntry>& out);
@@ -110,7 +118,8 @@ class ThreadPool {
     std::atomic<bool> exited{false};
     std::mutex stop_mutex;  // guards attempt_stop
     std::stop_source attempt_stop{std::nostopstate};
-    std::uint64_t reported_running = 0;  // controlling thread only
+    std::uint64_t reported_running = 0;          // controlling thread only
+    std::atomic<std::uint64_t> running_sent{0};  // the last sequence whose notice is out
   };
 
   void start_thread();
@@ -139,6 +148,9 @@ class ThreadPool {
   std::size_t queued_ = 0;
   unsigned running_ = 0;  // threads inside a run, abandoned ones excluded
   std::atomic<bool> stopping_{false};
+  bool wait_for_notices_ = false;
+  std::mutex sent_mutex_;  // with notice_sent_: a task waits for its running notice
+  std::condition_variable notice_sent_;
   std::atomic<std::uint64_t> drops_{0};  // drop_queued() calls so far
   std::stop_source pool_stop_;
 

@@ -38,7 +38,9 @@ WorkerLoop::WorkerLoop(WorkerChannel& channel, const Kernel& kernel, Partition p
       options_(options),
       pool_(kernel, partition, options.threads, outbox_, clock, options.timeout_seconds,
             options.timeout_may_change, AttemptResources{options.owned, options.requirement_of}),
-      last_sent_(Clock::now()) {}
+      last_sent_(Clock::now()) {
+  pool_.wait_for_running_notices();  // send_batches() says when they are out
+}
 
 void WorkerLoop::send(std::vector<std::byte> message) {
   channel_.send(std::move(message));
@@ -47,6 +49,7 @@ void WorkerLoop::send(std::vector<std::byte> message) {
 
 void WorkerLoop::send_batches() {
   for (auto& message : batcher_.take()) send(std::move(message));
+  pool_.running_notices_sent();  // a task waiting for its notice may start (--crash-limit)
 }
 
 void WorkerLoop::gather_reports() {

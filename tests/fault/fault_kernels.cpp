@@ -11,6 +11,9 @@
 //                                     when it runs on a worker rank (R, or any when R < 0);
 //                                     never on rank 0, so a one-process run just succeeds
 //   bad_node  rank=R mean=D           every subtask run on MPI rank R throws
+//   segfault  id=N after=S            every attempt of subtask N dereferences a null pointer
+//                                     (SIGSEGV) after S seconds of work, on worker ranks
+//                                     only: a poison subtask (issue 14, --crash-limit)
 //
 // Every subtask that succeeds returns value = its range's size; the reduction sums them to
 // {"elements": N}, so a job that completed has N = the size of its range, whatever failed,
@@ -291,6 +294,50 @@ KernelInfo bad_node_info() {
           }};
 }
 
+// ---- segfault ----------------------------------------------------------------------------
+
+class SegfaultKernel final : public ElementsKernel {
+ public:
+  SegfaultKernel(std::int64_t id, double after) : id_(id), after_(after) {}
+  SubtaskResult run(const SubtaskContext& context) const override {
+    if (static_cast<std::int64_t>(context.id) == id_ && mpi_rank() > 0) {
+      // Some work first, as a real kernel does before it crashes: the worker reports the
+      // subtask running within a millisecond of its start, and rank 0 charges the crash
+      // to what it knows was running.
+      std::this_thread::sleep_for(std::chrono::duration<double>(after_));
+      volatile int* nowhere = nullptr;
+      *nowhere = 1;
+    }
+    return {context.range.size(), {}};
+  }
+
+ private:
+  std::int64_t id_;
+  double after_;
+};
+
+KernelInfo segfault_info() {
+  return {.name = "segfault",
+          .description = "test: every attempt of one subtask crashes its worker rank (SIGSEGV)",
+          .params = {{.name = "id",
+                      .type = ParamType::integer,
+                      .default_value = "0",
+                      .description = "the subtask that crashes every worker running it",
+                      .choices = {},
+                      .min = 0,
+                      .max = 1e9},
+                     {.name = "after",
+                      .type = ParamType::real,
+                      .default_value = "0.05",
+                      .description = "seconds it runs before the crash",
+                      .choices = {},
+                      .min = 0,
+                      .max = 3600}},
+          .make = [](const ParamValues& values) {
+            return std::make_unique<SegfaultKernel>(values.integer("id"), values.real("after"));
+          }};
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -300,5 +347,6 @@ int main(int argc, char** argv) {
   registry.add(hang_info());
   registry.add(crash_info());
   registry.add(bad_node_info());
+  registry.add(segfault_info());
   return tasktrack::run_main(argc, argv, registry);
 }

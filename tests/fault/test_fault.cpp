@@ -721,7 +721,9 @@ TEST(LostWorker, EverySurvivorExitsAfterARankDied) {
 // every subtask.
 TEST(LostWorker, ASubtaskThatKillsEveryWorkerEndsTheJobWithoutHanging) {
   ScratchDir dir;
-  const Job job{"crash", "0:100", 100, {"id=10", "mean=0.01"}, health_flags};
+  // --crash-limit 0: as before the crash limit (issue 14), nothing stops the poison.
+  const Job job =
+      Job{"crash", "0:100", 100, {"id=10", "mean=0.01"}, health_flags}.with({"--crash-limit", "0"});
   const Watched run = run_losing_ranks(dir, job);
   ASSERT_TRUE(ended(run));
   ASSERT_TRUE(run.summary.is_object()) << describe(run);
@@ -843,6 +845,77 @@ TEST(LostWorker, AWorkerStoppedForGoodIsEndedByRankZero) {
   expect_each_subtask_journaled_done_once(stopped.journal(), 400);
   EXPECT_TRUE(contains(run.err, "rank 1 (pid ")) << run.err;
   EXPECT_TRUE(contains(run.err, "never answered Stop; ending it with SIGKILL")) << run.err;
+}
+
+// ---- crash limit (issue 14) ----------------------------------------------------------------
+
+const Launch recovering_np4{4, true};
+
+Watched run_np4(const ScratchDir& dir, const std::vector<std::string>& args, double timeout = 120) {
+  const std::string summary_path = dir.file("summary.json");
+  std::vector<std::string> argv = testing::mpirun_prefix(recovering_np4.ranks);
+  argv.push_back("--enable-recovery");
+  argv.insert(argv.end(), args.begin(), args.end());
+  argv.insert(argv.end(), {"--summary-json", summary_path});
+  Spawned process(argv, dir, "job");
+  return watch(process, summary_path, timeout);
+}
+
+// What a poison subtask leaves under --crash-limit 2 with three workers: it alone failed
+// for good (crashed_worker), naming the two workers it took down; the third finished
+// everything else.
+void expect_poison_contained(const Watched& run, int total, SubtaskId poison) {
+  ASSERT_TRUE(ended(run));
+  ASSERT_TRUE(run.summary.is_object()) << describe(run);
+  const json& s = run.summary;
+  EXPECT_EQ(s.at("exit_code"), 1) << describe(run);
+  EXPECT_EQ(s.at("status"), json("completed_with_failures"));
+  EXPECT_EQ(s.at("subtasks").at("done"), total - 1) << describe(run);
+  EXPECT_EQ(s.at("subtasks").at("failed"), 1);
+  EXPECT_EQ(s.at("subtasks").at("not_run"), 0);
+  EXPECT_EQ(count_lost(s), 2) << describe(run);  // two workers died, one is alive
+  ASSERT_EQ(s.at("failures").size(), 1u) << s.at("failures");
+  const json& failure = s.at("failures")[0];
+  EXPECT_EQ(failure.at("subtask"), poison);
+  EXPECT_EQ(failure.at("reason"), json("crashed_worker"));
+  const std::string detail = failure.at("detail").get<std::string>();
+  EXPECT_TRUE(contains(detail, "took down 2 workers: rank ")) << detail;
+  EXPECT_TRUE(contains(detail, "(--crash-limit 2)")) << detail;
+  for (const json& entry : s.at("per_rank")) {
+    const int rank = entry.at("rank").get<int>();
+    if (rank == 0) continue;
+    const bool lost = entry.at("lost").get<bool>();
+    // The lost ones are the ones the detail names, and they died (their process is gone).
+    EXPECT_EQ(contains(detail, "rank " + std::to_string(rank) + " ("), lost) << detail;
+  }
+  EXPECT_TRUE(contains(run.err, "lost: its process is gone")) << run.err;
+}
+
+// The issue's poison list: 61 lines, one of which kills the worker that runs it (the
+// shell's parent is the worker: commands are spawned by the worker process itself).
+TEST(CrashLimit, APoisonLineKillsTwoWorkersFailsAloneAndTheRestIsDone) {
+  ScratchDir dir;
+  const std::string tasks = dir.file("tasks.txt");
+  {
+    std::ofstream out(tasks);
+    for (int line = 1; line <= 61; ++line) {
+      out << (line == 31 ? std::string("kill -9 $PPID") : "sleep 0.02") << "\n";
+    }
+  }
+  const Watched run = run_np4(
+      dir, {TASKTRACK_FAULT_BINARY, "run", "--task-file", tasks, "--output-dir", dir.file("out"),
+            "--threads", "1", "--worker-timeout", "5s", "--heartbeat", "0.5s"});
+  expect_poison_contained(run, 61, 30);
+}
+
+// The same with an in-process kernel: subtask 7 segfaults every worker rank it runs on.
+TEST(CrashLimit, AKernelThatSegfaultsOnOneSubtaskFailsItAloneAndTheRestIsDone) {
+  ScratchDir dir;
+  const Job job{"segfault", "0:60", 60, {"id=7"}, health_flags};
+  const Watched run = run_np4(dir, job.run_args());
+  expect_poison_contained(run, 60, 7);
+  ASSERT_TRUE(run.summary.is_object());
+  EXPECT_EQ(run.summary.at("result"), json({{"elements", 59}}));
 }
 
 // ---- quarantine --------------------------------------------------------------------------
