@@ -150,7 +150,7 @@ constexpr auto no_json = nullptr;
 constexpr auto read_with_work = nullptr;  // range_job and task_list options: make_job reads them
 
 // clang-format off
-const std::array<OptionSpec, 45> options{{
+const std::array<OptionSpec, 46> options{{
     {"kernel", "kernel", ValueKind::text, "NAME", "Kernel to run ({known kernels})", "",
      Scope::range_job, 0, read_with_work, no_check, in_summary | in_fingerprint, "kernel",
      [](const JobSpec& job) { return json(job.kernel()); }},
@@ -256,7 +256,7 @@ const std::array<OptionSpec, 45> options{{
     // A growing task list (issue 13): the file is read as lines are appended to it.
     {"follow", "follow", ValueKind::boolean, "",
      "Task files: keep reading FILE as lines are appended to it (as tail -f), running each "
-     "task as it arrives, until a '#TASKTRACK end' line", "", Scope::task_list, 44,
+     "task as it arrives, until a '#TASKTRACK end' line", "", Scope::task_list, 45,
      read_with_work, no_check, not_shown, "", no_json},
     // ---- issue 13, templates: a task list generated from --command TEMPLATE and one source
     // of arguments (--args, ::: sets, --array). Its identity is the template alone (as a task
