@@ -34,6 +34,8 @@ class GrowingTaskList {
   // The bad line that ended input early, with where it was; nullopt otherwise.
   const std::optional<std::string>& problem() const { return problem_; }
   std::uint32_t total() const { return next_id_; }
+  // Subtask `id`'s task (below total()).
+  const TaskLine& task(SubtaskId id) const { return kernel_.line(id).task; }
   const std::string& name() const { return stream_.name(); }
 
   // The TaskLines messages that give a worker the tasks of `runs`.

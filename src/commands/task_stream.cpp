@@ -8,6 +8,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <nlohmann/json.hpp>
 
 #include "commands/task_list_jsonl.hpp"
 #include "tasktrack/error.hpp"
@@ -25,9 +26,7 @@ constexpr std::size_t read_budget = 4 * 1024 * 1024;
 }  // namespace
 
 TaskStream::TaskStream(std::string path, TaskFormat format, Resources defaults, bool follow)
-    : name_(path == "-" ? "standard input" : path),
-      defaults_(defaults),
-      directives_(defaults) {
+    : name_(path == "-" ? "standard input" : path), defaults_(defaults), directives_(defaults) {
   jsonl_ = format == TaskFormat::jsonl ||
            (format == TaskFormat::automatic && path != "-" && path.ends_with(".jsonl"));
   if (path == "-") {
@@ -105,6 +104,12 @@ void TaskStream::take_line(std::string text, std::vector<TaskLine>& out) {
   }
   if (is_end_of_tasks_line(text)) {
     end();
+    return;
+  }
+  try {
+    static_cast<void>(nlohmann::json(text).dump());
+  } catch (const nlohmann::json::type_error&) {
+    end(fmt::format("line {}: not UTF-8 text", line_number_));
     return;
   }
   const std::size_t first_new = out.size();

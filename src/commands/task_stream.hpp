@@ -7,8 +7,9 @@
 // names; the lines before it are tasks.
 //
 // What a growing list does not take (problem() names the line): a task asking for other
-// cores, GPUs or memory than the flags (every task of a growing list is packed alike), and
-// a line longer than max_task_line_bytes (a task travels in one message).
+// cores, GPUs or memory than the flags (every task of a growing list is packed alike), a
+// line longer than max_task_line_bytes (a task travels in one message), and a line that is
+// not UTF-8 text (it travels as JSON).
 #pragma once
 
 #include <chrono>
@@ -24,8 +25,9 @@ namespace tasktrack {
 
 class TaskStream {
  public:
-  // The longest line taken, newline excluded.
-  static constexpr std::size_t max_task_line_bytes = 32 * 1024;
+  // The longest line taken, newline excluded: escaped as JSON (at most 6 bytes a byte) it
+  // still fits one TaskLines message.
+  static constexpr std::size_t max_task_line_bytes = 8 * 1024;
 
   // `path` "-" reads standard input; `format` automatic means JSON Lines for a path ending in
   // ".jsonl" (standard input: plain). `follow`: a regular file is read again after its end

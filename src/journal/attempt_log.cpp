@@ -125,6 +125,7 @@ std::vector<std::string> text_fields(const AttemptRow& row) {
                                                : std::string(),
       measured ? seconds_text(row.usage->user_cpu_seconds) : std::string(),
       measured ? seconds_text(row.usage->system_cpu_seconds) : std::string(),
+      row.name,
   };
 }
 
@@ -165,6 +166,7 @@ nlohmann::ordered_json json_row(const AttemptRow& row) {
        measured ? number_or_null(row.usage->user_cpu_seconds) : ordered_json(nullptr)},
       {"system_cpu_seconds",
        measured ? number_or_null(row.usage->system_cpu_seconds) : ordered_json(nullptr)},
+      {"name", text_or_null(row.name)},
   };
 }
 
@@ -237,6 +239,7 @@ std::vector<AttemptRow> attempt_rows(const JournalContents& journal, const JobCo
       row.signal = ending.signal.value_or(0);
     }
     row.command = commands.command(attempt.subtask, attempt.key);
+    row.name = commands.name(attempt.subtask, attempt.key);
     row.cores = attempt.cores;
     row.gpus = attempt.gpus;
     row.usage = attempt.usage;
@@ -283,7 +286,8 @@ const std::vector<std::string>& attempt_log_columns() {
                                                    "gpus",
                                                    "max_rss_bytes",
                                                    "user_cpu_seconds",
-                                                   "system_cpu_seconds"};
+                                                   "system_cpu_seconds",
+                                                   "name"};
   return columns;
 }
 

@@ -36,6 +36,7 @@ struct AttemptRow {
   int exit_value = 0;
   int signal = 0;
   std::string command;      // JobCommands::command
+  std::string name;         // JobCommands::name
   std::uint16_t cores = 0;  // 0: not recorded
   std::vector<std::string> gpus;
   std::optional<AttemptUsage> usage;  // what the attempt measured; nullopt: nothing
@@ -55,6 +56,7 @@ std::optional<LogFormat> parse_log_format(std::string_view name);
 //   subtask line attempt rank thread start_iso state reason detail   (state: done, failed
 //   for good, or retried: failed, and the subtask was given another attempt)
 //   cores gpus max_rss_bytes user_cpu_seconds system_cpu_seconds
+//   name   (a JSON Lines task's name; empty when it has none)
 // Seq is the subtask id + 1 (the same for every attempt of a subtask), Starttime epoch
 // seconds and JobRuntime seconds with 3 decimals, Send and Receive 0. Unknown values are
 // empty in TSV and CSV and null in JSON.

@@ -40,12 +40,21 @@ std::string JobCommands::command(SubtaskId id, std::uint64_t key) const {
   return kernel_ + " " + std::to_string(part.lo) + ":" + std::to_string(part.hi);
 }
 
+std::string JobCommands::name(SubtaskId id, std::uint64_t key) const {
+  return line(id, key) ? lines_[id].name : std::string();
+}
+
 JobCommands recorded_job_commands(const RecordedJob& job, const std::string& journal_path,
                                   std::optional<std::string>& problem) {
   if (!job.task_file) {
     std::optional<Range> range;
     if (job.range) range = Range{job.range->first, job.range->second};
     return JobCommands::of_range_job(job.kernel.value_or("?"), range, job.subtasks);
+  }
+  if (*job.task_file == "-") {
+    // A growing list read from standard input (issue 13): nothing to read back.
+    problem = "the commands read from standard input are not kept in the journal";
+    return JobCommands::of_task_list({});
   }
   for (const auto& candidate : task_file_candidates(*job.task_file, journal_path)) {
     std::error_code error;

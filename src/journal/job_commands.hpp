@@ -38,6 +38,8 @@ class JobCommands {
   // is gone), or "KERNEL LO:HI" for a range job ("KERNEL" alone when the partition is
   // unknown).
   std::string command(SubtaskId id, std::uint64_t key) const;
+  // The task's `name` (a JSON Lines key, issue 13) under the same rule; "" when it has none.
+  std::string name(SubtaskId id, std::uint64_t key) const;
 
  private:
   bool task_list_ = false;

@@ -25,11 +25,15 @@ constexpr std::size_t largest_rows = 10;
 // How much of a failed task's command the page shows (issue 12).
 constexpr std::size_t command_shown = 120;
 
-// "12 (line 13)" for a task list's subtask whose line is known, else the id.
+// "12 (line 13)" for a task list's subtask whose line is known, "12 lr-0.1 (line 13)" when
+// the task has a name, else the id.
 std::string subtask_cell(const Report& report, const JournalAttempt& record) {
   const TaskLine* task = command_of(report, record);
-  return task != nullptr ? fmt::format("{} (line {})", record.subtask, task->line_number)
-                         : std::to_string(record.subtask);
+  if (task == nullptr) return std::to_string(record.subtask);
+  if (!task->name.empty()) {
+    return fmt::format("{} {} (line {})", record.subtask, task->name, task->line_number);
+  }
+  return fmt::format("{} (line {})", record.subtask, task->line_number);
 }
 
 }  // namespace

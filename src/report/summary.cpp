@@ -61,8 +61,10 @@ std::string command_text(const TaskLine& task) {
 // "#3 (line 4)" for a task list's subtask, "#3" for a range job's.
 std::string subtask_text(const Summary& s, SubtaskId id) {
   const TaskLine* task = task_of(s, id);
-  return task != nullptr ? fmt::format("#{} (line {})", id, task->line_number)
-                         : fmt::format("#{}", id);
+  if (task == nullptr) return fmt::format("#{}", id);
+  if (!task->name.empty())
+    return fmt::format("#{} {} (line {})", id, task->name, task->line_number);
+  return fmt::format("#{} (line {})", id, task->line_number);
 }
 
 // A failure's detail as the summary shows it: a task list speaks of commands, and the
@@ -227,6 +229,7 @@ nlohmann::json summary_to_json(const Summary& s) {
     if (const TaskLine* task = task_of(s, f.subtask)) {
       failure["line"] = task->line_number;
       failure["command"] = command_text(*task);
+      if (!task->name.empty()) failure["name"] = task->name;
     }
     // As numbers, from the detail text (null when it does not say: a kernel's failure).
     const ExitDetail how = parse_exit_detail(f.detail);

@@ -300,6 +300,9 @@ Summary Coordinator::build_summary(double started, double wall_seconds, double c
   s.job = job_;
   s.ranks = ranks_;
   if (sinks_.growing != nullptr) {
+    // The tasks that arrived, so that the summary names failed ones as a task file's.
+    std::vector<TaskLine>& tasks = std::get<TaskListJob>(s.job.work).tasks;
+    for (SubtaskId id = 0; id < state_.total(); ++id) tasks.push_back(sinks_.growing->task(id));
     s.job.subtasks = state_.total();
     s.input_problem = sinks_.growing->problem().value_or("");
   }

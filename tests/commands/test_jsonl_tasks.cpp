@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
@@ -52,6 +53,26 @@ TEST_F(JsonLinesTasks, CmdArgvCwdEnvAndNameRun) {
             std::string::npos)
       << detail;
   EXPECT_EQ(r.summary["failures"][0]["exit_status"], 127);
+}
+
+TEST_F(JsonLinesTasks, ANameLabelsItsTaskInTheSummaryAndTheLog) {
+  const std::string tasks =
+      write("tasks.jsonl", json({{"cmd", "true"}, {"name", "warm-up"}}).dump() + "\n" +
+                               json({{"cmd", "exit 4"}, {"name", "lr-0.1"}}).dump() + "\n");
+  const std::string journal = path("run.journal");
+  const Run r = run({"--task-file", tasks, "--retries", "0", "--journal", journal});
+  EXPECT_EQ(r.process.exit_code, 1) << r.process.err;
+  ASSERT_EQ(r.summary["failures"].size(), 1u) << r.process.err;
+  EXPECT_EQ(r.summary["failures"][0]["name"], "lr-0.1");
+  const testing::ProcessResult log =
+      testing::run_process({TASKTRACK_BINARY, "log", "--format", "jsonl", journal}, 60);
+  ASSERT_EQ(log.exit_code, 0) << log.err;
+  std::map<std::uint64_t, std::string> names;
+  for (const std::string& line : testing::non_empty_lines(log.out)) {
+    const json row = json::parse(line);
+    names[row.at("subtask").get<std::uint64_t>()] = row.at("name").get<std::string>();
+  }
+  EXPECT_EQ(names, (std::map<std::uint64_t, std::string>{{0, "warm-up"}, {1, "lr-0.1"}}));
 }
 
 TEST_F(JsonLinesTasks, TaskFormatOptionReadsAnyNameAsJsonLines) {

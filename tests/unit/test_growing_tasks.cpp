@@ -195,6 +195,16 @@ TEST(TaskStream, RefusesWhatAGrowingListCannotHold) {
   {
     Pipe pipe;
     TaskStream stream(pipe.path(), TaskFormat::plain, Resources{}, true);
+    pipe.write("echo ok\necho caf\xe9\n");
+    std::vector<TaskLine> tasks;
+    stream.read_available(tasks);
+    ASSERT_TRUE(stream.problem());
+    EXPECT_THAT(*stream.problem(), HasSubstr("line 2: not UTF-8 text"));
+    EXPECT_EQ(tasks.size(), 1u);
+  }
+  {
+    Pipe pipe;
+    TaskStream stream(pipe.path(), TaskFormat::plain, Resources{}, true);
     pipe.close_write();
     std::vector<TaskLine> tasks;
     stream.read_available(tasks);
