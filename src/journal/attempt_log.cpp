@@ -309,7 +309,8 @@ std::string write_journal_log(const std::string& journal_path, std::ostream& out
   const JobCommands commands =
       journal.fingerprint.empty()
           ? JobCommands()
-          : recorded_job_commands(read_recorded_job(journal.fingerprint), journal_path, problem);
+          : recorded_job_commands(read_recorded_job(journal.fingerprint), journal_path, problem,
+                                  recorded_task_format(journal));
   write_attempt_log(out, attempt_rows(journal, commands), format);
   std::string warning = journal.warning.value_or("");
   if (problem) {

@@ -44,8 +44,18 @@ std::string JobCommands::name(SubtaskId id, std::uint64_t key) const {
   return line(id, key) ? lines_[id].name : std::string();
 }
 
+TaskFormat recorded_task_format(const JournalContents& journal) {
+  for (auto session = journal.sessions.rbegin(); session != journal.sessions.rend(); ++session) {
+    if (!session->is_object() || !session->contains("task_format")) continue;
+    const nlohmann::json& format = (*session)["task_format"];
+    if (!format.is_string()) continue;
+    return task_format_from_string(format.get<std::string>()).value_or(TaskFormat::automatic);
+  }
+  return TaskFormat::automatic;
+}
+
 JobCommands recorded_job_commands(const RecordedJob& job, const std::string& journal_path,
-                                  std::optional<std::string>& problem) {
+                                  std::optional<std::string>& problem, TaskFormat format) {
   if (!job.task_file) {
     std::optional<Range> range;
     if (job.range) range = Range{job.range->first, job.range->second};
@@ -60,7 +70,7 @@ JobCommands recorded_job_commands(const RecordedJob& job, const std::string& jou
     std::error_code error;
     if (!std::filesystem::is_regular_file(candidate, error)) continue;
     try {
-      return JobCommands::of_task_list(read_task_file(candidate.string()));
+      return JobCommands::of_task_list(read_task_file(candidate.string(), {}, format));
     } catch (const UsageError& failure) {
       problem = failure.what();
       return JobCommands::of_task_list({});

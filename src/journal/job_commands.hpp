@@ -10,6 +10,7 @@
 
 #include "commands/task_list.hpp"
 #include "journal/fingerprint.hpp"
+#include "journal/journal_records.hpp"
 #include "tasktrack/partition.hpp"
 #include "tasktrack/subtask.hpp"
 
@@ -52,8 +53,15 @@ class JobCommands {
 // The JobCommands of the job a journal's fingerprint describes. A task list's file is
 // looked for as task_file_candidates() says; when none can be read, `problem` says why and
 // the commands are unknown.
+// `format`: how the run read the file (recorded_task_format).
 JobCommands recorded_job_commands(const RecordedJob& job, const std::string& journal_path,
-                                  std::optional<std::string>& problem);
+                                  std::optional<std::string>& problem,
+                                  TaskFormat format = TaskFormat::automatic);
+
+// How the journal's last session read its task file (--task-format, in its session record
+// since issue 13): `automatic` when no session says, so that a file named .jsonl is still
+// read as JSON Lines.
+TaskFormat recorded_task_format(const JournalContents& journal);
 
 // The first `max_chars` bytes of `text` (cut at a UTF-8 character boundary) with "..."
 // appended when it was longer: a command as the status and the summary show it.

@@ -112,7 +112,8 @@ JournalStatus journal_status(const std::string& path) {
   if (job.subtasks) status.total = *job.subtasks;
   // For a task list, a record counts only while its line is unchanged (an edited line is
   // new work), as on resume: that takes the file's lines, when it can be read.
-  const JobCommands commands = recorded_job_commands(job, path, status.task_file_problem);
+  const JobCommands commands =
+      recorded_job_commands(job, path, status.task_file_problem, recorded_task_format(journal));
   const bool lines_known = commands.is_task_list() && !status.task_file_problem;
   if (job.task_file) {
     status.kernel = "commands";

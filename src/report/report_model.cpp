@@ -6,6 +6,7 @@
 #include <iterator>
 
 #include "journal/fingerprint.hpp"
+#include "journal/job_commands.hpp"
 
 namespace tasktrack::report_html {
 namespace {
@@ -77,7 +78,10 @@ void read_tasks(Report& report) {
     std::error_code error;
     if (!std::filesystem::is_regular_file(candidate, error)) continue;
     try {
-      report.tasks = read_task_file(candidate.string());
+      report.tasks =
+          read_task_file(candidate.string(), {},
+                         report.journal != nullptr ? recorded_task_format(*report.journal)
+                                                   : TaskFormat::automatic);
     } catch (const std::exception&) {
       report.tasks.clear();
     }

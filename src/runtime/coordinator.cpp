@@ -174,6 +174,8 @@ void Coordinator::record_session() {
         {"dir",
          (error ? std::filesystem::path(list->output_dir) : dir).lexically_normal().string()},
         {"limit", list->output_limit}};
+    // So that status, log and report read the file back as this run read it.
+    session["task_format"] = to_string(list->task_format);
   }
   sinks_.journal->append_session(session);
 }

@@ -11,6 +11,7 @@
 #include "cli/job_spec.hpp"
 #include "commands/task_list.hpp"
 #include "journal/fingerprint.hpp"
+#include "journal/job_commands.hpp"
 #include "journal/journal_status.hpp"
 #include "journal/journal_writer.hpp"
 
@@ -70,6 +71,18 @@ TEST_F(TaskListStatus, CountsTheLinesWhoseTextAndDirectiveAreUnchanged) {
   EXPECT_EQ(status.done, 1u);
   EXPECT_EQ(status.left(), 2u);
   EXPECT_EQ(status.state(), JournalStatus::State::work_left);
+}
+
+TEST(RecordedTaskFormat, TheLastSessionThatSaysHowTheFileWasReadWins) {
+  JournalContents journal;
+  EXPECT_EQ(recorded_task_format(journal), TaskFormat::automatic);
+  journal.sessions.push_back({{"task_format", "jsonl"}});
+  journal.sessions.push_back({{"ranks", 1}});  // an older session record says nothing
+  EXPECT_EQ(recorded_task_format(journal), TaskFormat::jsonl);
+  journal.sessions.push_back({{"task_format", "plain"}});
+  EXPECT_EQ(recorded_task_format(journal), TaskFormat::plain);
+  journal.sessions.push_back({{"task_format", 7}});  // the wrong type: absent
+  EXPECT_EQ(recorded_task_format(journal), TaskFormat::plain);
 }
 
 }  // namespace
