@@ -13,6 +13,7 @@
 #include "cli/command_line.hpp"
 #include "cli/resource_plan.hpp"
 #include "cli/status_watch.hpp"
+#include "cli/summary_command.hpp"
 #include "cli/version.hpp"
 #include "commands/command_list_kernel.hpp"
 #include "commands/growing_task_list.hpp"
@@ -325,6 +326,9 @@ Decision decide(const std::vector<std::string>& args, const KernelRegistry& regi
         return decision;
       case Command::Kind::output:
         if (print) decision.exit_code = run_output_command(command.output, std::cout);
+        return decision;
+      case Command::Kind::summary:
+        if (print) print_saved_summary(command.summary_json, std::cout);
         return decision;
       case Command::Kind::run:
         // A kernel may refuse its parameters: bad input, before anything starts.

@@ -296,6 +296,12 @@ Command parse_unchecked(std::vector<std::string> args, const KernelRegistry& reg
           ->type_name("FILE");
   OutputFlags output_flags;
   CLI::App* output = add_output_subcommand(app, output_flags);
+  CLI::App* summary = app.add_subcommand(
+      "summary", "Print again the text summary of a run from its --summary-json file");
+  std::string summary_json;
+  summary->add_option("FILE", summary_json, "A file written by `tasktrack run --summary-json FILE`")
+      ->type_name("FILE")
+      ->required();
 
   std::string job_file;
   CLI::Option* job_file_option =
@@ -322,6 +328,10 @@ Command parse_unchecked(std::vector<std::string> args, const KernelRegistry& reg
     if (log->parsed()) {
       throw UsageError(std::string("log: ") + error.what() +
                        ": as in `tasktrack log JOURNAL [--format tsv|csv|jsonl] [-o FILE]`");
+    }
+    if (summary->parsed()) {
+      throw UsageError(std::string("summary: ") + error.what() +
+                       ": as in `tasktrack summary SUMMARY.json`");
     }
     if (output->parsed()) {
       throw UsageError(std::string("output: ") + error.what() +
@@ -395,6 +405,13 @@ Command parse_unchecked(std::vector<std::string> args, const KernelRegistry& reg
     return command;
   }
   if (output->parsed()) return output_command(output_flags);
+  if (summary->parsed()) {
+    if (summary_json.empty()) throw UsageError("summary: FILE must not be empty");
+    Command command;
+    command.kind = Command::Kind::summary;
+    command.summary_json = summary_json;
+    return command;
+  }
   if (!run->parsed()) return help_command(app.help());
 
   Settings settings = job_file_option->count() > 0 ? read_job_file(job_file) : Settings{};

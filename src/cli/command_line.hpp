@@ -13,7 +13,17 @@
 namespace tasktrack {
 
 struct Command {
-  enum class Kind { run, kernels, status, report, log, output, version, help } kind = Kind::help;
+  enum class Kind {
+    run,
+    kernels,
+    status,
+    report,
+    log,
+    output,
+    summary,
+    version,
+    help
+  } kind = Kind::help;
   JobSpec job;          // for Kind::run
   std::string journal;  // for Kind::status, Kind::report and Kind::log
   bool json = false;    // for Kind::status: one JSON object instead of text
@@ -24,6 +34,7 @@ struct Command {
   std::string html;                       // for Kind::report: the page to write
   std::string help_text;                  // for Kind::help
   OutputQuery output;                     // for Kind::output
+  std::string summary_json;               // for Kind::summary: a --summary-json file
 };
 
 // Parses `tasktrack <subcommand> ...` (args exclude the program name):
@@ -33,6 +44,7 @@ struct Command {
 //   version, --version
 //   report JOURNAL [--html FILE]   (default: JOURNAL.html)
 //   kernels
+//   summary FILE   (a --summary-json file: prints its text summary again)
 //   output FOLDER_OR_JOURNAL [ID] [--attempt K] [--stderr] [--all]   (ID required without --all)
 //   --help / -h, or no arguments: Kind::help
 // A job file holds the same keys as the flags and a [params] table; flags override it.

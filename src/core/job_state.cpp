@@ -237,6 +237,10 @@ void JobState::handle_goodbye(int rank) {
   roster_.at(rank).said_goodbye = true;
 }
 
+void JobState::handle_gone_at_end(int rank) {
+  roster_.at(rank).dead = true;
+}
+
 void JobState::handle_record(WorkerState& worker, const StatusRecord& record,
                              std::span<const std::byte> payload, const AttemptReport* report,
                              double now) {

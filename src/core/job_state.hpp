@@ -59,6 +59,10 @@ class JobState {
   void handle_worker_gone(int rank, const std::string& why, double now);
   // After the job, while the workers are stopped: the worker's Goodbye.
   void handle_goodbye(int rank);
+  // After the job, while the workers are stopped: the worker's process or connection is
+  // gone, so no Goodbye will come and nobody waits for one (issue 14). Nothing else changes:
+  // the summary is out.
+  void handle_gone_at_end(int rank);
   // A stop signal (`signal` is its number, for the record).
   void handle_signal(StopKind kind, int signal, double now);
   // A growing task list (issue 13). `count` new subtasks after the last, in order;

@@ -87,7 +87,8 @@ void Progress::finish(std::uint32_t done, std::uint32_t failed, double now) {
 void Progress::print(std::uint32_t done, std::uint32_t failed, double now) {
   const std::uint32_t finished = done + failed;
   const double fraction = total_ > 0 ? static_cast<double>(finished) / total_ : (open_ ? 0.0 : 1.0);
-  const double rate = now > 0 ? finished / now : 0;
+  const std::uint32_t this_run = finished > finished_before_ ? finished - finished_before_ : 0;
+  const double rate = now > 0 ? this_run / now : 0;
   const double eta = rate > 0 && !open_ ? (total_ - finished) / rate : -1;
   const std::string counts = fmt::format("{}/{}{} done, {} failed, {:.1f}/s, ETA {}", done, total_,
                                          open_ ? "+" : "", failed, rate, eta_text(eta));

@@ -40,6 +40,10 @@ class Progress {
     total_ = total;
     open_ = open;
   }
+  // A resumed run (issue 14): the subtasks its journal says finished before this run. They
+  // still count towards the share done, but not towards the rate, which (and so the ETA)
+  // comes from this run's own completions alone.
+  void set_finished_before(std::uint32_t finished) { finished_before_ = finished; }
 
   // True when what this process writes to stderr reaches a terminal: its own stderr is
   // one, or, for a rank started by mpirun on this host, mpirun's is (mpirun forwards the
@@ -51,6 +55,7 @@ class Progress {
 
   std::uint32_t total_;
   bool open_ = false;
+  std::uint32_t finished_before_ = 0;
   ProgressStyle style_;
   double interval_;
   std::FILE* out_;

@@ -4,6 +4,7 @@
 #include <fmt/ranges.h>
 
 #include <algorithm>
+#include <sstream>
 
 #include "cli/option_table.hpp"
 #include "core/resources.hpp"
@@ -265,6 +266,8 @@ nlohmann::json summary_to_json(const Summary& s) {
   for (const SlowSubtask& slow : s.slowest) {
     slowest.push_back({{"subtask", slow.subtask}, {"rank", slow.rank}, {"seconds", slow.seconds}});
   }
+  std::ostringstream text;  // the human summary too, for `tasktrack summary FILE`
+  print_summary(text, s);
   return json{
       {"version", summary_version},
       {"status", s.status_text()},
@@ -306,6 +309,7 @@ nlohmann::json summary_to_json(const Summary& s) {
            : json{{"job_id", s.slurm_job_id},
                   {"restart_count", s.slurm_restart_count.empty() ? "0" : s.slurm_restart_count},
                   {"submit_dir", s.slurm_submit_dir}}},
+      {"text", text.str()},
   };
 }
 

@@ -195,6 +195,17 @@ void Coordinator::look_for_gone_workers(double now) {
   }
 }
 
+void Coordinator::look_for_workers_gone_at_end() {
+  for (int rank : transport_.take_broken()) state_.handle_gone_at_end(rank);
+  for (const WorkerState& worker : state_.workers()) {
+    if (worker.dead || worker.said_goodbye) continue;
+    if (worker.info.host == host_ && worker.info.rank != 0 &&
+        !local_process_running(worker.info.pid)) {
+      state_.handle_gone_at_end(worker.info.rank);
+    }
+  }
+}
+
 void Coordinator::feed_signals(double now) {
   const StopRequest stop = stop_requested();
   if (stop == StopRequest::none) return;
@@ -228,6 +239,7 @@ Summary Coordinator::run() {
   if (sinks_.resume != nullptr) {
     const CurrentWork work{job_.subtasks, [this](SubtaskId id) { return kernel_.subtask_key(id); }};
     state_.restore(replay(*sinks_.resume, work));
+    progress_.set_finished_before(state_.done() + state_.failed());
   }
   record_session();
   const double started = clock_.now();
@@ -271,10 +283,20 @@ std::vector<WorkerInfo> Coordinator::stop_workers(std::chrono::milliseconds dead
   const WorkerMessageHandler goodbyes = [this](int rank, const FromWorkerMessage& message) {
     if (std::holds_alternative<Goodbye>(message)) state_.handle_goodbye(rank);
   };
+  // A worker that died after the last result (issue 14: while the summary was printed, or
+  // now) never says goodbye: it is noticed here, at most every process_check_interval,
+  // instead of holding the end for the whole deadline.
   auto wait_for_goodbyes = [&](auto deadline_from_now, bool include_lost) {
     const auto give_up = std::chrono::steady_clock::now() + deadline_from_now;
     auto pause = first_pause;
+    auto next_check = std::chrono::steady_clock::now();
     while (std::chrono::steady_clock::now() < give_up) {
+      if (std::chrono::steady_clock::now() >= next_check) {
+        look_for_workers_gone_at_end();
+        next_check = std::chrono::steady_clock::now() +
+                     std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                         std::chrono::duration<double>(process_check_interval));
+      }
       const auto workers = state_.workers();
       const bool waiting = std::any_of(workers.begin(), workers.end(), [&](const auto& w) {
         return !w.said_goodbye && !w.dead && (include_lost || w.health != Health::lost);

@@ -73,6 +73,9 @@ class Coordinator : private JobEffects {
   void record_session();
   // Workers on this host whose process is gone are lost at once, not after the timeout.
   void look_for_gone_workers(double now);
+  // While the workers are stopped: marks those whose connection broke or (on this host)
+  // whose process is gone, so stop_workers waits for none of them.
+  void look_for_workers_gone_at_end();
   void feed_signals(double now);
   // A growing task list: what arrived becomes subtasks; the end of input ends the list.
   void read_growing_tasks();

@@ -45,6 +45,16 @@ TEST(Progress, TheFirstLineComesAfterASecondThenEveryInterval) {
   EXPECT_EQ(out.text().find("100/100"), std::string::npos);
 }
 
+// Issue 14: after a resume, `10.4/s, ETA 43s` counted the resumed subtasks as this run's.
+TEST(Progress, AResumedRunsRateAndEtaComeFromItsOwnCompletions) {
+  Captured out;
+  Progress progress(1000, ProgressStyle::lines, 10.0, out.file());
+  progress.set_finished_before(400);  // the journal's: done before this run
+  progress.update(420, 0, 10.0);      // 20 of this run's own in 10 s: 2/s, 580 left
+  EXPECT_EQ(out.text(),
+            "tasktrack: progress 42.0% 420/1000 done, 0 failed, 2.0/s, ETA 4m50s after 10s\n");
+}
+
 TEST(Progress, AShortIntervalStartsAtTheInterval) {
   Captured out;
   Progress progress(10, ProgressStyle::lines, 0.2, out.file());
