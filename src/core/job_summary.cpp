@@ -68,6 +68,9 @@ void JobState::fill_summary(Summary& summary, double started, double wall_second
   summary.hints = cost_hints(rules_, statistics_.class_costs());
   summary.interrupted = interrupted_;
   summary.stop_reason = stop_reason_;
+  if (deadline_.enabled()) summary.deadline_unix = rules_.deadline_unix;
+  summary.held_back = held_back_;
+  summary.deadline_stop = deadline_drain_;
 }
 
 }  // namespace tasktrack
