@@ -46,7 +46,6 @@ std::optional<double> parse_date_time(const std::string& text) {
 
 DeadlineSetting parse_deadline(const std::string& text) {
   DeadlineSetting setting;
-  setting.text = text;
   if (text == "auto") return setting;
   if (text == "none") {
     setting.kind = DeadlineSetting::Kind::none;

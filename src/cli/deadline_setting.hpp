@@ -16,7 +16,6 @@ struct DeadlineSetting {
   };
   Kind kind = Kind::automatic;
   double seconds = 0;
-  std::string text = "auto";  // as written, for the job's JSON
 };
 
 // "auto", "none", "+DURATION" (parse_duration's units: +90s, +2h), a date-time

@@ -81,7 +81,7 @@ void to_json(nlohmann::json& out, const JobSpec& job) {
       {"quarantine_after", job.quarantine_after},
       {"crash_limit", job.crash_limit},
       {"grace", job.grace},
-      {"deadline", job.deadline.text},
+      {"deadline", job.deadline},
       {"journal", job.journal},
       {"fresh", job.fresh},
       {"retry_failed", job.retry_failed},
@@ -216,7 +216,7 @@ void from_json(const nlohmann::json& in, JobSpec& job) {
   in.at("quarantine_after").get_to(job.quarantine_after);
   in.at("crash_limit").get_to(job.crash_limit);
   in.at("grace").get_to(job.grace);
-  job.deadline = parse_deadline(in.at("deadline").get<std::string>());
+  in.at("deadline").get_to(job.deadline);
   in.at("journal").get_to(job.journal);
   in.at("fresh").get_to(job.fresh);
   in.at("retry_failed").get_to(job.retry_failed);

@@ -8,6 +8,7 @@
 #include <set>
 #include <system_error>
 
+#include "cli/deadline_setting.hpp"
 #include "cli/setting_checks.hpp"
 #include "commands/task_template.hpp"
 
@@ -253,7 +254,8 @@ const std::array<OptionSpec, 47> options{{
      "+DURATION from the job's start, e.g. +2h; auto: the Slurm job's end time",
      "auto, none outside Slurm", Scope::any_job, 46,
      [](const Setting& setting, JobSpec& job) {
-       job.deadline = with_context(setting.where, [&] { return parse_deadline(setting.text); });
+       with_context(setting.where, [&] { return parse_deadline(setting.text); });
+       job.deadline = setting.text;
      },
      no_check, not_shown, "", no_json},
     // A task list is identified by its file, not its content: lines appended to it are new

@@ -56,8 +56,8 @@ JobRules rules_of(const JobSpec& job, const Kernel& kernel, JobClock clock,
   rules.growing = job.task_list() != nullptr && job.task_list()->growing;
   // The deadline is resolved here, once, on rank 0 (Slurm may be asked); the core gets
   // job-clock seconds.
-  const ResolvedDeadline deadline =
-      resolve_deadline(job.deadline, clock.epoch_unix, process_environment, squeue_end_time);
+  const ResolvedDeadline deadline = resolve_deadline(parse_deadline(job.deadline), clock.epoch_unix,
+                                                     process_environment, squeue_end_time);
   if (!deadline.warning.empty()) fmt::print(stderr, "tasktrack: {}\n", deadline.warning);
   if (deadline.unix_seconds) {
     rules.deadline = *deadline.unix_seconds - clock.epoch_unix;
