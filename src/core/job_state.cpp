@@ -542,22 +542,19 @@ void JobState::drain_if_nothing_fits(double now) {
   // what runs decides what comes next, and this is asked again on the next tick.
   const std::optional<SubtaskId> next = tracker_.peek_next(-1, true);
   if (!next || deadline_.may_start(*next, now, false)) return;
-  // Time only moves on: what may not start now never may. What was handed out and has not
-  // started is withdrawn by the drain; what runs has until the deadline.
-  for (SubtaskId id = 0; id < tracker_.total(); ++id) {
-    const SubtaskState state = tracker_.state(id);
-    if (state == SubtaskState::pending || state == SubtaskState::assigned) ++held_back_;
-  }
+  // Time only moves on: what may not start now never may, nor (dispatch order holds) what
+  // comes after it. Subtasks already queued on a worker passed the policy when they went
+  // out and may still start: the drain, which withdraws them, waits until nothing is handed
+  // out any more, or until deadline - grace, when nothing can start. What runs then has
+  // until the deadline.
+  if (tracker_.outstanding_total() > 0 && now < deadline_.latest_end()) return;
   interrupted_ = true;
   deadline_drain_ = true;
-  if (rules_.tracing) {
-    effects_.trace_instant(now, 0, "deadline drain",
-                           fmt::format("{} subtasks held back", held_back_));
-  }
+  if (rules_.tracing) effects_.trace_instant(now, 0, "deadline drain", "");
   begin_drain(deadline_.deadline(),
-              fmt::format("deadline: {} task{} held back, expected to end past the deadline "
-                          "less --grace {} s; running ones may finish until the deadline",
-                          held_back_, held_back_ == 1 ? "" : "s", rules_.grace));
+              fmt::format("deadline: no task left could end before it less --grace {} s; "
+                          "running ones may finish until the deadline",
+                          rules_.grace));
 }
 
 void JobState::fail_unrunnable() {

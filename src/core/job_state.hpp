@@ -133,7 +133,6 @@ class JobState {
   AdaptiveTimeLimit time_limit_;
   DeadlinePolicy deadline_;
   bool deadline_drain_ = false;   // the drain is the deadline's (a signal may shorten it)
-  std::uint32_t held_back_ = 0;   // subtasks left to run when the deadline drain began
   std::optional<Packer> packer_;  // task lists whose lines ask for different resources
   std::vector<IdRun> runs_;       // scratch for assignments
   std::vector<int> reported_;     // ranks that reported since the last top-up

@@ -160,9 +160,10 @@ TEST(JobStateDeadline, TheDrainEndsAtTheDeadlineNotBeforeWhileATaskRuns) {
   state.start(0);
   EXPECT_EQ(effects.ids_for(1), (std::vector<SubtaskId>{0}));  // 0 + 10 + 10 > 18: one
   report(state, 1, {record(0, SubtaskState::running, 0, 0, 0)}, 0.1);
-  EXPECT_FALSE(state.handle_tick(7));  // id 1 could still end by 18 if id 0 ended now
-  EXPECT_TRUE(effects.drained.empty());
-  EXPECT_FALSE(state.handle_tick(8.5));  // 8.5 + 10 > 18: nothing more can, drain
+  EXPECT_FALSE(state.handle_tick(7));    // id 1 could still end by 18 if id 0 ended now
+  EXPECT_FALSE(state.handle_tick(8.5));  // 8.5 + 10 > 18: it never can
+  EXPECT_TRUE(effects.drained.empty());  // but id 0 runs: nothing to withdraw yet
+  EXPECT_FALSE(state.handle_tick(18));   // deadline - grace: nothing can start, drain
   EXPECT_EQ(effects.drained, (std::vector<int>{1}));
   EXPECT_EQ(effects.ids_for(1), (std::vector<SubtaskId>{0}));
   // Id 0 still runs: the drain ends at the deadline itself, not before.
@@ -183,8 +184,10 @@ TEST(JobStateDeadline, ASignalDuringTheDeadlineDrainBringsItsEndForward) {
   EXPECT_EQ(effects.ids_for(1), (std::vector<SubtaskId>{0}));  // 80 s cannot wait behind 50 s
   EXPECT_FALSE(state.handle_tick(1));
   EXPECT_TRUE(effects.drained.empty());  // it could still start now
-  EXPECT_FALSE(state.handle_tick(20));   // 20 + 80 > 95: drain
+  report(state, 1, {record(0, SubtaskState::done, 0, 1, 20)}, 20);
+  EXPECT_FALSE(state.handle_tick(20));  // 20 + 80 > 95: drain
   EXPECT_EQ(effects.drained.size(), 1u);
+  // The worker does not answer the drain (hung): the drain would last until the deadline.
   state.handle_signal(StopKind::graceful, 10, 30);
   EXPECT_EQ(effects.drained.size(), 1u);  // no second Drain
   EXPECT_FALSE(state.handle_tick(34.9));
