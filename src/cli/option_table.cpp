@@ -248,8 +248,8 @@ const std::array<OptionSpec, 47> options{{
     // drains by itself and ends with exit 3, to be requeued. Rank 0 resolves it at the start
     // (runtime/job_deadline.hpp): a job's identity does not depend on when it runs.
     {"deadline", "deadline", ValueKind::text, "auto|none|TIME|+DURATION",
-     "Start no task expected to end past this time less --grace (its JSON Lines 'time' or "
-     "'#TASKTRACK time=', else 1.2 x the 90th percentile of finished tasks' run times); "
+     "Start no task expected to end past this time less --grace (its JSON Lines 'time', "
+     "else 1.2 x the 90th percentile of finished tasks' run times); "
      "once none can, drain and exit 3. TIME: local YYYY-MM-DDTHH:MM[:SS] or Unix seconds; "
      "+DURATION from the job's start, e.g. +2h; auto: the Slurm job's end time",
      "auto, none outside Slurm", Scope::any_job, 46,

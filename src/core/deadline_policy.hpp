@@ -3,14 +3,13 @@
 // (rank 0 resolved it before the job started: --deadline, runtime/job_deadline.hpp), every
 // question carries `now`. Owned by the JobState; not thread-safe.
 //
-// A subtask's expected duration is its declared time (a JSON Lines task's `time`, a
-// `#TASKTRACK time=` directive) or, without one, an estimate learned from the attempts of
-// this job that finished done, in this run and in the earlier runs its journal holds (a job
-// is one kind of work: one kernel over a range, or one task list). The estimate is the 90th
-// percentile of those run times times a margin of 1.2: a high quantile, so that one fast
-// outlier does not let long tasks start late and one slow one does not hold every task
-// back. Before any attempt finished, a subtask with no declared time counts as taking no
-// time: nothing is known, so it may start until deadline - grace.
+// A subtask's expected duration is its declared time (a JSON Lines task's `time`) or,
+// without one, an estimate learned from the attempts of this job that finished done, in this run
+// and in the earlier runs its journal holds (a job is one kind of work: one kernel over a range, or
+// one task list). The estimate is the 90th percentile of those run times times a margin of 1.2: a
+// high quantile, so that one fast outlier does not let long tasks start late and one slow one does
+// not hold every task back. Before any attempt finished, a subtask with no declared time counts as
+// taking no time: nothing is known, so it may start until deadline - grace.
 //
 // The rule: a subtask is handed out at `now` only when its expected end is at or before
 // deadline - grace (the grace is what the drain and the journal's flush need after it). A
