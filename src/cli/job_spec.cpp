@@ -81,6 +81,7 @@ void to_json(nlohmann::json& out, const JobSpec& job) {
       {"quarantine_after", job.quarantine_after},
       {"crash_limit", job.crash_limit},
       {"grace", job.grace},
+      {"deadline", job.deadline},
       {"journal", job.journal},
       {"fresh", job.fresh},
       {"retry_failed", job.retry_failed},
@@ -124,7 +125,8 @@ nlohmann::json task_line_json(const TaskLine& line, const Resources& per_task) {
                     {"cwd", line.cwd},
                     {"env", line.environment},
                     {"name", line.name},
-                    {"phase", line.phase}});
+                    {"phase", line.phase},
+                    {"time", line.expected_seconds}});
   }
   return task;
 }
@@ -144,6 +146,7 @@ TaskLine task_line_from_json(const nlohmann::json& line, const Resources& per_ta
     extras.at("env").get_to(task.environment);
     extras.at("name").get_to(task.name);
     extras.at("phase").get_to(task.phase);
+    extras.at("time").get_to(task.expected_seconds);
   }
   return task;
 }
@@ -213,6 +216,7 @@ void from_json(const nlohmann::json& in, JobSpec& job) {
   in.at("quarantine_after").get_to(job.quarantine_after);
   in.at("crash_limit").get_to(job.crash_limit);
   in.at("grace").get_to(job.grace);
+  in.at("deadline").get_to(job.deadline);
   in.at("journal").get_to(job.journal);
   in.at("fresh").get_to(job.fresh);
   in.at("retry_failed").get_to(job.retry_failed);

@@ -95,6 +95,8 @@ struct JobSpec {
   std::uint32_t quarantine_after = 5;  // consecutive failed attempts that bench a worker; 0 = off
   std::uint32_t crash_limit = 2;       // lost workers a running subtask may take down; 0 = off
   double grace = 10.0;                 // SIGUSR1: how long running subtasks may finish
+  std::string deadline = "auto";       // --deadline (issue 14), checked by parse_deadline;
+                                       // rank 0 resolves it (runtime/job_deadline.hpp)
 
   // Resources (issue 11). What each worker owns: "auto" (from the environment, shared among
   // the worker ranks on a node), or a GPU id list ("0,1,2,3", "none") and a size ("64G").

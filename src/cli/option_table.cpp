@@ -8,6 +8,7 @@
 #include <set>
 #include <system_error>
 
+#include "cli/deadline_setting.hpp"
 #include "cli/setting_checks.hpp"
 #include "commands/task_template.hpp"
 
@@ -150,7 +151,7 @@ constexpr auto no_json = nullptr;
 constexpr auto read_with_work = nullptr;  // range_job and task_list options: make_job reads them
 
 // clang-format off
-const std::array<OptionSpec, 46> options{{
+const std::array<OptionSpec, 47> options{{
     {"kernel", "kernel", ValueKind::text, "NAME", "Kernel to run ({known kernels})", "",
      Scope::range_job, 0, read_with_work, no_check, in_summary | in_fingerprint, "kernel",
      [](const JobSpec& job) { return json(job.kernel()); }},
@@ -242,6 +243,20 @@ const std::array<OptionSpec, 46> options{{
      "On SIGUSR1, time running subtasks get to finish before the job stops", "10s",
      Scope::any_job, 17,
      [](const Setting& setting, JobSpec& job) { job.grace = parse_seconds(setting); },
+     no_check, not_shown, "", no_json},
+    // Issue 14: tasks that could not end before the deadline are not started; the job then
+    // drains by itself and ends with exit 3, to be requeued. Rank 0 resolves it at the start
+    // (runtime/job_deadline.hpp): a job's identity does not depend on when it runs.
+    {"deadline", "deadline", ValueKind::text, "auto|none|TIME|+DURATION",
+     "Start no task expected to end past this time less --grace (its JSON Lines 'time', "
+     "else 1.2 x the 90th percentile of finished tasks' run times); "
+     "once none can, drain and exit 3. TIME: local YYYY-MM-DDTHH:MM[:SS] or Unix seconds; "
+     "+DURATION from the job's start, e.g. +2h; auto: the Slurm job's end time",
+     "auto, none outside Slurm", Scope::any_job, 46,
+     [](const Setting& setting, JobSpec& job) {
+       with_context(setting.where, [&] { return parse_deadline(setting.text); });
+       job.deadline = setting.text;
+     },
      no_check, not_shown, "", no_json},
     // A task list is identified by its file, not its content: lines appended to it are new
     // work for the same job, and each record's key says which line text it finished.

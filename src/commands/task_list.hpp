@@ -35,8 +35,12 @@ struct TaskLine {
   // How many `#TASKTRACK barrier` lines stand before it (issue 13): it starts only once every
   // task of a lower phase has finished.
   std::uint32_t phase = 0;
+  // How long it is expected to run, in seconds (a JSON Lines `time`); 0: not declared.
+  // Deadline-aware dispatch (issue 14) reads it on rank 0. A hint, not part of its identity.
+  double expected_seconds = 0;
   bool has_extras() const {
-    return !argv.empty() || !cwd.empty() || !environment.empty() || !name.empty() || phase != 0;
+    return !argv.empty() || !cwd.empty() || !environment.empty() || !name.empty() || phase != 0 ||
+           expected_seconds > 0;
   }
   friend bool operator==(const TaskLine&, const TaskLine&) = default;
 };

@@ -59,12 +59,14 @@ std::uint64_t memory_of(const json& value) {
                    value.dump());
 }
 
-// Issue 12's expected duration does not exist yet: the value is checked, so that a file
-// written for it is valid now, and otherwise unused.
-void check_time(const json& value) {
-  if (value.is_number() && value.get<double>() > 0) return;
+// A task's expected duration in seconds (issue 14's deadline-aware dispatch reads it).
+double time_of(const json& value) {
+  if (value.is_number() && value.get<double>() > 0 && value.get<double>() < 1e9) {
+    return value.get<double>();
+  }
   if (value.is_string()) {
-    if (parse_duration(value.get<std::string>()) > 0) return;
+    const double seconds = parse_duration(value.get<std::string>());
+    if (seconds > 0) return seconds;
   }
   throw UsageError(
       "'time' must be a positive number of seconds or a duration such as \"5m\", "
@@ -117,7 +119,7 @@ void read_task(const json& object, const Resources& defaults, TaskLine& task) {
       task.requirement.memory_bytes = memory_of(value);
       mem = fmt::format("mem={}", task.requirement.memory_bytes);
     } else if (key == "time") {
-      check_time(value);
+      task.expected_seconds = time_of(value);
     } else if (key == "name") {
       task.name = text_of(value, "name");
     } else {

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <vector>
 
 #include "core/resources.hpp"
@@ -51,6 +52,14 @@ struct JobRules {
   // A growing task list (issue 13): `subtasks` is 0 at the start and add_tasks() brings
   // more; the job is not over before end_of_tasks().
   bool growing = false;
+
+  // Deadline-aware dispatch (issue 14, core/deadline_policy.hpp): the job's deadline in
+  // job-clock seconds (infinity: none), resolved by rank 0 before the job starts;
+  // `deadline_unix` is the same instant as a date, for the summary. `expected_seconds[id]`
+  // is a subtask's declared duration (0 or missing: none declared).
+  double deadline = std::numeric_limits<double>::infinity();
+  double deadline_unix = 0;
+  std::vector<double> expected_seconds;
 };
 
 }  // namespace tasktrack

@@ -55,7 +55,8 @@ JobState::JobState(JobRules rules, std::vector<WorkerInfo> workers, int ranks, J
       roster_(workers, ranks),
       statistics_(workers, ranks, rules_.subtasks),
       journal_(rules_.epoch_unix, rules_.subtask_key),
-      time_limit_(rules_.timeout_percent) {
+      time_limit_(rules_.timeout_percent),
+      deadline_(rules_.deadline, rules_.grace, rules_.expected_seconds) {
   tracker_.set_crash_limit(rules_.crash_limit);
   if (rules_.requirements.size() > 1) {
     tracker_.set_classes(rules_.class_of, rules_.requirements);
@@ -92,6 +93,10 @@ void JobState::restore(const JournalHistory& history) {
     if (!tracker_.restore_done(done.subtask)) continue;
     effects_.accept_result(done.subtask, done.value, done.payload());
     ++statistics_.resumed;
+    // Earlier runs' attempts teach the deadline policy how long this job's tasks take.
+    if (done.record != nullptr && done.record->end_unix > done.record->start_unix) {
+      deadline_.note_run_time(done.record->end_unix - done.record->start_unix);
+    }
   }
   for (const JournalAttempt* interrupted : history.interrupted) {
     // Cut off between a failed attempt and the next: it is run again whatever
@@ -138,8 +143,11 @@ void JobState::start(double now) {
   std::vector<unsigned> threads;
   for (const WorkerState& worker : roster_.all()) threads.push_back(worker.info.threads);
   // A journal's finished subtasks are skipped, so up-front shares count what is left.
+  // Under a deadline nothing is handed out up front: every subtask passes the policy when
+  // it goes out (a static schedule then hands out as dynamic does).
   const std::vector<std::uint32_t> shares =
-      schedule_.up_front(threads, tracker_.never_dispatched());
+      deadline_.enabled() ? std::vector<std::uint32_t>{}
+                          : schedule_.up_front(threads, tracker_.never_dispatched());
   if (shares.empty()) {
     top_up_all(now);
     return;
@@ -177,9 +185,30 @@ void JobState::top_up(WorkerState& worker, bool alone, double now) {
                                roster_.total_threads(), worker.info.threads, rules_.chunk};
     std::uint32_t count = schedule_.batch_size(context);
     if (count == 0) count = wanted - tracker_.outstanding(rank);
-    if (tracker_.assign_next(rank, count, runs_, alone) == 0) break;
+    const std::uint32_t given = deadline_.enabled()
+                                    ? assign_before_deadline(worker, count, alone, now)
+                                    : tracker_.assign_next(rank, count, runs_, alone);
+    if (given == 0) break;
   }
   send(rank, now);
+}
+
+std::uint32_t JobState::assign_before_deadline(WorkerState& worker, std::uint32_t count, bool alone,
+                                               double now) {
+  const int rank = worker.info.rank;
+  std::uint32_t given = 0;
+  while (given < count) {
+    // In dispatch order: the first subtask that may not start holds back those after it,
+    // so that the order (retries first, then ids, barriers) stays the tracker's.
+    const std::optional<SubtaskId> next = tracker_.peek_next(rank, alone);
+    if (!next) break;
+    const bool queued = tracker_.outstanding(rank) >= worker.info.threads;
+    if (!deadline_.may_start(*next, now, queued)) break;
+    if (tracker_.assign_next(rank, 1, runs_, alone) == 0) break;
+    deadline_.note_dispatched(*next);
+    ++given;
+  }
+  return given;
 }
 
 void JobState::top_up_all(double now) {
@@ -289,6 +318,7 @@ void JobState::handle_done(WorkerState& worker, const StatusRecord& record,
   if (tracker_.complete(record.subtask, rank, record.attempt) != Verdict::accepted) return;
   ++r.done;
   statistics_.note_started(record);
+  if (deadline_.enabled()) deadline_.note_run_time(seconds);
   if (time_limit_.enabled()) {
     if (const auto limit = time_limit_.note(seconds)) {
       for (const WorkerState& other : roster_.all()) {
@@ -409,15 +439,24 @@ void JobState::handle_worker_gone(int rank, const std::string& why, double now) 
 }
 
 void JobState::handle_signal(StopKind kind, int signal, double now) {
-  if (interrupted_ && kind == StopKind::graceful) return;
-  if (rules_.tracing && !interrupted_) {
+  if (signalled_ && kind == StopKind::graceful) return;
+  if (rules_.tracing && !signalled_) {
     effects_.trace_instant(now, 0, fmt::format("signal {}", signal),
                            kind == StopKind::fast ? "fast stop" : "graceful stop");
   }
+  signalled_ = true;
   interrupted_ = true;
   if (kind == StopKind::fast) {
     stop_reason_ = fmt::format("signal {}: stopped at once", signal);
     over_ = true;
+    return;
+  }
+  if (deadline_drain_ && draining_) {
+    // The deadline drain is under way (the workers have their Drain): the signal only
+    // brings its end forward. It is the last resort when the estimates were too short.
+    drain_deadline_ = std::min(drain_deadline_, now + rules_.grace);
+    stop_reason_ += fmt::format("; then signal {}: running subtasks given {} s to finish", signal,
+                                rules_.grace);
     return;
   }
   draining_ = false;  // a signal's grace replaces an open-ended --max-failures drain
@@ -488,6 +527,7 @@ bool JobState::handle_tick(double now) {
   }
   if (!draining_) {
     top_up_reported(now);
+    drain_if_nothing_fits(now);
     if (roster_.active_count() == 0 && tracker_.outstanding_total() == 0) {
       if (!tasks_ended_) {
         // A growing list's later tasks could not run either: its input is read no more.
@@ -498,6 +538,27 @@ bool JobState::handle_tick(double now) {
     }
   }
   return false;
+}
+
+void JobState::drain_if_nothing_fits(double now) {
+  if (!deadline_.enabled() || draining_) return;
+  // The first pending subtask in dispatch order; none (or only those behind a barrier):
+  // what runs decides what comes next, and this is asked again on the next tick.
+  const std::optional<SubtaskId> next = tracker_.peek_next(-1, true);
+  if (!next || deadline_.may_start(*next, now, false)) return;
+  // Time only moves on: what may not start now never may, nor (dispatch order holds) what
+  // comes after it. Subtasks already queued on a worker passed the policy when they went
+  // out and may still start: the drain, which withdraws them, waits until nothing is handed
+  // out any more, or until deadline - grace, when nothing can start. What runs then has
+  // until the deadline.
+  if (tracker_.outstanding_total() > 0 && now < deadline_.latest_end()) return;
+  interrupted_ = true;
+  deadline_drain_ = true;
+  if (rules_.tracing) effects_.trace_instant(now, 0, "deadline drain", "");
+  begin_drain(deadline_.deadline(),
+              fmt::format("deadline: no task left could end before it less --grace {} s; "
+                          "running ones may finish until the deadline",
+                          rules_.grace));
 }
 
 void JobState::fail_unrunnable() {

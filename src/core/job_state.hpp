@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "core/adaptive_time_limit.hpp"
+#include "core/deadline_policy.hpp"
 #include "core/job_effects.hpp"
 #include "core/job_rules.hpp"
 #include "core/job_statistics.hpp"
@@ -63,7 +64,8 @@ class JobState {
   // gone, so no Goodbye will come and nobody waits for one (issue 14). Nothing else changes:
   // the summary is out.
   void handle_gone_at_end(int rank);
-  // A stop signal (`signal` is its number, for the record).
+  // A stop signal (`signal` is its number, for the record). After a deadline drain began,
+  // a graceful signal still shortens it to `now + grace` (the signal is the last resort).
   void handle_signal(StopKind kind, int signal, double now);
   // A growing task list (issue 13). `count` new subtasks after the last, in order;
   // a barrier after every subtask so far; the end of its input (no task follows).
@@ -74,7 +76,9 @@ class JobState {
   std::uint32_t total() const { return tracker_.total(); }
 
   // Time passed: silent workers are lost, --max-failures drains, idle workers are topped
-  // up, and work no worker can run fails. Returns over().
+  // up, work no worker can run fails, and when no pending subtask can end before the
+  // deadline (deadline_policy.hpp) the job drains until the deadline: running subtasks are
+  // not stopped before it, and the job ends interrupted (exit 3). Returns over().
   bool handle_tick(double now);
 
   // True once every subtask finished, the drain ended, or a fast stop came.
@@ -112,6 +116,12 @@ class JobState {
   void charge_crashes(const WorkerState& worker, const Tracker::LostRankRelease& release,
                       const std::string& why, double now);
   void begin_drain(double deadline, std::string reason);
+  // Deadline-aware dispatch: hands `worker` up to `count` subtasks one at a time, each only
+  // when the deadline policy lets it start. Returns how many it handed out.
+  std::uint32_t assign_before_deadline(WorkerState& worker, std::uint32_t count, bool alone,
+                                       double now);
+  // Drains until the deadline when no pending subtask may start any more.
+  void drain_if_nothing_fits(double now);
   bool drain_finished(double now) const;
   void fail_unrunnable();
   // Pending subtasks that can never run here fail with reason worker_lost and `detail`.
@@ -125,6 +135,8 @@ class JobState {
   JobStatistics statistics_;
   JournalRecorder journal_;
   AdaptiveTimeLimit time_limit_;
+  DeadlinePolicy deadline_;
+  bool deadline_drain_ = false;   // the drain is the deadline's (a signal may shorten it)
   std::optional<Packer> packer_;  // task lists whose lines ask for different resources
   std::vector<IdRun> runs_;       // scratch for assignments
   std::vector<int> reported_;     // ranks that reported since the last top-up
@@ -134,7 +146,8 @@ class JobState {
   bool tasks_ended_ = true;  // false while a growing list's input is open
   bool draining_ = false;
   double drain_deadline_ = 0;
-  bool interrupted_ = false;
+  bool interrupted_ = false;  // by a signal or by the deadline
+  bool signalled_ = false;    // a stop signal came
   bool over_ = false;
   std::string stop_reason_;
   // Crash limit: for each subtask charged a crash, the workers it took down ("rank 2

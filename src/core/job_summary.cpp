@@ -68,6 +68,10 @@ void JobState::fill_summary(Summary& summary, double started, double wall_second
   summary.hints = cost_hints(rules_, statistics_.class_costs());
   summary.interrupted = interrupted_;
   summary.stop_reason = stop_reason_;
+  if (deadline_.enabled()) summary.deadline_unix = rules_.deadline_unix;
+  // Held back: what the deadline drain left to run (queued ones it withdrew included).
+  if (deadline_drain_) summary.held_back = tracker_.total() - tracker_.done() - tracker_.failed();
+  summary.deadline_stop = deadline_drain_;
 }
 
 }  // namespace tasktrack

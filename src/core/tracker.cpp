@@ -65,6 +65,19 @@ std::uint32_t Tracker::assign_next(int rank, std::uint32_t count, std::vector<Id
   return given;
 }
 
+std::optional<SubtaskId> Tracker::peek_next(int rank, bool rank_is_alone) const {
+  for (const Retry& retry : retry_queue_) {
+    if (states_[retry.id] != SubtaskState::pending) continue;
+    if (retry.avoid_rank == rank && !rank_is_alone) continue;
+    return retry.id;
+  }
+  if (fresh_left_ == 0) return std::nullopt;
+  for (SubtaskId id = next_fresh_; id < dispatch_limit_; ++id) {
+    if (states_[id] == SubtaskState::pending) return id;
+  }
+  return std::nullopt;
+}
+
 void Tracker::give(int rank, SubtaskId id, std::vector<IdRun>& out) {
   states_[id] = SubtaskState::assigned;
   ranks_[id] = static_cast<std::uint16_t>(rank);

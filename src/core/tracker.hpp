@@ -54,6 +54,10 @@ class Tracker {
   // last attempt failed on `rank` is left for another rank unless `rank_is_alone`.
   std::uint32_t assign_next(int rank, std::uint32_t count, std::vector<IdRun>& out,
                             bool rank_is_alone = true);
+  // The subtask assign_next(rank, 1, ..., rank_is_alone) would hand out next, without
+  // handing it out; nullopt when it would hand out none. (Deadline-aware dispatch looks at
+  // it before it lets it go.)
+  std::optional<SubtaskId> peek_next(int rank, bool rank_is_alone = true) const;
 
   // Packing (issue 11), before any dispatch: subtask i needs requirements[class_of[i]].
   // Then dispatch goes through assign_fitting only, and the tracker counts what each rank

@@ -4,6 +4,8 @@
 #include <fmt/ranges.h>
 
 #include <algorithm>
+#include <cmath>
+#include <ctime>
 #include <sstream>
 
 #include "cli/option_table.hpp"
@@ -40,6 +42,16 @@ std::string one_line(const std::string& text, std::size_t limit = 100) {
   std::string line = text.substr(0, text.find('\n'));
   if (line.size() > limit) line = line.substr(0, limit - 3) + "...";
   return line;
+}
+
+// A deadline as a local date with its offset, as `date --iso-8601=seconds` writes it.
+std::string date_text(double unix_seconds) {
+  const auto time = static_cast<std::time_t>(std::floor(unix_seconds));
+  std::tm local{};
+  if (localtime_r(&time, &local) == nullptr) return fmt::format("{:.0f}", unix_seconds);
+  char text[64];
+  const std::size_t length = std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%S%z", &local);
+  return std::string(text, length);
 }
 
 constexpr std::size_t failures_shown = 10;
@@ -118,6 +130,12 @@ void print_summary(std::ostream& out, const Summary& s) {
       s.retried, s.timed_out, s.reassigned, s.resumed, s.duplicates, job.retries + 1,
       job.retries == 0 ? "" : "s", job.retries);
   if (!s.stop_reason.empty()) out << fmt::format("  stopped    {}\n", s.stop_reason);
+  if (s.deadline_unix > 0) {
+    out << fmt::format("  deadline   {}{}\n", date_text(s.deadline_unix),
+                       s.deadline_stop ? fmt::format(": drained before it, {} task{} held back",
+                                                     s.held_back, s.held_back == 1 ? "" : "s")
+                                       : "");
+  }
   if (!s.input_problem.empty()) {
     out << fmt::format("  input      ended early: {}\n", s.input_problem);
   }
@@ -288,6 +306,11 @@ nlohmann::json summary_to_json(const Summary& s) {
         {"resumed", s.resumed},
         {"duplicates", s.duplicates}}},
       {"stop_reason", s.stop_reason},
+      {"deadline", s.deadline_unix > 0 ? json{{"unix", s.deadline_unix},
+                                              {"date", date_text(s.deadline_unix)},
+                                              {"drained", s.deadline_stop},
+                                              {"held_back", s.held_back}}
+                                       : json(nullptr)},
       {"input_problem", s.input_problem},
       {"throughput_per_second", s.wall_seconds > 0 ? (s.done - s.resumed) / s.wall_seconds : 0.0},
       {"result", s.result},

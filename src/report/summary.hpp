@@ -98,6 +98,12 @@ struct Summary {
   std::uint32_t duplicates = 0;  // late reports of finished subtasks, dropped
   bool interrupted = false;      // a signal stopped the job (exit code 3)
   std::string stop_reason;       // why the job stopped early, if it did
+  // Deadline-aware dispatch (issue 14): the job's deadline as a date (0: none), whether the
+  // job drained because nothing more could end before it, and how many subtasks it then
+  // held back (pending or withdrawn from a worker's queue, not started).
+  double deadline_unix = 0;
+  bool deadline_stop = false;
+  std::uint32_t held_back = 0;
   // A growing task list whose input ended at a bad line (issue 13): where and why. The
   // tasks before it ran; the exit code is 2.
   std::string input_problem;

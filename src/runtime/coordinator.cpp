@@ -10,6 +10,7 @@
 
 #include "cli/resource_plan.hpp"
 #include "journal/replay.hpp"
+#include "runtime/job_deadline.hpp"
 #include "runtime/local_process.hpp"
 #include "runtime/signals.hpp"
 
@@ -53,7 +54,21 @@ JobRules rules_of(const JobSpec& job, const Kernel& kernel, JobClock clock,
   rules.class_of = std::move(classes.class_of);
   rules.reserve_after = job.reserve_after;
   rules.growing = job.task_list() != nullptr && job.task_list()->growing;
+  // The deadline is resolved here, once, on rank 0 (Slurm may be asked); the core gets
+  // job-clock seconds.
+  const ResolvedDeadline deadline = resolve_deadline(parse_deadline(job.deadline), clock.epoch_unix,
+                                                     process_environment, squeue_end_time);
+  if (!deadline.warning.empty()) fmt::print(stderr, "tasktrack: {}\n", deadline.warning);
+  if (deadline.unix_seconds) {
+    rules.deadline = *deadline.unix_seconds - clock.epoch_unix;
+    rules.deadline_unix = *deadline.unix_seconds;
+  }
   if (const TaskListJob* list = job.task_list()) {
+    if (std::any_of(list->tasks.begin(), list->tasks.end(),
+                    [](const TaskLine& task) { return task.expected_seconds > 0; })) {
+      for (const TaskLine& task : list->tasks)
+        rules.expected_seconds.push_back(task.expected_seconds);
+    }
     // Barrier i comes before the first task of phase i + 1 (phases rise with the ids).
     SubtaskId first_after = 0;
     for (std::size_t i = 0; i < list->barriers.size(); ++i) {
