@@ -357,9 +357,3 @@ TEST_F(Resources, ATaskNoWorkerCanHoldIsBadInputNamingTheLineAndTheLargestWorker
 
 }  // namespace
 }  // namespace tasktrack
-
-int main(int argc, char** argv) {
-  ::testing::InitGoogleTest(&argc, argv);
-  tasktrack::processes = tasktrack::testing::prepare_mpi_test(argc, argv);
-  return RUN_ALL_TESTS();
-}
