@@ -14,7 +14,9 @@
 #      subtask accounted once (resumed + this run's done == total; the journal: all done,
 #      none failed), and sbatch --wait returns 0;
 #   4. a task list (commands that record what ran) through jobs/tasktrack.sbatch, preempted
-#      once: requeued, completed with exit 0, and every line ran exactly once.
+#      once: requeued, completed with exit 0, and every line ran exactly once;
+#   4b. a task list under --deadline and no signal: tasktrack drains before its deadline by
+#      itself, the script requeues it, and it completes with every line run exactly once.
 # Exit 0 all passed, 1 a check failed, 77 skipped (not root, or Slurm/munge/jq not installed).
 # TASKTRACK_SLURM_KEEP=1 keeps the cluster's state and the work folder for a look afterwards.
 set -uo pipefail
@@ -325,6 +327,31 @@ check "task list: 30 lines ran" test "$(wc -l <"$ran")" = 30
 check "task list: each line exactly once" test "$(sort "$ran" | uniq | wc -l)" = 30
 check "task list: line-1 .. line-30 each ran" \
   test "$(sort "$ran")" = "$(for i in $(seq 1 30); do echo "line-$i"; done | sort)"
+
+# ---- 4b. a deadline drain (issue 14): no signal at all; tasktrack drains before its ---------
+# deadline by itself (exit 3, "drained" in its JSON) and the script requeues it to completion.
+name="tasks-deadline"
+tasks=$work/deadline.tasks
+ran=$work/deadline.log
+: >"$ran"
+for i in $(seq 1 24); do echo "sleep 0.5 && echo line-$i >> $ran"; done >"$tasks"
+echo "== tasktrack.sbatch: 24 commands of 0.5 s on 2 workers under --deadline +5s: drained, requeued, completed"
+t=$(now_seconds)
+submit "$name" tasktrack.sbatch "--task-file $tasks --threads 1 --deadline +5s --grace 1 --output-dir $work/deadline-out"
+wait "$submit_pid"
+rc=$(cat "$work/$name.rc")
+id=$(job_id "$name")
+out=$work/$name-$id.out
+echo "sbatch --wait returned $rc after $(seconds_since "$t") s"
+show_file "$out"
+check "deadline: sbatch --wait returns 0 after the requeued runs (got $rc)" test "$rc" = 0
+check "deadline: a run stopped at its deadline" grep -q '^  stopped    deadline: ' "$out"
+check "deadline: it requeued itself without any signal" \
+  grep -q "requeueing job $id; restart 1 resumes from the journal" "$out"
+check "deadline: then a completed run" \
+  grep -q '^  status     completed: 24 done, 0 failed, 0 not run of 24' "$out"
+check "deadline: each line ran exactly once, none killed" \
+  test "$(sort "$ran")" = "$(for i in $(seq 1 24); do echo "line-$i"; done | sort)"
 
 # ---- 5. GPUs as a generic resource: jobs/tasktrack-gpu.sbatch (issue 11) -------------------
 # The harness's node declares 4 stand-in GPUs (gres.conf, start.sh). Slurm gives the job 4 and
