@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -28,6 +29,7 @@
 #include "runtime/local_process.hpp"
 #include "runtime/mpi_session.hpp"
 #include "runtime/signals.hpp"
+#include "runtime/start_watchdog.hpp"
 #include "runtime/thread_pool.hpp"
 #include "tasktrack/error.hpp"
 
@@ -60,6 +62,25 @@ void print_warning(const std::string& message) {
 bool launched_as_mpi_rank() {
   return std::getenv("OMPI_COMM_WORLD_SIZE") != nullptr || std::getenv("PMIX_RANK") != nullptr ||
          std::getenv("PMI_RANK") != nullptr;
+}
+
+// This process's MPI rank as the launcher's environment gives it before MPI_Init; -1 when
+// it does not say.
+int mpi_launcher_rank() {
+  for (const char* name : {"OMPI_COMM_WORLD_RANK", "PMIX_RANK", "PMI_RANK"}) {
+    if (const char* text = std::getenv(name); text != nullptr && *text != '\0') {
+      return std::atoi(text);
+    }
+  }
+  return -1;
+}
+
+// Started by mpirun without --enable-recovery: mpirun then ends every rank once one exits
+// with an error.
+bool plain_mpirun() {
+  const char* recovery = std::getenv("OMPI_MCA_orte_enable_recovery");
+  return std::getenv("OMPI_COMM_WORLD_SIZE") != nullptr &&
+         (recovery == nullptr || std::string(recovery) != "1");
 }
 
 void print_kernels(const KernelRegistry& registry) {
@@ -353,15 +374,21 @@ Decision decide(const std::vector<std::string>& args, const KernelRegistry& regi
 // A lost worker that never came back (stopped, hung in the kernel's host code) would hold
 // MPI_Finalize forever: rank 0 ends it with SIGKILL when it runs on this host. Under
 // mpirun --enable-recovery the job then finalizes normally. One on another host is left to
-// mpirun (documented in README).
+// mpirun (documented in README). A worker that never said hello has no pid on record: it is
+// looked for among this process's siblings.
 void end_silent_workers(const std::vector<WorkerInfo>& silent) {
   const std::string here = this_host_name();
   for (const WorkerInfo& worker : silent) {
-    if (worker.host == here && !local_process_running(worker.pid)) continue;  // died already
-    if (worker.host == here && worker.pid > 0 && worker.pid != ::getpid()) {
+    const bool never_started = worker.host == "?";
+    const long pid = never_started ? sibling_rank_pid(worker.rank) : worker.pid;
+    if (!never_started && worker.host == here && !local_process_running(pid)) continue;  // died
+    if ((never_started && pid > 0) || (worker.host == here && pid > 0 && pid != ::getpid())) {
       print_warning(fmt::format("rank {} (pid {}) never answered Stop; ending it with SIGKILL",
-                                worker.rank, worker.pid));
-      ::kill(static_cast<pid_t>(worker.pid), SIGKILL);
+                                worker.rank, pid));
+      ::kill(static_cast<pid_t>(pid), SIGKILL);
+    } else if (never_started) {
+      print_warning(fmt::format(
+          "rank {} never said hello and is not on this host; mpirun waits for it", worker.rank));
     } else {
       print_warning(fmt::format("rank {} on {} never answered Stop; mpirun waits for it",
                                 worker.rank, worker.host));
@@ -371,7 +398,9 @@ void end_silent_workers(const std::vector<WorkerInfo>& silent) {
 
 int run_mpi(int argc, char** argv, const std::vector<std::string>& args,
             const KernelRegistry& registry) {
+  StartWatchdog watchdog(mpi_start_limit(), mpi_launcher_rank() <= 0);
   MpiSession session(argc, argv);
+  watchdog.disarm();
   const bool is_rank0 = session.rank() == 0;
   if (!session.funneled()) {
     if (is_rank0) print_error("the MPI library does not provide MPI_THREAD_FUNNELED");
@@ -384,8 +413,9 @@ int run_mpi(int argc, char** argv, const std::vector<std::string>& args,
   JobMessage decided;
   if (is_rank0) {
     decision = decide(args, registry, true);
-    decided = decision.job ? JobMessage{true, 0, json(*decision.job).dump(), decision.epoch}
-                           : JobMessage{false, decision.exit_code, {}, 0};
+    decided = decision.job ? JobMessage{true, 0, json(*decision.job).dump(), decision.epoch,
+                                        this_host_name()}
+                           : JobMessage{false, decision.exit_code, {}, 0, {}};
   }
   decided = session.share_job(decided);
   if (!decided.run) return decided.exit_code;
@@ -397,11 +427,12 @@ int run_mpi(int argc, char** argv, const std::vector<std::string>& args,
         is_rank0 ? std::move(decision.kernel) : make_kernel(registry, job, session.rank());
     if (session.size() == 1) return run_in_process(job, *kernel, clock, decision.journal);
 
-    const OwnedResources owned =
-        discover_owned_resources(job.threads, job.gpus, job.memory, session.worker_share_on_node());
+    const OwnedResources owned = discover_owned_resources(
+        job.threads, job.gpus, job.memory, session.worker_share_on_node(decided.coordinator_host));
     const unsigned threads = pool_threads(job, owned);
-    std::vector<WorkerInfo> workers =
-        session.exchange_hellos(worker_info(this_host_name(), threads, owned));
+    const std::chrono::duration<double> start_limit(job.worker_timeout);
+    MpiSession::Hellos hellos =
+        session.exchange_hellos(worker_info(this_host_name(), threads, owned), start_limit);
     if (!is_rank0) {
       WorkerOptions options = worker_options(job, owned, threads);
       if (const TaskListJob* list = job.task_list(); list && list->growing) {
@@ -420,18 +451,31 @@ int run_mpi(int argc, char** argv, const std::vector<std::string>& args,
     Progress progress = make_progress(job);
     int exit_code = exit_success;
     bool skip_finalize = false;
+    if (hellos.workers.empty()) {
+      // Nothing can run. The workers that wake up later find Stop waiting for them.
+      print_error(fmt::format("no worker said hello within --worker-timeout ({} s) of the start",
+                              job.worker_timeout));
+      const std::unique_ptr<Transport> transport = session.connect_workers(hellos);
+      for (const WorkerInfo& worker : transport->workers()) transport->stop(worker.rank, true);
+      // A plain mpirun ends every rank when this one exits with 2 (and would report a
+      // worker ended here as the first failure, 137); under --enable-recovery or srun
+      // nobody would, and a stopped worker would hold the job.
+      if (!plain_mpirun()) end_silent_workers(transport->workers());
+      exit_without_finalize(exit_usage);
+    }
     {
       // A task no worker can hold is bad input: said once, before anything runs, and the
       // workers are stopped cleanly rather than aborted.
       std::string misfit;
       try {
-        check_every_task_fits(job, workers);
+        check_every_task_fits(job, hellos.workers);
       } catch (const UsageError& error) {
         misfit = error.what();
       }
-      const std::unique_ptr<Transport> transport = session.connect_workers(std::move(workers));
+      const std::unique_ptr<Transport> transport = session.connect_workers(hellos);
       Coordinator coordinator(job, *kernel, *transport, session.size(), clock, progress,
                               decision.journal.sinks());
+      coordinator.declare_never_started(hellos.missing, job.worker_timeout);
       if (!misfit.empty()) {
         print_error(misfit);
         end_silent_workers(coordinator.stop_workers(goodbye_deadline));

@@ -216,7 +216,9 @@ const std::array<OptionSpec, 47> options{{
      [](const Setting& setting, JobSpec& job) { job.heartbeat = parse_positive_seconds(setting); },
      no_check, not_shown, "", no_json},
     {"worker-timeout", "worker-timeout", ValueKind::duration, "DURATION",
-     "Declare a worker lost after this much silence; more than --heartbeat", "30s",
+     "Declare a worker lost after this much silence, or with no hello this long after the "
+     "start; more than --heartbeat",
+     "30s",
      Scope::any_job, 15,
      [](const Setting& setting, JobSpec& job) {
        job.worker_timeout = parse_positive_seconds(setting);

@@ -432,6 +432,10 @@ void JobState::charge_crashes(const WorkerState& worker, const Tracker::LostRank
   }
 }
 
+void JobState::handle_never_started(int rank, const std::string& why) {
+  declare_lost(roster_.at(rank), why, 0);
+}
+
 void JobState::handle_worker_gone(int rank, const std::string& why, double now) {
   WorkerState& worker = roster_.at(rank);
   worker.dead = true;

@@ -58,6 +58,10 @@ class JobState {
   void handle_message(int rank, const FromWorkerMessage& message, double now);
   // The worker's process or connection is gone: it is lost and its subtasks reassigned.
   void handle_worker_gone(int rank, const std::string& why, double now);
+  // Before start(): a worker that never said hello within the start limit (issue 14). It is
+  // lost from the start: nothing is handed to it and the summary names it. It is not dead:
+  // it still gets Stop at the end (it may wake up), but nobody waits for its Goodbye.
+  void handle_never_started(int rank, const std::string& why);
   // After the job, while the workers are stopped: the worker's Goodbye.
   void handle_goodbye(int rank);
   // After the job, while the workers are stopped: the worker's process or connection is

@@ -66,7 +66,8 @@ void JobStatistics::fill(Summary& s, const Tracker& tracker, std::span<const Wor
   for (const WorkerState& worker : workers) {
     s.threads_per_worker = std::max(s.threads_per_worker, worker.info.threads);
     RankSummary r = per_rank_.at(worker.info.rank);
-    r.utilization = wall_seconds > 0 ? r.busy_seconds / (wall_seconds * r.threads) : 0;
+    r.utilization =
+        wall_seconds > 0 && r.threads > 0 ? r.busy_seconds / (wall_seconds * r.threads) : 0;
     s.per_rank.push_back(r);
   }
   s.wall_seconds = wall_seconds;

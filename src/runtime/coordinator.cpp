@@ -98,6 +98,14 @@ Coordinator::Coordinator(const JobSpec& job, const Kernel& kernel, Transport& tr
   name_trace_rows();
 }
 
+void Coordinator::declare_never_started(std::span<const int> ranks, double start_limit) {
+  for (const int rank : ranks) {
+    state_.handle_never_started(
+        rank, fmt::format("it never said hello within --worker-timeout ({} s) of the start",
+                          start_limit));
+  }
+}
+
 // ---- effects ---------------------------------------------------------------------------------
 
 void Coordinator::assign(int rank, std::span<const IdRun> runs) {

@@ -38,6 +38,10 @@ class Coordinator : private JobEffects {
   Coordinator(const JobSpec& job, const Kernel& kernel, Transport& transport, int ranks,
               JobClock clock, Progress& progress, CoordinatorSinks sinks = {});
 
+  // Before run(): the workers that never said hello within --worker-timeout (issue 14) are
+  // lost from the start; the job runs on the rest.
+  void declare_never_started(std::span<const int> ranks, double start_limit);
+
   // Runs the job until every subtask finished, or a signal or --max-failures stopped it;
   // flushes the journal and returns the summary. Never spins: between polls that find
   // nothing it sleeps, backing off up to a millisecond. Throws ProtocolError or

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 namespace tasktrack {
 
@@ -12,6 +13,19 @@ std::string this_host_name();
 // True when `pid` is a live process of this host: it exists and is not a zombie (a rank
 // that died stays a zombie until mpirun reaps it).
 bool local_process_running(long pid);
+
+// The MPI ranks among this process's siblings (the same parent: mpirun's daemon or
+// slurmstepd starts every rank of a host), known by their launcher environment
+// (OMPI_COMM_WORLD_RANK, PMIX_RANK or PMI_RANK). For ranks that never said who they are
+// (a pid comes in a Hello), so that this process can still end them.
+struct SiblingRank {
+  int rank = 0;
+  long pid = 0;
+};
+std::vector<SiblingRank> sibling_ranks();
+
+// The pid of sibling rank `rank`, 0 when there is none.
+long sibling_rank_pid(int rank);
 
 // CPU seconds this thread (thread = true) or this process has used so far (getrusage).
 double cpu_seconds(bool thread);

@@ -13,7 +13,7 @@ constexpr int max_rounds_per_poll = 4;
 
 }  // namespace
 
-MpiTransport::MpiTransport(MPI_Comm comm, std::vector<WorkerInfo> workers)
+MpiTransport::MpiTransport(MPI_Comm comm, std::vector<WorkerInfo> workers, std::vector<int> deaf_to)
     : comm_(comm),
       workers_(std::move(workers)),
       receives_(workers_.size()),
@@ -25,6 +25,7 @@ MpiTransport::MpiTransport(MPI_Comm comm, std::vector<WorkerInfo> workers)
   is_broken_.assign(static_cast<std::size_t>(size), false);
   for (std::size_t i = 0; i < workers_.size(); ++i) {
     receives_[i].rank = workers_[i].rank;
+    if (std::find(deaf_to.begin(), deaf_to.end(), workers_[i].rank) != deaf_to.end()) continue;
     try {
       post(i, max_status_message_bytes);
     } catch (const MpiError&) {

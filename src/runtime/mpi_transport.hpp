@@ -16,8 +16,10 @@ namespace tasktrack {
 // worker: that worker is reported broken and never touched again; the job goes on.
 class MpiTransport final : public Transport {
  public:
-  // `workers` lists ranks 1..size-1 as their Hello introduced them.
-  MpiTransport(MPI_Comm comm, std::vector<WorkerInfo> workers);
+  // `workers` lists ranks 1..size-1 as their Hello introduced them. Those in `deaf_to`
+  // never said hello (issue 14): no receive is posted for them, since a hello that came late
+  // would read as a malformed status message; sends to them still go out (Stop at the end).
+  MpiTransport(MPI_Comm comm, std::vector<WorkerInfo> workers, std::vector<int> deaf_to = {});
   ~MpiTransport() override;  // cancels the receives still posted
 
   MpiTransport(const MpiTransport&) = delete;

@@ -126,10 +126,13 @@ std::span<const std::byte> bytes_of(const std::string& text) {
   return {reinterpret_cast<const std::byte*>(text.data()), text.size()};
 }
 
+// The tail is the coordinator's host name (`host_bytes`), then the spec's JSON.
 struct JobBody {
   std::uint32_t run;
   std::int32_t exit_code;
   double epoch_unix;
+  std::uint32_t host_bytes;
+  std::uint32_t unused = 0;
 };
 
 struct HelloBody {
@@ -171,13 +174,20 @@ MessageKind message_kind(std::span<const std::byte> message) {
 }
 
 std::vector<std::byte> encode(const JobMessage& job) {
-  const JobBody body{job.run ? 1u : 0u, job.exit_code, job.epoch_unix};
-  return encode_with_body(MessageKind::job, body, bytes_of(job.spec_json));
+  const JobBody body{job.run ? 1u : 0u, job.exit_code, job.epoch_unix,
+                     static_cast<std::uint32_t>(job.coordinator_host.size())};
+  return encode_with_body(MessageKind::job, body, bytes_of(job.coordinator_host + job.spec_json));
 }
 
 JobMessage decode_job(std::span<const std::byte> message) {
   JobMessage job;
   const auto body = decode_body<JobBody>(message, MessageKind::job, &job.spec_json);
+  if (body.host_bytes > job.spec_json.size()) {
+    throw ProtocolError(fmt::format("job: a host name of {} bytes in a tail of {}", body.host_bytes,
+                                    job.spec_json.size()));
+  }
+  job.coordinator_host = job.spec_json.substr(0, body.host_bytes);
+  job.spec_json.erase(0, body.host_bytes);
   job.run = body.run != 0;
   job.exit_code = body.exit_code;
   job.epoch_unix = body.epoch_unix;

@@ -33,7 +33,8 @@ namespace tasktrack {
 // Version 3: a hello says what the worker owns (cores, GPU ids, memory).
 // Version 4: a status batch may end with a table of attempt reports (placement and cost).
 // Version 5: TaskLines, the tasks of a growing task list.
-inline constexpr std::uint32_t protocol_version = 5;
+// Version 6: the Job message names rank 0's host (a worker's node share needs no collective).
+inline constexpr std::uint32_t protocol_version = 6;
 
 // Message tags: one per direction, so that a worker's messages, whatever their kind, are
 // received by rank 0's one posted receive in the order they were sent. Fixed values.
@@ -87,9 +88,10 @@ MessageKind message_kind(std::span<const std::byte> message);
 // job: then every rank leaves with `exit_code` (bad input, --help, status, ...).
 struct JobMessage {
   bool run = false;
-  int exit_code = 0;      // when !run
-  std::string spec_json;  // when run
-  double epoch_unix = 0;  // when run
+  int exit_code = 0;             // when !run
+  std::string spec_json;         // when run
+  double epoch_unix = 0;         // when run
+  std::string coordinator_host;  // when run: rank 0's host name (it takes no share of it)
   friend bool operator==(const JobMessage&, const JobMessage&) = default;
 };
 std::vector<std::byte> encode(const JobMessage& job);

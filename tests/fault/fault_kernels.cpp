@@ -14,6 +14,10 @@
 //   segfault  id=N after=S            every attempt of subtask N dereferences a null pointer
 //                                     (SIGSEGV) after S seconds of work, on worker ranks
 //                                     only: a poison subtask (issue 14, --crash-limit)
+//   late_start rank=R seconds=S       the kernel's construction on MPI rank R (a worker builds
+//                                     its kernel before its hello) takes S seconds, or stops
+//                                     the process with SIGSTOP when S = 0: a worker that
+//                                     never says hello (issue 14, the bounded start)
 //
 // Every subtask that succeeds returns value = its range's size; the reduction sums them to
 // {"elements": N}, so a job that completed has N = the size of its range, whatever failed,
@@ -338,6 +342,45 @@ KernelInfo segfault_info() {
           }};
 }
 
+// ---- late_start --------------------------------------------------------------------------
+
+class LateStartKernel final : public ElementsKernel {
+ public:
+  SubtaskResult run(const SubtaskContext& context) const override {
+    return {context.range.size(), {}};
+  }
+};
+
+KernelInfo late_start_info() {
+  return {.name = "late_start",
+          .description = "test: one worker rank takes long to build its kernel, or stops",
+          .params = {{.name = "rank",
+                      .type = ParamType::integer,
+                      .default_value = "1",
+                      .description = "the MPI rank whose start is late",
+                      .choices = {},
+                      .min = 0,
+                      .max = 1e6},
+                     {.name = "seconds",
+                      .type = ParamType::real,
+                      .default_value = "0",
+                      .description = "how late; 0: the process stops itself (SIGSTOP)",
+                      .choices = {},
+                      .min = 0,
+                      .max = 3600}},
+          .make = [](const ParamValues& values) -> std::unique_ptr<Kernel> {
+            if (mpi_rank() > 0 && mpi_rank() == values.integer("rank")) {
+              const double seconds = values.real("seconds");
+              if (seconds == 0) {
+                ::raise(SIGSTOP);
+              } else {
+                std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
+              }
+            }
+            return std::make_unique<LateStartKernel>();
+          }};
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -348,5 +391,6 @@ int main(int argc, char** argv) {
   registry.add(crash_info());
   registry.add(bad_node_info());
   registry.add(segfault_info());
+  registry.add(late_start_info());
   return tasktrack::run_main(argc, argv, registry);
 }

@@ -918,6 +918,79 @@ TEST(CrashLimit, AKernelThatSegfaultsOnOneSubtaskFailsItAloneAndTheRestIsDone) {
   EXPECT_EQ(run.summary.at("result"), json({{"elements", 59}}));
 }
 
+// ---- a bounded start (issue 14) ------------------------------------------------------------
+
+// A worker that stops (SIGSTOP) while it builds its kernel, after MPI_Init and before its
+// hello: rank 0 waits --worker-timeout for it, no longer, and the job runs on the others.
+// The stopped rank is on rank 0's host, so rank 0 ends it (found among its siblings: it has
+// no pid on record) and mpirun exits.
+TEST(StartTimeout, AWorkerThatNeverSaysHelloIsLostAndTheJobRunsOnTheRest) {
+  ScratchDir dir;
+  const Job job{"late_start", "0:400", 40, {"rank=2", "seconds=0"}, health_flags};
+  const Watched run = run_np4(dir, job.run_args());
+  ASSERT_TRUE(ended(run)) << describe(run);
+  ASSERT_TRUE(run.summary.is_object()) << describe(run);
+  const json& s = run.summary;
+  EXPECT_EQ(s.at("exit_code"), 0) << describe(run);
+  EXPECT_EQ(s.at("status"), json("completed"));
+  EXPECT_EQ(s.at("subtasks").at("done"), 40);
+  EXPECT_EQ(s.at("result"), json({{"elements", 400}}));
+  EXPECT_EQ(count_lost(s), 1);
+  const json& never = rank_entry(s, 2);
+  EXPECT_TRUE(never.at("lost").get<bool>());
+  EXPECT_EQ(never.at("done"), 0);
+  EXPECT_EQ(never.at("host"), json("?"));
+  EXPECT_EQ(per_rank_sum(s, "done"), 40u);
+  EXPECT_TRUE(contains(run.err, "rank 2 (?) lost: it never said hello within --worker-timeout"))
+      << run.err;
+  EXPECT_TRUE(contains(run.err, "never answered Stop; ending it with SIGKILL")) << run.err;
+}
+
+// With no worker at all, nothing can run: one line, exit code 2, and every rank gone.
+TEST(StartTimeout, NoWorkerSayingHelloIsExitCode2) {
+  ScratchDir dir;
+  const Job job{"late_start", "0:40", 4, {"rank=1", "seconds=0"}, health_flags};
+  std::vector<std::string> argv = testing::mpirun_prefix(2);
+  const std::vector<std::string> args = job.run_args();
+  argv.insert(argv.end(), args.begin(), args.end());
+  Spawned process(argv, dir, "job");
+  const std::optional<int> exit_code = process.wait(in_seconds(60));
+  if (!exit_code) process.kill_everything();
+  ASSERT_TRUE(exit_code.has_value()) << process.err();
+  EXPECT_EQ(*exit_code, 2) << process.err();
+  EXPECT_TRUE(contains(process.err(),
+                       "tasktrack: error: no worker said hello within "
+                       "--worker-timeout (3 s) of the start"))
+      << process.err();
+}
+
+// A rank stopped before MPI_Init holds every rank inside Open MPI's MPI_Init: tasktrack
+// cannot run on the rest, but the start watchdog ends the job, with one line and exit code
+// 2, under a plain mpirun (which then ends every rank) and under --enable-recovery (where
+// the watchdogs end this host's ranks, the stopped one too).
+TEST(StartTimeout, ARankStoppedBeforeMpiInitEndsTheJobWithExitCode2) {
+  for (const bool recovery : {false, true}) {
+    ScratchDir dir;
+    std::vector<std::string> argv = testing::mpirun_prefix(3);
+    if (recovery) argv.push_back("--enable-recovery");
+    const std::string wrapper =
+        "if [ \"$OMPI_COMM_WORLD_RANK\" = 2 ]; then kill -STOP $$; fi; "
+        "exec env TASKTRACK_MPI_START_TIMEOUT=3 \"$@\"";
+    argv.insert(argv.end(), {"sh", "-c", wrapper, "sh", TASKTRACK_FAULT_BINARY, "run", "--kernel",
+                             "primes", "--range", "0:1000"});
+    Spawned process(argv, dir, "job");
+    const std::optional<int> exit_code = process.wait(in_seconds(60));
+    if (!exit_code) process.kill_everything();
+    ASSERT_TRUE(exit_code.has_value()) << "recovery " << recovery << ": " << process.err();
+    // Under --enable-recovery mpirun's own exit code is 0 whatever the ranks' were.
+    if (!recovery) {
+      EXPECT_EQ(*exit_code, 2) << process.err();
+    }
+    EXPECT_TRUE(contains(process.err(), "tasktrack: error: MPI did not finish starting within 3 s"))
+        << "recovery " << recovery << ": " << process.err();
+  }
+}
+
 // ---- quarantine --------------------------------------------------------------------------
 
 TEST(Quarantine, ANodeThatFailsEverythingIsBenchedAndItsSubtasksRunElsewhere) {

@@ -621,21 +621,31 @@ TEST(Protocol, TimeLimitRoundTripsAndRefusesBadSizes) {
 // --- the once-per-job messages and the closed set ---
 
 TEST(ProtocolJob, ARunRoundTripsWithItsSpecAndEpoch) {
-  const JobMessage job{true, 0, R"({"kernel":"primes","range":[0,100]})", 1'764'000'000.25};
+  const JobMessage job{true, 0, R"({"kernel":"primes","range":[0,100]})", 1'764'000'000.25,
+                       "node17"};
   const Bytes message = encode(job);
   EXPECT_EQ(message_kind(message), MessageKind::job);
   EXPECT_EQ(decode_job(message), job);
+  EXPECT_EQ(decode_job(message).coordinator_host, "node17");
+}
+
+TEST(ProtocolJob, AHostNameLongerThanTheTailIsAnError) {
+  Bytes message = encode(JobMessage{true, 0, "{}", 1.5, "n1"});
+  // host_bytes is the fifth 32-bit word of the body (after run, exit_code and the epoch).
+  const std::uint32_t too_long = 1000;
+  std::memcpy(message.data() + sizeof(MessageHeader) + 16, &too_long, sizeof too_long);
+  EXPECT_THROW(decode_job(message), ProtocolError);
 }
 
 TEST(ProtocolJob, NoRunCarriesTheExitCode) {
-  const JobMessage exit{false, 2, "", 0};
+  const JobMessage exit{false, 2, "", 0, ""};
   EXPECT_EQ(decode_job(encode(exit)), exit);
   EXPECT_FALSE(decode_job(encode(exit)).run);
   EXPECT_EQ(decode_job(encode(exit)).exit_code, 2);
 }
 
 TEST(ProtocolJob, TruncatedOrLongerIsAnError) {
-  const Bytes message = encode(JobMessage{true, 0, "{}", 1.5});
+  const Bytes message = encode(JobMessage{true, 0, "{}", 1.5, ""});
   EXPECT_THROW(decode_job(std::span(message).first(message.size() - 1)), ProtocolError);
   Bytes longer = message;
   longer.push_back(std::byte{'}'});
@@ -724,7 +734,7 @@ TEST(ProtocolTaskLines, TheTextArrivesAsSentAndOnlyAWorkerTakesIt) {
 }
 
 TEST(ProtocolClosedSet, UnknownKindsAndOtherVersionsAreErrors) {
-  const std::vector<Bytes> messages = {encode(JobMessage{true, 0, "{}", 1}),
+  const std::vector<Bytes> messages = {encode(JobMessage{true, 0, "{}", 1, "n"}),
                                        encode(Hello{WorkerInfo{1, "h", 2, 3, 2, {}, 0}}),
                                        encode_assign({}),
                                        encode(Drain{}),
