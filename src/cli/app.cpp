@@ -75,14 +75,6 @@ int mpi_launcher_rank() {
   return -1;
 }
 
-// Started by mpirun without --enable-recovery: mpirun then ends every rank once one exits
-// with an error.
-bool plain_mpirun() {
-  const char* recovery = std::getenv("OMPI_MCA_orte_enable_recovery");
-  return std::getenv("OMPI_COMM_WORLD_SIZE") != nullptr &&
-         (recovery == nullptr || std::string(recovery) != "1");
-}
-
 void print_kernels(const KernelRegistry& registry) {
   for (const KernelInfo* kernel : registry.all()) {
     fmt::print("{:<12} {}\n", kernel->name, kernel->description);
@@ -398,7 +390,7 @@ void end_silent_workers(const std::vector<WorkerInfo>& silent) {
 
 int run_mpi(int argc, char** argv, const std::vector<std::string>& args,
             const KernelRegistry& registry) {
-  StartWatchdog watchdog(mpi_start_limit(), mpi_launcher_rank() <= 0);
+  StartWatchdog watchdog(mpi_start_limit(), mpi_launcher_rank() <= 0, !launched_by_plain_mpirun());
   MpiSession session(argc, argv);
   watchdog.disarm();
   const bool is_rank0 = session.rank() == 0;
@@ -460,7 +452,7 @@ int run_mpi(int argc, char** argv, const std::vector<std::string>& args,
       // A plain mpirun ends every rank when this one exits with 2 (and would report a
       // worker ended here as the first failure, 137); under --enable-recovery or srun
       // nobody would, and a stopped worker would hold the job.
-      if (!plain_mpirun()) end_silent_workers(transport->workers());
+      if (!launched_by_plain_mpirun()) end_silent_workers(transport->workers());
       exit_without_finalize(exit_usage);
     }
     {

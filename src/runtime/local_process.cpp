@@ -3,10 +3,12 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <sstream>
+#include <string_view>
 
 namespace tasktrack {
 
@@ -84,6 +86,12 @@ long sibling_rank_pid(int rank) {
     if (sibling.rank == rank) return sibling.pid;
   }
   return 0;
+}
+
+bool launched_by_plain_mpirun() {
+  const char* recovery = std::getenv("OMPI_MCA_orte_enable_recovery");
+  return std::getenv("OMPI_COMM_WORLD_SIZE") != nullptr &&
+         (recovery == nullptr || std::string_view(recovery) != "1");
 }
 
 double cpu_seconds(bool thread) {

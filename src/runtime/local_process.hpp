@@ -27,6 +27,11 @@ std::vector<SiblingRank> sibling_ranks();
 // The pid of sibling rank `rank`, 0 when there is none.
 long sibling_rank_pid(int rank);
 
+// Started by mpirun without --enable-recovery (OMPI_MCA_orte_enable_recovery unset): mpirun
+// then ends every rank of the job once one exits with an error, and reports the first
+// that did. Under --enable-recovery or srun, ranks that hang are nobody's to end.
+bool launched_by_plain_mpirun();
+
 // CPU seconds this thread (thread = true) or this process has used so far (getrusage).
 double cpu_seconds(bool thread);
 

@@ -30,9 +30,9 @@ std::chrono::seconds mpi_start_limit() {
   return std::chrono::seconds(120);
 }
 
-StartWatchdog::StartWatchdog(std::chrono::seconds limit, bool speak) {
+StartWatchdog::StartWatchdog(std::chrono::seconds limit, bool speak, bool end_neighbours) {
   const auto wait = speak ? limit : limit + quiet_ranks_delay;
-  thread_ = std::thread([this, wait, limit, speak] {
+  thread_ = std::thread([this, wait, limit, speak, end_neighbours] {
     std::unique_lock lock(mutex_);
     if (woken_.wait_for(lock, wait, [this] { return disarmed_; })) return;
     if (speak) {
@@ -44,12 +44,13 @@ StartWatchdog::StartWatchdog(std::chrono::seconds limit, bool speak) {
       // write(2): the main thread is inside MPI_Init and may hold stdio's locks.
       [[maybe_unused]] const ssize_t written = ::write(2, line.data(), line.size());
     }
-    // Under mpirun --enable-recovery nobody else ends this host's other ranks, and one
-    // that is stopped would hold mpirun forever: end them (a stopped process dies of
+    // Under mpirun --enable-recovery or srun nobody else ends this host's other ranks, and
+    // one that is stopped would hold the job forever: end them (a stopped process dies of
     // SIGKILL too). Ranks on other hosts are ended by their own watchdogs.
-    if (!speak || std::getenv("TT_EXP_KILL0"))
-    for (const SiblingRank& sibling : sibling_ranks())
-      ::kill(static_cast<pid_t>(sibling.pid), SIGKILL);
+    if (end_neighbours) {
+      for (const SiblingRank& sibling : sibling_ranks())
+        ::kill(static_cast<pid_t>(sibling.pid), SIGKILL);
+    }
     ::_exit(exit_usage);
   });
 }

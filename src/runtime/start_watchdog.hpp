@@ -23,7 +23,9 @@ class StartWatchdog {
  public:
   // Starts watching. `speak`: this process prints the one line (rank 0); the others leave
   // a few seconds later and silently, so that rank 0's line is the one the user reads.
-  StartWatchdog(std::chrono::seconds limit, bool speak);
+  // `end_neighbours`: before leaving, end this host's other ranks (launched_by_plain_mpirun()
+  // is false: nobody else would).
+  StartWatchdog(std::chrono::seconds limit, bool speak, bool end_neighbours);
   ~StartWatchdog();  // disarms
 
   StartWatchdog(const StartWatchdog&) = delete;
