@@ -20,9 +20,10 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   nlohmann-json3-dev libcli11-dev libfmt-dev libtomlplusplus-dev libpng-dev zlib1g-dev
 )
-# And what the tests drive for real: a Slurm controller, network namespaces, a browser.
+# And what the tests drive for real: a Slurm controller, network namespaces, a browser, GNU
+# parallel (it reads `tasktrack log` as its joblog).
 if [ "$mode" = test ]; then
-  packages+=(slurm-wlm munge jq iproute2 chromium python3)
+  packages+=(slurm-wlm munge jq iproute2 chromium python3 parallel)
 fi
 
 missing=()

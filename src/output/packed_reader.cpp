@@ -60,10 +60,21 @@ bool frame_header_sound(const FrameHeader& header) {
   return false;
 }
 
-std::uint64_t valid_end(int fd) {
+std::uint64_t valid_end(int fd, std::vector<FrameInfo>* unended) {
   PackedReader reader(fd, false, "packed output file (descriptor " + std::to_string(fd) + ")");
-  while (reader.next()) {
+  std::vector<FrameInfo> open;  // attempts with data and no end frame yet
+  while (const auto frame = reader.next()) {
+    if (unended == nullptr) continue;
+    const auto same = std::find_if(open.begin(), open.end(), [&](const FrameInfo& attempt) {
+      return attempt.subtask == frame->subtask && attempt.attempt == frame->attempt;
+    });
+    if (frame->kind == FrameKind::end) {
+      if (same != open.end()) open.erase(same);
+    } else if (same == open.end()) {
+      open.push_back(*frame);
+    }
   }
+  if (unended != nullptr) *unended = std::move(open);
   return reader.valid_end();
 }
 

@@ -38,8 +38,9 @@ bool frame_header_sound(const FrameHeader& header);
 // header was written): the writer then writes the header again. Reads with pread(), so the
 // file offset of `fd` is left as it was. Throws SystemError when reading fails, and
 // UsageError when the file holds bytes that are not a packed file's header (never cut a file
-// that is not ours).
-std::uint64_t valid_end(int fd);
+// that is not ours). When `unended` is given, it receives each attempt that has data frames
+// but no end frame after them (its writer died while it ran), in the order first seen.
+std::uint64_t valid_end(int fd, std::vector<FrameInfo>* unended = nullptr);
 
 // Walks the frames of one packed file. Not thread-safe; move-only (it owns the descriptor).
 class PackedReader {
@@ -74,7 +75,7 @@ class PackedReader {
   std::vector<std::byte> payload(const FrameInfo& frame) const;
 
  private:
-  friend std::uint64_t valid_end(int fd);
+  friend std::uint64_t valid_end(int fd, std::vector<FrameInfo>* unended);
   // Reads `fd`, closing it at the end only when `owns_fd`.
   PackedReader(int fd, bool owns_fd, std::string path);
   void read_file_header();

@@ -37,8 +37,9 @@ PackedOutputWriter::PackedOutputWriter(std::string path) : path_(std::move(path)
   // A resumed run appends: a torn last frame (a crash mid-write) is cut first, so the frames
   // appended after it are read. A file that is not ours is never cut or appended to.
   std::uint64_t end = 0;
+  std::vector<packed::FrameInfo> unended;
   try {
-    end = packed::valid_end(fd);
+    end = packed::valid_end(fd, &unended);
   } catch (const UsageError& error) {
     throw SystemError(std::string(error.what()) + ": move it away or pick another --output-dir");
   }
@@ -50,6 +51,10 @@ PackedOutputWriter::PackedOutputWriter(std::string path) : path_(std::move(path)
     const packed::FileHeader header = file_header();
     write_locked(std::string_view(reinterpret_cast<const char*>(&header), sizeof header));
   }
+  // Attempts the last run was cut off in (data, no end frame) are ended here: a resumed run
+  // that runs one again under the same attempt number then starts it over in readers,
+  // instead of its bytes being read as a continuation of the dead run's.
+  for (const packed::FrameInfo& attempt : unended) write_end(attempt.subtask, attempt.attempt);
 }
 
 std::string PackedOutputWriter::frame_bytes(const packed::FrameHeader& header,

@@ -104,6 +104,28 @@ assert failures[3]["signal_name"] == "SIGSEGV" and failures[3]["line"] == 5
 print("log and status agree with the journal:", len(jsonl), "attempts")
 EOF
 
+# ---- GNU parallel reads the TSV as its own --joblog: --resume-failed runs again exactly the
+# commands the log says failed (an exit status, a signal), --resume runs none of those it lists.
+if command -v parallel >/dev/null && parallel --version 2>/dev/null | grep -q "GNU parallel"; then
+  printf '%s\n' 'echo 1 >> ran.txt' 'echo 2 >> ran.txt; exit 3' 'echo 3 >> ran.txt' \
+    'echo 4 >> ran.txt; kill -TERM $$' 'echo 5 >> ran.txt' >joblog-tasks.txt
+  "$tasktrack" run --task-file joblog-tasks.txt --journal joblog.journal --output-dir joblog-out \
+    --retries 0 --threads 2 --quiet >/dev/null 2>&1 </dev/null
+  [[ $(sort ran.txt | tr '\n' ' ') == "1 2 3 4 5 " ]] || fail "joblog job ran: $(cat ran.txt)"
+  "$tasktrack" log joblog.journal -o joblog.tsv 2>log.err || fail "log: $(cat log.err)"
+  cp joblog.tsv joblog-resume.tsv
+  rm ran.txt
+  parallel --will-cite -j1 --resume-failed --joblog joblog.tsv <joblog-tasks.txt >/dev/null 2>&1
+  [[ $(sort ran.txt | tr '\n' ' ') == "2 4 " ]] ||
+    fail "parallel --resume-failed on the log ran: $(cat ran.txt 2>&1)"
+  rm ran.txt
+  parallel --will-cite -j1 --resume --joblog joblog-resume.tsv <joblog-tasks.txt >/dev/null 2>&1 ||
+    fail "parallel --resume on the log: exit $?"
+  [[ ! -e ran.txt ]] || fail "parallel --resume on the log ran: $(cat ran.txt)"
+else
+  echo "note: no GNU parallel; its reading of the log as a joblog is not checked"
+fi
+
 # The text status of a task list speaks of commands and shows them.
 "$tasktrack" status job.journal >status.txt 2>&1 || fail "status: $(cat status.txt)"
 grep -q "failed commands: 2" status.txt || fail "status text: $(cat status.txt)"

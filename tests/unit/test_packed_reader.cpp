@@ -17,6 +17,7 @@
 #include "output/output_command.hpp"
 #include "output/output_folder.hpp"
 #include "output/packed_reader.hpp"
+#include "output/packed_writer.hpp"
 #include "tasktrack/error.hpp"
 
 namespace tasktrack {
@@ -352,6 +353,31 @@ TEST_F(PackedReaderTest, AnAttemptNumberRunAgainInOneFileKeepsTheLaterRun) {
     writer.end(0, 0);
   }
   EXPECT_EQ(output({dir_, 0, {}, false, false}), "second run\n");
+}
+
+// A run cut off while an attempt ran (data, no end frame), then resumed with the same attempt
+// number: the resumed run's writer ends the dead attempt first, so the attempt reads back as
+// the resumed run wrote it, not as both runs' bytes run together.
+TEST_F(PackedReaderTest, AnAttemptCutOffAndRunAgainByAResumedRunReadsAsTheNewRun) {
+  {
+    PackedOutputWriter first(rank_file(1));
+    first.write_data(4, 0, Stream::stdout_stream, "cut off ");
+    first.write_data(4, 0, Stream::stderr_stream, "cut err ");
+    first.write_data(5, 0, Stream::stdout_stream, "five done\n");
+    first.write_end(5, 0);
+  }
+  {
+    PackedOutputWriter resumed(rank_file(1));
+    resumed.write_data(4, 0, Stream::stdout_stream, "run again\n");
+    resumed.write_end(4, 0);
+  }
+  EXPECT_EQ(output({dir_, 4, {}, false, false}), "run again\n");
+  EXPECT_EQ(output({dir_, 4, {}, true, false}), "");
+  EXPECT_EQ(output({dir_, 5, {}, false, false}), "five done\n");
+  // A file whose attempts all ended gains nothing when a writer opens it again.
+  const auto size = fs::file_size(rank_file(1));
+  { const PackedOutputWriter again(rank_file(1)); }
+  EXPECT_EQ(fs::file_size(rank_file(1)), size);
 }
 
 class OutputFromJournalTest : public PackedReaderTest {
