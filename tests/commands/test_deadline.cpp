@@ -29,17 +29,6 @@ class Deadline : public testing::ScratchRunTest {
  protected:
   Deadline() : ScratchRunTest("tasktrack-deadline", testing::RunFrom::scratch_folder) {}
 
-  // The journal's attempts, as `tasktrack log --format jsonl` writes them.
-  std::vector<json> log(const std::string& journal) const {
-    const testing::ProcessResult r =
-        testing::run_process({TASKTRACK_BINARY, "log", "--format", "jsonl", journal}, 60);
-    EXPECT_EQ(r.exit_code, 0) << r.err;
-    std::vector<json> rows;
-    for (const std::string& line : testing::non_empty_lines(r.out))
-      rows.push_back(json::parse(line));
-    return rows;
-  }
-
   // Two task slots whatever the process count: one worker of two threads, or two of one.
   static std::vector<std::string> two_slots() { return {"--threads", processes > 0 ? "1" : "2"}; }
 
@@ -83,7 +72,7 @@ TEST_F(Deadline, LearnedDurationsStartOnlyWhatCanEndThenTheJobDrainsAndAResumeFi
   EXPECT_LT(done, 24);  // two slots cannot run 12 s of sleeps in 3 s
   EXPECT_EQ(deadline.at("held_back").get<int>(), 24 - done);
   EXPECT_EQ(summary.at("subtasks").at("failed"), 0);
-  const std::vector<json> rows = log(path("run.journal"));
+  const std::vector<json> rows = log_rows(path("run.journal"));
   EXPECT_EQ(attempts_before(rows, deadline.at("unix").get<double>()).size(),
             static_cast<std::size_t>(done));
   EXPECT_EQ(rows.size(), static_cast<std::size_t>(done));  // none killed, none failed
@@ -96,7 +85,7 @@ TEST_F(Deadline, LearnedDurationsStartOnlyWhatCanEndThenTheJobDrainsAndAResumeFi
   EXPECT_EQ(again.summary.at("subtasks").at("resumed"), done);
   EXPECT_TRUE(again.summary.at("deadline").is_null());
   std::multiset<int> lines;
-  for (const json& row : log(path("run.journal"))) lines.insert(row.at("line").get<int>());
+  for (const json& row : log_rows(path("run.journal"))) lines.insert(row.at("line").get<int>());
   EXPECT_EQ(lines.size(), 24u);  // each line once: nothing ran twice
   EXPECT_EQ(std::set<int>(lines.begin(), lines.end()).size(), 24u);
 }
@@ -124,7 +113,7 @@ TEST_F(Deadline, DeclaredTimesHoldBackTasksThatCannotEndAndAResumeWithANewDeadli
   ASSERT_EQ(r.process.exit_code, 3) << r.process.err;
   EXPECT_EQ(r.summary.at("subtasks").at("done"), 8);
   EXPECT_EQ(r.summary.at("deadline").at("held_back"), 4);
-  const std::vector<json> rows = log(path("run.journal"));
+  const std::vector<json> rows = log_rows(path("run.journal"));
   const std::multiset<int> lines =
       attempts_before(rows, r.summary.at("deadline").at("unix").get<double>());
   EXPECT_EQ(lines, (std::multiset<int>{1, 2, 3, 4, 5, 6, 7, 8}));
@@ -138,7 +127,7 @@ TEST_F(Deadline, DeclaredTimesHoldBackTasksThatCannotEndAndAResumeWithANewDeadli
   EXPECT_EQ(again.summary.at("subtasks").at("done"), 12);
   EXPECT_EQ(again.summary.at("subtasks").at("resumed"), 8);
   EXPECT_EQ(again.summary.at("deadline").at("drained"), false);
-  EXPECT_EQ(log(path("run.journal")).size(), 12u);
+  EXPECT_EQ(log_rows(path("run.journal")).size(), 12u);
 }
 
 TEST_F(Deadline, AMalformedDeadlineIsBadInput) {

@@ -29,17 +29,6 @@ using testing::processes;  // set by main from --np=N
 class Directives : public testing::ScratchRunTest {
  protected:
   Directives() : ScratchRunTest("tasktrack-directives", testing::RunFrom::scratch_folder) {}
-
-  // The journal's attempts, as `tasktrack log --format jsonl` writes them.
-  std::vector<json> log(const std::string& journal) const {
-    const testing::ProcessResult r =
-        testing::run_process({TASKTRACK_BINARY, "log", "--format", "jsonl", journal}, 60);
-    EXPECT_EQ(r.exit_code, 0) << r.err;
-    std::vector<json> rows;
-    for (const std::string& line : testing::non_empty_lines(r.out))
-      rows.push_back(json::parse(line));
-    return rows;
-  }
 };
 
 TEST_F(Directives, NoTaskAfterABarrierStartsBeforeEveryTaskBeforeItEnded) {
@@ -65,7 +54,7 @@ TEST_F(Directives, NoTaskAfterABarrierStartsBeforeEveryTaskBeforeItEnded) {
   std::map<int, double> earliest_start;
   std::map<int, double> latest_end;
   std::map<int, int> count;
-  for (const json& row : log(path("run.journal"))) {
+  for (const json& row : log_rows(path("run.journal"))) {
     const int line = row.at("line").get<int>();
     const int phase = line == 2 ? 0 : line == 4 ? 1 : 2;
     const double start = row.at("Starttime").get<double>();
@@ -126,7 +115,7 @@ TEST_F(Directives, BarriersHoldAcrossAResume) {
   double fixed_end = 0;
   double after_start = 0;
   int runs_of_line_1 = 0;
-  for (const json& row : log(path("run.journal"))) {
+  for (const json& row : log_rows(path("run.journal"))) {
     const int line = row.at("line").get<int>();
     const double start = row.at("Starttime").get<double>();
     runs_of_line_1 += line == 1 ? 1 : 0;

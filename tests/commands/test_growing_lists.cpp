@@ -61,18 +61,6 @@ class GrowingLists : public testing::ScratchRunTest {
     if (!summary.empty()) result.summary = json::parse(summary, nullptr, false);
     return result;
   }
-
-  // The journal's attempts, as `tasktrack log --format jsonl` writes them.
-  std::vector<json> log(const std::string& journal) const {
-    const testing::ProcessResult r =
-        testing::run_process({TASKTRACK_BINARY, "log", "--format", "jsonl", path(journal)}, 60);
-    EXPECT_EQ(r.exit_code, 0) << r.err;
-    std::vector<json> rows;
-    for (const std::string& line : testing::non_empty_lines(r.out)) {
-      rows.push_back(json::parse(line));
-    }
-    return rows;
-  }
 };
 
 TEST_F(GrowingLists, TasksFromASlowProducerRunAsTheyArriveEachOnce) {
@@ -89,7 +77,7 @@ TEST_F(GrowingLists, TasksFromASlowProducerRunAsTheyArriveEachOnce) {
               "task " + std::to_string(i - 1) + "\n")
         << i;
   }
-  const std::vector<json> rows = log("run.journal");
+  const std::vector<json> rows = log_rows(path("run.journal"));
   ASSERT_EQ(rows.size(), 12u);
   std::set<std::uint64_t> subtasks;
   double first_start = 1e300;

@@ -64,12 +64,8 @@ TEST_F(JsonLinesTasks, ANameLabelsItsTaskInTheSummaryAndTheLog) {
   EXPECT_EQ(r.process.exit_code, 1) << r.process.err;
   ASSERT_EQ(r.summary["failures"].size(), 1u) << r.process.err;
   EXPECT_EQ(r.summary["failures"][0]["name"], "lr-0.1");
-  const testing::ProcessResult log =
-      testing::run_process({TASKTRACK_BINARY, "log", "--format", "jsonl", journal}, 60);
-  ASSERT_EQ(log.exit_code, 0) << log.err;
   std::map<std::uint64_t, std::string> names;
-  for (const std::string& line : testing::non_empty_lines(log.out)) {
-    const json row = json::parse(line);
+  for (const json& row : log_rows(journal)) {
     names[row.at("subtask").get<std::uint64_t>()] = row.at("name").get<std::string>();
   }
   EXPECT_EQ(names, (std::map<std::uint64_t, std::string>{{0, "warm-up"}, {1, "lr-0.1"}}));

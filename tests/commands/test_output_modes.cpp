@@ -70,18 +70,6 @@ std::string output_of(const std::string& journal, std::uint32_t subtask, std::ui
   return result.out;
 }
 
-// The rows of `tasktrack log JOURNAL --format jsonl`.
-std::vector<json> log_rows(const std::string& journal) {
-  const ProcessResult result = tasktrack({"log", journal, "--format", "jsonl"});
-  EXPECT_EQ(result.exit_code, 0) << result.err;
-  std::vector<json> rows;
-  std::istringstream lines(result.out);
-  for (std::string line; std::getline(lines, line);) {
-    if (!line.empty()) rows.push_back(json::parse(line));
-  }
-  return rows;
-}
-
 using AttemptKey = std::pair<std::uint32_t, std::uint32_t>;  // subtask, attempt
 
 // What `tasktrack output ... --all` prints for `attempts` (in subtask, then attempt order):

@@ -107,6 +107,17 @@ class ScratchRunTest : public ::testing::Test {
     return result;
   }
 
+  // The journal's attempts, one per row, as `tasktrack log --format jsonl` writes them.
+  static std::vector<nlohmann::json> log_rows(const std::string& journal) {
+    const ProcessResult r =
+        run_process({TASKTRACK_BINARY, "log", "--format", "jsonl", journal}, 60);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    std::vector<nlohmann::json> rows;
+    for (const std::string& line : non_empty_lines(r.out))
+      rows.push_back(nlohmann::json::parse(line));
+    return rows;
+  }
+
   std::filesystem::path dir_;  // the test's scratch folder
 
  private:

@@ -117,4 +117,13 @@ inline void complete_all(JobState& state, RecordedEffects& effects, int rank,
   if (!records.empty()) report(state, rank, records, now);
 }
 
+// The subtask ids of `runs`, one by one, in order.
+inline std::vector<SubtaskId> ids_of(const std::vector<IdRun>& runs) {
+  std::vector<SubtaskId> ids;
+  for (const IdRun& run : runs) {
+    for (std::uint32_t i = 0; i < run.count; ++i) ids.push_back(run.first + i);
+  }
+  return ids;
+}
+
 }  // namespace tasktrack::testing_core

@@ -22,14 +22,6 @@ namespace {
 using testing::HasSubstr;
 using namespace testing_core;
 
-std::vector<SubtaskId> ids_of(const std::vector<IdRun>& runs) {
-  std::vector<SubtaskId> ids;
-  for (const IdRun& run : runs) {
-    for (std::uint32_t i = 0; i < run.count; ++i) ids.push_back(run.first + i);
-  }
-  return ids;
-}
-
 TEST(TrackerBarriers, NothingPastABarrierGoesOutUntilEverythingBeforeItFinished) {
   // Phases: {0, 1, 2} | {3, 4} | {5}.
   Tracker tracker(6, 1, 3);

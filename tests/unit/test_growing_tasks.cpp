@@ -14,21 +14,16 @@
 #include "commands/command_list_kernel.hpp"
 #include "commands/task_stream.hpp"
 #include "core/tracker.hpp"
+#include "core_test_harness.hpp"
 #include "kernels/builtin_kernels.hpp"
 #include "tasktrack/error.hpp"
 
 namespace tasktrack {
 namespace {
 
-using testing::HasSubstr;
+using testing_core::ids_of;
 
-std::vector<SubtaskId> ids_of(const std::vector<IdRun>& runs) {
-  std::vector<SubtaskId> ids;
-  for (const IdRun& run : runs) {
-    for (std::uint32_t i = 0; i < run.count; ++i) ids.push_back(run.first + i);
-  }
-  return ids;
-}
+using testing::HasSubstr;
 
 TEST(GrowingTracker, SubtasksAddedAfterTheStartAreHandedOutInOrder) {
   Tracker tracker(0, 1, 2);
