@@ -16,7 +16,10 @@
 #   4. a task list (commands that record what ran) through jobs/tasktrack.sbatch, preempted
 #      once: requeued, completed with exit 0, and every line ran exactly once;
 #   4b. a task list under --deadline and no signal: tasktrack drains before its deadline by
-#      itself, the script requeues it, and it completes with every line run exactly once.
+#      itself, the script requeues it, and it completes with every line run exactly once;
+#   4c. the same under a real limit: --time=2, the script without its --signal line, the
+#      deadline read from Slurm (--deadline auto): drained runs exit 3 and requeue, the last
+#      completes, each run's summary whole in the output file, no run killed by the limit.
 # Exit 0 all passed, 1 a check failed, 77 skipped (not root, or Slurm/munge/jq not installed).
 # TASKTRACK_SLURM_KEEP=1 keeps the cluster's state and the work folder for a look afterwards.
 set -uo pipefail
@@ -119,14 +122,14 @@ cd "$work" || exit 1 # the submit folder: output files and journals land here
 # submit NAME SCRIPT JOB [SBATCH OPTIONS...] : sbatch --wait in the background; its stdout and
 # stderr go to NAME.sbatch, its exit code to NAME.rc; sets submit_pid. By default 2 worker
 # ranks of 1 CPU (rank 0 comes on top); OPTIONS override that; TASKTRACK_PROGRAM, when set,
-# replaces the program.
+# replaces the program. SCRIPT is a file of jobs/, or an absolute path.
 submit() {
   local name=$1 script=$2 job=$3
   shift 3
   (
     sbatch --wait --job-name="$name" --ntasks-per-node=2 --cpus-per-task=1 "$@" \
       --export="ALL,TASKTRACK=${TASKTRACK_PROGRAM:-$tasktrack},TASKTRACK_JOB=$job" \
-      "$source_dir/jobs/$script" \
+      "$([[ $script == /* ]] && echo "$script" || echo "$source_dir/jobs/$script")" \
       >"$work/$name.sbatch" 2>&1
     echo $? >"$work/$name.rc"
   ) &
@@ -352,6 +355,43 @@ check "deadline: then a completed run" \
   grep -q '^  status     completed: 24 done, 0 failed, 0 not run of 24' "$out"
 check "deadline: each line ran exactly once, none killed" \
   test "$(sort "$ran")" = "$(for i in $(seq 1 24); do echo "line-$i"; done | sort)"
+
+# ---- 4c. a real time limit, no signal at all (issue 14) ----------------------------------
+# --time=2 and the script without its #SBATCH --signal line: nothing warns the job before the
+# hard limit. tasktrack's default --deadline auto reads the job's end time from Slurm, starts
+# no command that would end past it (less --grace), drains by itself with exit 3, and the
+# script requeues it; the runs complete the list, every line once, none killed by the limit,
+# each run's whole summary in the output file.
+name="tasks-time-limit"
+tasks=$work/time-limit.tasks
+ran=$work/time-limit.log
+: >"$ran"
+for i in $(seq 1 40); do echo "sleep 8 && echo line-$i >> $ran"; done >"$tasks"
+no_signal_script=$work/tasktrack-no-signal.sbatch
+sed '/^#SBATCH --signal/d' "$source_dir/jobs/tasktrack.sbatch" >"$no_signal_script"
+echo "== tasktrack.sbatch without --signal, --time=2: 40 commands of 8 s on 2 workers drain before the limit, requeue, complete"
+t=$(now_seconds)
+submit "$name" "$no_signal_script" "--task-file $tasks --threads 1 --output-dir $work/time-limit-out" --time=2
+wait "$submit_pid"
+rc=$(cat "$work/$name.rc")
+id=$(job_id "$name")
+out=$work/$name-$id.out
+echo "sbatch --wait returned $rc after $(seconds_since "$t") s"
+show_file "$out"
+runs=$(grep -c '^  status     ' "$out")
+check "time limit: sbatch --wait returns 0 after the requeued runs (got $rc)" test "$rc" = 0
+check "time limit: more than one run (got $runs summaries)" test "$runs" -ge 2
+check "time limit: every run but the last drained at the deadline and exited 3" \
+  test "$(grep -c 'rank 0: 3; journal: work_left' "$out")" = "$((runs - 1))"
+check "time limit: a deadline line in every drained run's summary" \
+  test "$(grep -c '^  stopped    deadline: ' "$out")" = "$((runs - 1))"
+check "time limit: requeued without any signal" \
+  grep -q "requeueing job $id; restart 1 resumes from the journal" "$out"
+check "time limit: the last run completed" \
+  grep -q '^  status     completed: 40 done, 0 failed, 0 not run of 40' "$out"
+check "time limit: no run was ended by Slurm's limit" bash -c "! grep -q 'DUE TO TIME LIMIT' '$out'"
+check "time limit: each line ran exactly once" \
+  test "$(sort "$ran")" = "$(for i in $(seq 1 40); do echo "line-$i"; done | sort)"
 
 # ---- 5. GPUs as a generic resource: jobs/tasktrack-gpu.sbatch (issue 11) -------------------
 # The harness's node declares 4 stand-in GPUs (gres.conf, start.sh). Slurm gives the job 4 and
