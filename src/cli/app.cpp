@@ -268,6 +268,31 @@ int report(const Summary& summary) {
   ::_exit(exit_code);
 }
 
+// Rank 0's last act (--finished-file): its exit code, once the summary, the journal and the
+// workers' stop are behind it; only MPI's own teardown may follow. A launcher that outlives
+// this (mpirun or srun waiting for a rank on a host cut off the network) can then be ended
+// by the batch script without losing anything. Written whole or not at all (a temporary file
+// renamed); a failure is a warning, not a different exit code.
+void write_finished_file(const std::string& path, int exit_code) {
+  if (path.empty()) return;
+  const std::string temporary = path + ".tmp";
+  {
+    std::ofstream out(temporary, std::ios::trunc);
+    out << exit_code << "\n";
+    out.flush();
+    if (!out) {
+      print_warning(fmt::format("cannot write --finished-file '{}'", temporary));
+      return;
+    }
+  }
+  std::error_code error;
+  std::filesystem::rename(temporary, path, error);
+  if (error) {
+    print_warning(fmt::format("cannot rename '{}' to --finished-file '{}': {}", temporary, path,
+                              error.message()));
+  }
+}
+
 // Ends the process at once when pool threads are stuck inside kernels that ignored their
 // stop token: unwinding would destroy what they still use.
 void exit_if_threads_left_behind(unsigned left_behind, int exit_code) {
@@ -296,6 +321,7 @@ int run_in_process(const JobSpec& job, const Kernel& kernel, JobClock clock,
   const int exit_code = report(summary);
   coordinator.stop_workers(goodbye_deadline);
   journal.writer.reset();
+  write_finished_file(job.finished_file, exit_code);
   exit_if_threads_left_behind(transport.threads_left_behind(), exit_code);
   return exit_code;
 }
@@ -471,6 +497,7 @@ int run_mpi(int argc, char** argv, const std::vector<std::string>& args,
       if (!misfit.empty()) {
         print_error(misfit);
         end_silent_workers(coordinator.stop_workers(goodbye_deadline));
+        write_finished_file(job.finished_file, exit_usage);
         return exit_usage;
       }
       const Summary summary = coordinator.run();
@@ -480,8 +507,9 @@ int run_mpi(int argc, char** argv, const std::vector<std::string>& args,
       end_silent_workers(coordinator.stop_workers(goodbye_deadline));
       skip_finalize = coordinator.must_skip_finalize();
     }
+    write_finished_file(job.finished_file, exit_code);
     if (skip_finalize) exit_without_finalize(exit_code);
-    return exit_code;
+    return exit_code;  // MPI_Finalize follows, in ~MpiSession
   } catch (const std::exception& error) {
     // Mid-job, other ranks may be waiting on this one: end the whole job, not just this rank.
     print_error(fmt::format("rank {}: {}", session.rank(), error.what()));

@@ -69,6 +69,7 @@ void to_json(nlohmann::json& out, const JobSpec& job) {
       {"retries", job.retries},
       {"summary_json", job.summary_json},
       {"trace", job.trace},
+      {"finished_file", job.finished_file},
       {"quiet", job.quiet},
       {"progress", to_string(job.progress)},
       {"progress_interval", job.progress_interval},
@@ -200,6 +201,7 @@ void from_json(const nlohmann::json& in, JobSpec& job) {
   in.at("retries").get_to(job.retries);
   in.at("summary_json").get_to(job.summary_json);
   in.at("trace").get_to(job.trace);
+  in.at("finished_file").get_to(job.finished_file);
   in.at("quiet").get_to(job.quiet);
   const auto progress = progress_style_from_string(in.at("progress").get<std::string>());
   if (!progress) {

@@ -80,6 +80,7 @@ struct JobSpec {
   std::uint32_t retries = 2;  // extra attempts for a failed subtask
   std::string summary_json;   // path for the JSON summary; empty = none
   std::string trace;          // path for a Chrome trace-event file; empty = none
+  std::string finished_file;  // rank 0 writes its exit code here last; empty = none
   bool quiet = false;         // no progress and no notices on stderr
   ProgressStyle progress = ProgressStyle::automatic;  // --progress bar|lines|none
   double progress_interval = 10.0;  // seconds between progress lines when not on a TTY

@@ -151,7 +151,7 @@ constexpr auto no_json = nullptr;
 constexpr auto read_with_work = nullptr;  // range_job and task_list options: make_job reads them
 
 // clang-format off
-const std::array<OptionSpec, 47> options{{
+const std::array<OptionSpec, 48> options{{
     {"kernel", "kernel", ValueKind::text, "NAME", "Kernel to run ({known kernels})", "",
      Scope::range_job, 0, read_with_work, no_check, in_summary | in_fingerprint, "kernel",
      [](const JobSpec& job) { return json(job.kernel()); }},
@@ -189,6 +189,17 @@ const std::array<OptionSpec, 47> options{{
     {"trace", "trace", ValueKind::path, "FILE",
      "Write a Chrome trace (Perfetto, chrome://tracing): a track per worker thread", "",
      Scope::any_job, 24, apply_trace, no_check, not_shown, "", no_json},
+    // For launchers that outlive rank 0 (a rank on a host cut off the network holds mpirun
+    // or srun forever): the batch scripts end the step once this file says rank 0 is done.
+    {"finished-file", "finished-file", ValueKind::path, "FILE",
+     "Rank 0 writes its exit code to FILE as its last act, after the summary, the journal "
+     "and the workers' stop (jobs/*.sbatch end a launcher that outlives it)",
+     "", Scope::any_job, 47,
+     [](const Setting& setting, JobSpec& job) {
+       if (setting.text.empty()) fail(setting.where, "must not be empty");
+       job.finished_file = setting.text;
+     },
+     no_check, not_shown, "", no_json},
     {"quiet", "quiet", ValueKind::boolean, "", "No progress on stderr", "", Scope::any_job, 9,
      [](const Setting& setting, JobSpec& job) { job.quiet = setting.text == "true"; },
      no_check, not_shown, "", no_json},

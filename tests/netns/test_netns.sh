@@ -10,6 +10,12 @@
 #      completes with the result of an uninterrupted run, that rank marked lost, mpirun exits 0;
 #   3. the same with the worker on node3 (another host than rank 0's): the job completes, the
 #      same result, that rank lost, and mpirun must exit too.
+#   4. node2's link rate-limited (tc tbf, 1 mbit/s): the primes job still gives the exact result;
+#   5. a partition (issue 14): jobs/tasktrack.sbatch itself, run on node1 as under Slurm, with
+#      node3's link taken down mid-run: the job completes with the uninterrupted run's result,
+#      rank 2 (node3) lost, rank 0's --finished-file says 0, and the script (which ends mpirun
+#      when it outlives rank 0 by TASKTRACK_END_GRACE) exits 0, with mpirun gone, within 30 s
+#      of the summary. The only wall-clock bound in these tests: a hang bound.
 # In 2 and 3, with Open MPI 4.1.4, the survivors' MPI_Finalize can wait forever for the dead rank
 # (always when it ran on another host than mpirun's, about one run in three when on mpirun's);
 # TASKTRACK_NETNS_ALLOW_FINALIZE_HANG=1 reports that as a known issue instead of a failure.
@@ -26,9 +32,10 @@ skip() {
 [[ $# -eq 1 ]] || { echo "usage: test_netns.sh TASKTRACK_BINARY" >&2; exit 2; }
 tasktrack=$(realpath -- "$1")
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+source_dir=$(cd "$here/../.." && pwd)
 
 [[ $(id -u) -eq 0 ]] || skip "network namespaces need root (CAP_SYS_ADMIN, CAP_NET_ADMIN); run as root"
-for program in ip unshare mount mpirun jq; do
+for program in ip unshare mount mpirun jq tc setsid; do
   command -v "$program" >/dev/null || skip "'$program' is not installed"
 done
 probe=ttnet-probe-$$
@@ -40,9 +47,11 @@ state=$(mktemp -d /tmp/tasktrack-netns.XXXXXX)
 work=$(mktemp -d /tmp/tasktrack-netns-work.XXXXXX)
 export TASKTRACK_NETNS_DIR=$state
 mpirun_pid=""
+script_pid=""
 failures=0
 cleanup() {
   [[ -n $mpirun_pid ]] && kill -KILL "$mpirun_pid" 2>/dev/null
+  [[ -n $script_pid ]] && kill -KILL -- "-$script_pid" 2>/dev/null
   "$here/down.sh" "$state"
   rm -rf -- "$work"
 }
@@ -182,6 +191,7 @@ for victim in "node1 3" "node3 2"; do
       and .subtasks.failed == 0' "$json"
   check "$victim_host: the result equals the uninterrupted run's" \
     test -n "$reference" -a "$(jq -c .result "$json" 2>/dev/null)" = "$reference"
+  # shellcheck disable=SC2016 # $r and $h are jq's variables
   check "$victim_host: rank $victim_rank lost, the other workers not" \
     jq -e --argjson r "$victim_rank" --arg h "$victim_host" \
     '[.per_rank[] | select(.lost)] == [.per_rank[] | select(.rank == $r and .host == $h)]
@@ -202,6 +212,93 @@ for victim in "node1 3" "node3 2"; do
     fail "$description"
   fi
 done
+
+# ---- 4. a rate-limited link ------------------------------------------------------------------
+# This kernel has no netem; a token bucket works in the namespaces. Every message to and from
+# rank 1 (node2) queues behind 1 mbit/s, with up to 400 ms of latency.
+echo "== primes again, node2's link limited to 1 mbit/s (tc tbf)"
+ip netns exec "$prefix-node2" tc qdisc add dev mpi0 root tbf rate 1mbit burst 32kbit latency 400ms ||
+  fail "tc could not limit node2's mpi0"
+rc=0
+timeout 300 "${mpirun_command[@]}" "$tasktrack" run --kernel primes --range 0:2000000 \
+  --subtasks 200 --threads 1 --summary-json "$work/slow.json" >"$work/slow.out" 2>&1 || rc=$?
+shaped=$(ip netns exec "$prefix-node2" tc -s qdisc show dev mpi0 |
+  awk '$1 == "qdisc" { tbf = ($2 == "tbf") } tbf && $1 == "Sent" { print $2; exit }')
+ip netns exec "$prefix-node2" tc qdisc del dev mpi0 root 2>/dev/null
+echo "mpirun exited with $rc; $shaped bytes went through node2's token bucket"
+cat "$work/slow.out"
+check "rate-limited: mpirun exits 0" test "$rc" = 0
+check "rate-limited: the exact result (148933 primes), completed, 3 workers, rank 1 did work" \
+  jq -e '.status == "completed" and .exit_code == 0 and .result.primes == 148933 and
+    .workers == 3 and ([.per_rank[] | select(.rank == 1 and .done > 0)] | length == 1)' \
+  "$work/slow.json"
+check "rate-limited: node2's traffic went through the token bucket ($shaped bytes)" \
+  test "${shaped:-0}" -gt 1000
+
+# ---- 5. a partition, under the batch script ---------------------------------------------------
+# jobs/tasktrack.sbatch as Slurm would run it on the first node (node1), outside Slurm: 3
+# worker ranks (SLURM_NTASKS) + rank 0, mpirun's options for these hosts in MPIRUN_OPTIONS.
+# node3's link goes down mid-run: rank 2 is declared lost after --worker-timeout, its subtasks
+# run elsewhere and rank 0 finishes; mpirun waits for node3's daemon, which cannot answer.
+echo "== a partition: node3's link down mid-run, under jobs/tasktrack.sbatch"
+journal=$work/partition.journal
+json=$work/partition.summary.json # the script's default: beside the journal
+finished=$work/partition.finished
+t=$(now_seconds)
+(
+  while read -r name; do unset "$name"; done < <(compgen -v SLURM_)
+  export SLURM_NTASKS=3 TASKTRACK=$tasktrack TASKTRACK_JOURNAL=$journal
+  export TASKTRACK_JOB="${sleep_job[*]} --worker-timeout 3s --heartbeat 1s --progress-interval 2s"
+  export MPIRUN_OPTIONS="--hostfile $state/hostfile --mca plm_rsh_agent $here/rsh-agent.sh
+    --mca btl tcp,self --mca btl_tcp_if_include mpi0 --mca oob_tcp_if_include mpi0
+    --mca mpi_yield_when_idle 1"
+  cd "$work" || exit 1
+  exec setsid "$here/rsh-agent.sh" --exec node1 bash "$source_dir/jobs/tasktrack.sbatch"
+) >"$work/partition.out" 2>&1 &
+script_pid=$!
+if wait_for 60 mid_run; then
+  echo "at $(seconds_since "$t") s: node3's mpi0 down; journal:" \
+    "$("$tasktrack" status "$journal" | sed -n -E 's/^(subtasks|commands) +//p')"
+  ip -n "$prefix-node3" link set mpi0 down
+else
+  fail "partition: the job did not get going"
+fi
+wait_for 120 summary_written # as in 2 and 3, on this $json
+summary_at=$(now_seconds)
+rc=""
+if wait_for 30 bash -c "! kill -0 $script_pid 2>/dev/null"; then
+  wait "$script_pid"
+  rc=$?
+fi
+ended_after=$(seconds_since "$summary_at")
+mpirun_left=$(ip netns pids "$prefix-node1" | xargs -r ps -o pid=,comm= -p | awk '$2 == "mpirun"')
+if [[ -z $rc ]]; then
+  kill -KILL -- "-$script_pid" 2>/dev/null
+  wait "$script_pid" 2>/dev/null
+  ended="was still running 30 s after the summary (killed)"
+else
+  ended="exited with $rc $ended_after s after the summary"
+fi
+script_pid=""
+echo "summary after $(awk -v a="$t" -v b="$summary_at" 'BEGIN { printf "%.1f", b - a }') s; the script $ended"
+cat "$work/partition.out"
+# What is left on the cut host (its daemon and rank) goes, and its link comes back.
+for pid in $(ip netns pids "$prefix-node3"); do kill -KILL "$pid" 2>/dev/null; done
+ip -n "$prefix-node3" link set mpi0 up
+check "partition: the job completed: 400 of 400 done, none failed, exit code 0" \
+  jq -e '.status == "completed" and .exit_code == 0 and .subtasks.done == 400
+    and .subtasks.failed == 0 and .subtasks.duplicates == 0' "$json"
+check "partition: the result equals the uninterrupted run's" \
+  test -n "$reference" -a "$(jq -c .result "$json" 2>/dev/null)" = "$reference"
+check "partition: rank 2 (node3) lost, the other workers not" \
+  jq -e '[.per_rank[] | select(.lost)] == [.per_rank[] | select(.rank == 2 and .host == "node3")]
+    and (.per_rank | length == 3)' "$json"
+check "partition: rank 0's --finished-file says 0" test "$(cat "$finished" 2>/dev/null)" = 0
+check "partition: the script exits 0 within 30 s of the summary (it $ended)" test "${rc:-none}" = 0
+check "partition: no mpirun left on node1 (${mpirun_left:-none})" test -z "$mpirun_left"
+if grep -q "but mpirun is still running" "$work/partition.out"; then
+  echo "(the script ended mpirun: it outlived rank 0 by TASKTRACK_END_GRACE)"
+fi
 
 echo "== netns test took $(seconds_since "$test_start") s"
 if ((failures > 0)); then

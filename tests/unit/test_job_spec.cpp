@@ -211,6 +211,7 @@ TEST(CommandLine, DefaultsFilledIn) {
   EXPECT_EQ(job.threads, 0u);
   EXPECT_EQ(job.retries, 2u);
   EXPECT_EQ(job.summary_json, "");
+  EXPECT_EQ(job.finished_file, "");
   EXPECT_FALSE(job.quiet);
   EXPECT_DOUBLE_EQ(job.progress_interval, 10.0);
   EXPECT_EQ(job.job_file, "");
@@ -242,6 +243,10 @@ TEST(CommandLine, EveryFlag) {
   EXPECT_EQ(job.summary_json, "out.json");
   EXPECT_TRUE(job.quiet);
   EXPECT_DOUBLE_EQ(job.progress_interval, 0.25);
+}
+
+TEST(CommandLine, FinishedFile) {
+  EXPECT_EQ(parse(run_count({"--finished-file", "done.txt"})).job.finished_file, "done.txt");
 }
 
 TEST(CommandLine, EveryFaultToleranceFlag) {
