@@ -479,6 +479,7 @@ int run_mpi(int argc, char** argv, const std::vector<std::string>& args,
       // worker ended here as the first failure, 137); under --enable-recovery or srun
       // nobody would, and a stopped worker would hold the job.
       if (!launched_by_plain_mpirun()) end_silent_workers(transport->workers());
+      write_finished_file(job.finished_file, exit_usage);
       exit_without_finalize(exit_usage);
     }
     {
