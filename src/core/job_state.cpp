@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <variant>
 
+#include "core/crash_detail.hpp"
 #include "journal/replay.hpp"
 
 namespace tasktrack {
@@ -21,28 +22,6 @@ std::string text_of(std::span<const std::byte> payload) {
 
 std::span<const std::byte> bytes_of(const std::string& text) {
   return {reinterpret_cast<const std::byte*>(text.data()), text.size()};
-}
-
-// A crash's journal detail starts with the worker it took down: "rank 2 (node3) lost while
-// running it: ...". A resume reads the worker back from there (crash_site_of).
-constexpr std::string_view crash_site_end = " lost while running it";
-
-std::string crash_detail(const std::string& site, const std::string& why, std::uint32_t crashes,
-                         std::uint32_t limit) {
-  if (limit == 0) return fmt::format("{}{}: {} (crash {})", site, crash_site_end, why, crashes);
-  return fmt::format("{}{}: {} (crash {} of --crash-limit {})", site, crash_site_end, why, crashes,
-                     limit);
-}
-
-std::string crash_site_of(const std::string& detail) {
-  const auto end = detail.find(crash_site_end);
-  return end == std::string::npos ? detail : detail.substr(0, end);
-}
-
-std::string join(const std::vector<std::string>& parts) {
-  std::string text;
-  for (const std::string& part : parts) text += (text.empty() ? "" : ", ") + part;
-  return text;
 }
 
 }  // namespace
@@ -193,24 +172,6 @@ void JobState::top_up(WorkerState& worker, bool alone, double now) {
   send(rank, now);
 }
 
-std::uint32_t JobState::assign_before_deadline(WorkerState& worker, std::uint32_t count, bool alone,
-                                               double now) {
-  const int rank = worker.info.rank;
-  std::uint32_t given = 0;
-  while (given < count) {
-    // In dispatch order: the first subtask that may not start holds back those after it,
-    // so that the order (retries first, then ids, barriers) stays the tracker's.
-    const std::optional<SubtaskId> next = tracker_.peek_next(rank, alone);
-    if (!next) break;
-    const bool queued = tracker_.outstanding(rank) >= worker.info.threads;
-    if (!deadline_.may_start(*next, now, queued)) break;
-    if (tracker_.assign_next(rank, 1, runs_, alone) == 0) break;
-    deadline_.note_dispatched(*next);
-    ++given;
-  }
-  return given;
-}
-
 void JobState::top_up_all(double now) {
   const bool alone = roster_.active_count() == 1;
   for (WorkerState& worker : roster_.all()) {
@@ -260,14 +221,6 @@ void JobState::handle_status(WorkerState& worker, const StatusBatchReader& batch
       [&](const StatusRecord& record, std::span<const std::byte> payload,
           const AttemptReport* report) { handle_record(worker, record, payload, report, now); });
   if (rules_.journaling) journal_.flush(effects_);
-}
-
-void JobState::handle_goodbye(int rank) {
-  roster_.at(rank).said_goodbye = true;
-}
-
-void JobState::handle_gone_at_end(int rank) {
-  roster_.at(rank).dead = true;
 }
 
 void JobState::handle_record(WorkerState& worker, const StatusRecord& record,
@@ -374,74 +327,6 @@ void JobState::handle_failed(WorkerState& worker, const StatusRecord& record,
   }
 }
 
-void JobState::declare_lost(WorkerState& worker, const std::string& why, double now) {
-  if (worker.health == Health::lost) return;
-  roster_.set_health(worker, Health::lost);
-  top_up_everyone_ = true;  // its subtasks are pending again
-  statistics_.rank(worker.info.rank).lost = true;
-  // Deaths after a stop signal are the stop's doing (the batch system ends every rank),
-  // not their subtasks': nothing is charged then.
-  Tracker::LostRankRelease release;
-  if (interrupted_ || over_) {
-    release.released = tracker_.release_rank(worker.info.rank);
-  } else {
-    release = tracker_.release_lost_rank(worker.info.rank);
-  }
-  const std::uint32_t released = release.released;
-  if (rules_.tracing) {
-    effects_.trace_instant(now, worker.info.rank, "worker lost",
-                           fmt::format("{}; {} subtasks reassigned", why, released));
-  }
-  effects_.notice(fmt::format("rank {} ({}) lost: {}; {} subtask{} reassigned", worker.info.rank,
-                              worker.info.host, why, released, released == 1 ? "" : "s"));
-  charge_crashes(worker, release, why, now);
-}
-
-void JobState::charge_crashes(const WorkerState& worker, const Tracker::LostRankRelease& release,
-                              const std::string& why, double now) {
-  if (release.charged.empty()) return;
-  const std::string site = fmt::format("rank {} ({})", worker.info.rank, worker.info.host);
-  const std::uint32_t limit = tracker_.crash_limit();
-  for (const SubtaskId id : release.charged) {
-    crash_sites_[id].push_back(site);
-    const bool out = std::find(release.crashed_out.begin(), release.crashed_out.end(), id) !=
-                     release.crashed_out.end();
-    StatusRecord record;
-    record.subtask = id;
-    record.state = SubtaskState::failed;
-    record.reason = FailureReason::crashed_worker;
-    record.attempt = tracker_.attempt(id);
-    record.start_seconds = now;
-    record.end_seconds = now;
-    std::string detail;
-    if (out) {
-      const std::vector<std::string>& sites = crash_sites_[id];
-      detail = fmt::format("took down {} worker{}: {} (--crash-limit {})", sites.size(),
-                           sites.size() == 1 ? "" : "s", join(sites), limit);
-      statistics_.note_failure(FailureSummary{id, record.attempt + 1, record.reason, detail});
-      effects_.notice(fmt::format("subtask {} failed for good: it {}", id, detail));
-      top_up_everyone_ = true;  // a barrier may have opened
-    } else {
-      detail = crash_detail(site, why, tracker_.crashes(id), limit);
-    }
-    if (rules_.tracing) effects_.trace_instant(now, worker.info.rank, "crash", detail);
-    if (rules_.journaling) {
-      journal_.flush(effects_);
-      journal_.attempt(worker.info, record, bytes_of(detail), nullptr, effects_, !out);
-    }
-  }
-}
-
-void JobState::handle_never_started(int rank, const std::string& why) {
-  declare_lost(roster_.at(rank), why, 0);
-}
-
-void JobState::handle_worker_gone(int rank, const std::string& why, double now) {
-  WorkerState& worker = roster_.at(rank);
-  worker.dead = true;
-  declare_lost(worker, why, now);
-}
-
 void JobState::handle_signal(StopKind kind, int signal, double now) {
   if (signalled_ && kind == StopKind::graceful) return;
   if (rules_.tracing && !signalled_) {
@@ -482,19 +367,6 @@ bool JobState::drain_finished(double now) const {
   if (now >= drain_deadline_) return true;
   return std::all_of(roster_.all().begin(), roster_.all().end(),
                      [](const WorkerState& w) { return w.drained || w.health == Health::lost; });
-}
-
-void JobState::declare_silent_workers_lost(double now) {
-  for (WorkerState& worker : roster_.all()) {
-    if (worker.health == Health::lost || worker.said_goodbye) continue;
-    const double silent = now - worker.last_heard;
-    if (silent > rules_.worker_timeout) {
-      declare_lost(
-          worker,
-          fmt::format("silent for {:.1f} s (--worker-timeout {} s)", silent, rules_.worker_timeout),
-          now);
-    }
-  }
 }
 
 bool JobState::handle_tick(double now) {
@@ -542,27 +414,6 @@ bool JobState::handle_tick(double now) {
     }
   }
   return false;
-}
-
-void JobState::drain_if_nothing_fits(double now) {
-  if (!deadline_.enabled() || draining_) return;
-  // The first pending subtask in dispatch order; none (or only those behind a barrier):
-  // what runs decides what comes next, and this is asked again on the next tick.
-  const std::optional<SubtaskId> next = tracker_.peek_next(-1, true);
-  if (!next || deadline_.may_start(*next, now, false)) return;
-  // Time only moves on: what may not start now never may, nor (dispatch order holds) what
-  // comes after it. Subtasks already queued on a worker passed the policy when they went
-  // out and may still start: the drain, which withdraws them, waits until nothing is handed
-  // out any more, or until deadline - grace, when nothing can start. What runs then has
-  // until the deadline.
-  if (tracker_.outstanding_total() > 0 && now < deadline_.latest_end()) return;
-  interrupted_ = true;
-  deadline_drain_ = true;
-  if (rules_.tracing) effects_.trace_instant(now, 0, "deadline drain", "");
-  begin_drain(deadline_.deadline(),
-              fmt::format("deadline: no task left could end before it less --grace {} s; "
-                          "running ones may finish until the deadline",
-                          rules_.grace));
 }
 
 void JobState::fail_unrunnable() {

@@ -7,8 +7,10 @@
 // (tests/unit/test_job_state.cpp). Not thread-safe: owned by rank 0's main thread.
 //
 // Where a change goes: a new schedule is a SchedulePolicy (core/schedule_policy.hpp); a new
-// health rule goes into WorkerRoster or handle_tick; a new statistic into JobStatistics; a
-// packing rule (lines with different cores, GPUs, memory) into Packer.
+// health rule goes into WorkerRoster or handle_tick, and what a lost worker costs into
+// job_state_workers.cpp; a new statistic into JobStatistics (the summary: job_summary.cpp);
+// a packing rule (lines with different cores, GPUs, memory) into Packer; dispatch under a
+// deadline into DeadlinePolicy and job_state_deadline.cpp.
 #pragma once
 
 #include <map>
