@@ -372,10 +372,8 @@ sed '/^#SBATCH --signal/d' "$source_dir/jobs/tasktrack.sbatch" >"$no_signal_scri
 echo "== tasktrack.sbatch without --signal, --time=2: 40 commands of 8 s on 2 workers drain before the limit, requeue, complete"
 t=$(now_seconds)
 submit "$name" "$no_signal_script" "--task-file $tasks --threads 1 --output-dir $work/time-limit-out" --time=2
-wait "$submit_pid"
-rc=$(cat "$work/$name.rc")
+finished "$name"
 id=$(job_id "$name")
-out=$work/$name-$id.out
 echo "sbatch --wait returned $rc after $(seconds_since "$t") s"
 show_file "$out"
 runs=$(grep -c '^  status     ' "$out")
