@@ -48,12 +48,7 @@ mpirun+=("${extra_mpirun_args[@]}")
 work=$(mktemp -d "${TMPDIR:-/tmp}/tasktrack-xargs.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 
-now() { date +%s.%N; }
-calc() { awk "BEGIN { printf \"%.10g\", $* }"; }
-median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-declare -A samples
-add() { samples[$1]="${samples[$1]:+${samples[$1]} }$2"; }
-med() { median ${samples[$1]:-}; }
+. bench/lib.sh  # now, calc, median, add, med
 fail() { echo "bench/commands_vs_xargs.sh: $*" >&2; exit 1; }
 # timed CMD...: runs it (output to $work/last.*), sets E2E to its wall seconds; fails the script.
 timed() {

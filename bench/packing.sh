@@ -31,9 +31,7 @@ csv=${PACKING_CSV:-bench/results/packing-$stamp.csv}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-now() { date +%s.%N; }
-calc() { awk "BEGIN { printf \"%.10g\", $* }"; }
-median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+. bench/lib.sh  # now, calc, median, add, med
 # wall CMD...: seconds CMD took
 wall() { local start; start=$(now); "$@" >/dev/null 2>&1 || return 1; calc "$(now) - $start"; }
 

@@ -33,13 +33,8 @@ csv=${PRIMES_CSV:-bench/results/primes-$stamp.csv}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-now() { date +%s.%N; }
-calc() { awk "BEGIN { printf \"%.10g\", $* }"; }
-median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+. bench/lib.sh  # now, calc, median, add, med
 
-declare -A samples
-add() { samples[$1]="${samples[$1]:+${samples[$1]} }$2"; }
-med() { median ${samples[$1]}; }
 
 expected=""
 # one_tasktrack KEY BINARY: one run of the kernel on one thread; adds KEY.busy and KEY.wall.

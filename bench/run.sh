@@ -113,11 +113,8 @@ case "$(awk -v l="${load_start%% *}" -v c="$cores" 'BEGIN { print (l > c / 4) ? 
 esac
 
 # ---- helpers ----------------------------------------------------------------------------------
-now() { date +%s.%N; }
-calc() { awk "BEGIN { printf \"%.10g\", $* }"; }
+. bench/lib.sh  # now, calc, median, add, med
 ge() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a >= b) }'; }
-median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END {
-  if (NR == 0) print ""; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 failures=0
 
 # A value for the table: rates with k/M, times in ns/us/ms/s, ratios with x.
@@ -187,11 +184,7 @@ check() {
 jqn() { jq -r "$1" "$2"; }
 progress() { printf 'bench/run.sh: [%4.0fs] %s\n' "$(calc "$(now) - $suite_start")" "$*" >&2; }
 
-# Every workload's runs are interleaved with its baselines' (rep 1 of each, rep 2 of each, ...),
-# so that load from other processes, which drifts, falls on both sides of each ratio alike.
-declare -A samples
-add() { samples[$1]="${samples[$1]:+${samples[$1]} }$2"; }  # add KEY VALUE
-med() { median ${samples[$1]:-}; }                            # the median of KEY's values
+# Every workload's runs are interleaved with its baselines' (bench/lib.sh says why).
 where_of() { [ "$1" = mpi ] && echo "$mpi_name" || echo "$one_name"; }
 # launch MODE CMD ARGS...: CMD under mpirun (1 coordinator + $cores one-thread workers) or as
 # one process with $cores threads; the label and timeout come from LABEL and LIMIT.
