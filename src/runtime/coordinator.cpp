@@ -24,6 +24,10 @@ namespace {
 constexpr std::chrono::microseconds first_pause{20};
 constexpr std::chrono::microseconds longest_pause{1000};
 
+// How often rank 0 reads a growing task list's input (a poll() each time): as often as its
+// loop sleeps at the longest, rather than on every turn of a busy loop.
+constexpr double growing_read_interval = 0.001;
+
 // How often rank 0 looks whether the processes of workers on its own host still exist.
 constexpr double process_check_interval = 0.5;
 
@@ -278,7 +282,10 @@ Summary Coordinator::run() {
     const double now = clock_.now();
     look_for_gone_workers(now);
     feed_signals(now);
-    if (sinks_.growing != nullptr) read_growing_tasks();
+    if (sinks_.growing != nullptr && now - last_growing_read_ >= growing_read_interval) {
+      last_growing_read_ = now;
+      read_growing_tasks();
+    }
     if (state_.handle_tick(now)) break;
     progress_.update(state_.done(), state_.failed(), now - started);
     if (heard) {

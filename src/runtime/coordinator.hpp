@@ -97,6 +97,7 @@ class Coordinator : private JobEffects {
   JobState state_;
   std::string host_;  // rank 0's host
   double last_process_check_ = 0;
+  double last_growing_read_ = 0;  // job-clock seconds of the last read_growing_tasks()
 };
 
 }  // namespace tasktrack
