@@ -22,7 +22,9 @@ class TerminalRelay {
   explicit TerminalRelay(Print print) : print_(std::move(print)) {}
 
   // One chunk from `rank`, in the order that worker sent them: a last chunk prints the
-  // block the worker's earlier chunks began. Throws what `print` throws.
+  // block the worker's earlier chunks began. A worker lost between two chunks of a block
+  // leaves that block unprinted (a worker sends a block's chunks back to back, so that
+  // takes a death within microseconds). Throws what `print` throws.
   void add(int rank, const TerminalChunk& chunk);
 
  private:
