@@ -30,6 +30,7 @@
 #include "runtime/mpi_session.hpp"
 #include "runtime/signals.hpp"
 #include "runtime/start_watchdog.hpp"
+#include "runtime/terminal_outbox.hpp"
 #include "runtime/thread_pool.hpp"
 #include "tasktrack/error.hpp"
 
@@ -152,9 +153,12 @@ std::string job_id(const JobSpec& job) {
 
 // The job's kernel on `rank`; each rank builds it once. Throws UsageError when the kernel
 // refuses its parameters (or a task list's kernel lines or output folder are bad).
-std::unique_ptr<Kernel> make_kernel(const KernelRegistry& registry, const JobSpec& job, int rank) {
+// `terminal`: where a task list's --output stdout blocks go (empty: this process's stdout).
+std::unique_ptr<Kernel> make_kernel(const KernelRegistry& registry, const JobSpec& job, int rank,
+                                    TerminalBlockWriter terminal = {}) {
   if (const TaskListJob* list = job.task_list()) {
-    return std::make_unique<CommandListKernel>(*list, registry, rank, job_id(job), job.bind);
+    return std::make_unique<CommandListKernel>(*list, registry, rank, job_id(job), job.bind,
+                                               std::move(terminal));
   }
   const RangeJob& range_job = *job.range_job();
   const KernelInfo* info = registry.find(range_job.kernel);
@@ -441,8 +445,19 @@ int run_mpi(int argc, char** argv, const std::vector<std::string>& args,
   const JobClock clock{decided.epoch_unix};
 
   try {
+    // --output stdout on a worker rank: blocks go to rank 0, which prints them (mpirun would
+    // interleave blocks the ranks printed themselves). Rank 0 runs no command under mpirun;
+    // alone (-np 1) it prints its own.
+    std::shared_ptr<TerminalOutbox> terminal_blocks;
+    if (const TaskListJob* list = job.task_list();
+        !is_rank0 && list && list->output == OutputMode::terminal) {
+      terminal_blocks = std::make_shared<TerminalOutbox>();
+    }
     const std::unique_ptr<Kernel> kernel =
-        is_rank0 ? std::move(decision.kernel) : make_kernel(registry, job, session.rank());
+        is_rank0 ? std::move(decision.kernel)
+                 : make_kernel(registry, job, session.rank(),
+                               terminal_blocks ? TerminalOutbox::writer(terminal_blocks)
+                                               : TerminalBlockWriter{});
     if (session.size() == 1) return run_in_process(job, *kernel, clock, decision.journal);
 
     const OwnedResources owned = discover_owned_resources(
@@ -453,6 +468,7 @@ int run_mpi(int argc, char** argv, const std::vector<std::string>& args,
         session.exchange_hellos(worker_info(this_host_name(), threads, owned), start_limit);
     if (!is_rank0) {
       WorkerOptions options = worker_options(job, owned, threads);
+      options.terminal_blocks = terminal_blocks;
       if (const TaskListJob* list = job.task_list(); list && list->growing) {
         auto& commands = dynamic_cast<CommandListKernel&>(*kernel);
         options.add_task_lines = [&commands](const std::string& json) {

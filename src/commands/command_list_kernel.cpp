@@ -107,7 +107,8 @@ void add_peer_variables(std::map<std::string, std::string>& environment, const T
 }  // namespace
 
 CommandListKernel::CommandListKernel(const TaskListJob& list, const KernelRegistry& registry,
-                                     int rank, std::string job_id, Binding bind)
+                                     int rank, std::string job_id, Binding bind,
+                                     TerminalBlockWriter terminal)
     : registry_(registry),
       per_task_(list.per_task()),
       growing_(list.growing),
@@ -116,7 +117,7 @@ CommandListKernel::CommandListKernel(const TaskListJob& list, const KernelRegist
       output_limit_(list.output_limit),
       output_(make_output_sink(OutputSettings{list.output, list.output_dir, rank,
                                               static_cast<std::uint32_t>(list.tasks.size()),
-                                              list.tag})),
+                                              list.tag, std::move(terminal)})),
       bind_(bind),
       shell_(list.shell),
       keep_mpi_environment_(list.keep_mpi_environment),

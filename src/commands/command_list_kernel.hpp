@@ -22,9 +22,11 @@ class CommandListKernel final : public Kernel {
   // Checks every kernel line against `registry` (UsageError naming the line) and creates the
   // output directory (mode 0755) when the output mode writes files. `rank` and `job_id` go
   // into each command's environment; `rank` also names the rank's packed output file;
-  // `bind` (--bind) says whether a command is pinned to its cores.
+  // `bind` (--bind) says whether a command is pinned to its cores. `terminal`: where
+  // --output stdout's blocks go (empty: this process's stdout; see TerminalSink).
   CommandListKernel(const TaskListJob& list, const KernelRegistry& registry, int rank,
-                    std::string job_id, Binding bind = Binding::none);
+                    std::string job_id, Binding bind = Binding::none,
+                    TerminalBlockWriter terminal = {});
 
   // A command: SHELL -c LINE (--shell), or a JSON Lines task's argv without a shell, in
   // its cwd with its env added (over ours and the variables below), our MPI launcher's

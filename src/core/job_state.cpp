@@ -210,6 +210,8 @@ void JobState::handle_message(int rank, const FromWorkerMessage& message, double
   } else if (std::holds_alternative<Goodbye>(message)) {
     worker.said_goodbye = true;
   }
+  // A TerminalChunk is output for the terminal, which the coordinator prints: here it only
+  // says the worker is alive.
 }
 
 void JobState::handle_status(WorkerState& worker, const StatusBatchReader& batch, double now) {

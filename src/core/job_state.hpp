@@ -54,8 +54,9 @@ class JobState {
   // The job starts: the first assignments (static shares, or every worker topped up).
   void start(double now);
 
-  // One message from a worker: a status batch (its records), a heartbeat, Drained or
-  // Goodbye; each says the worker is alive. Throws ProtocolError or IllegalTransition when
+  // One message from a worker: a status batch (its records), a heartbeat, Drained,
+  // Goodbye or a TerminalChunk (whose bytes the coordinator prints; nothing else here);
+  // each says the worker is alive. Throws ProtocolError or IllegalTransition when
   // the worker breaks the protocol.
   void handle_message(int rank, const FromWorkerMessage& message, double now);
   // The worker's process or connection is gone: it is lost and its subtasks reassigned.

@@ -32,7 +32,7 @@ std::unique_ptr<OutputSink> make_output_sink(const OutputSettings& settings) {
     case OutputMode::none:
       return std::make_unique<DiscardSink>();
     case OutputMode::terminal:
-      return std::make_unique<TerminalSink>(settings.tag);
+      return std::make_unique<TerminalSink>(settings.tag, settings.terminal);
   }
   return std::make_unique<DiscardSink>();
 }

@@ -10,6 +10,7 @@
 
 #include "output/output_mode.hpp"
 #include "output/packed_format.hpp"
+#include "output/terminal_writer.hpp"
 
 namespace tasktrack {
 
@@ -48,6 +49,7 @@ struct OutputSettings {
   int rank = 0;                  // the worker rank: names its packed file
   std::uint32_t task_count = 0;  // files mode pads subtask ids to its digits (at least 6)
   bool tag = false;              // stdout mode: each line starts with "<line number>\t"
+  TerminalBlockWriter terminal;  // stdout mode: where blocks go; empty: this process's stdout
 };
 
 // The sink of `settings.mode`. Creates no file yet: a packed file is opened on the first

@@ -3,9 +3,11 @@
 
 #include <memory>
 #include <mutex>
+#include <utility>
 
 #include "output/output_sink.hpp"
 #include "output/packed_writer.hpp"
+#include "output/terminal_writer.hpp"
 
 namespace tasktrack {
 
@@ -67,20 +69,23 @@ class DiscardSink final : public OutputSink {
   std::unique_ptr<AttemptOutput> begin(const AttemptIdentity& attempt) override;
 };
 
-// stdout: the attempt's stdout and stderr, interleaved in the order they arrived, printed
-// to this process's stdout as one block when the attempt ends. One process-wide lock and one
-// write loop per block: blocks of different threads never interleave (and under mpirun,
-// whose forwarding passes whole writes of up to a pipe buffer, rarely split). With `tag`,
-// every line of the block starts with the task's line number and a tab (GNU parallel's
-// --tag), and a last line without a newline gets one. The block is held in memory: at most
-// twice --output-limit.
+// stdout: the attempt's stdout and stderr, interleaved in the order they arrived, handed
+// as one block to `writer` when the attempt ends; an empty writer writes it to this
+// process's stdout (write_terminal_block: one process-wide lock and one write loop per
+// block, so blocks of different threads never interleave). An MPI worker rank's writer
+// relays the block to rank 0 instead, which prints it: mpirun forwards each rank's stdout
+// in pieces, so blocks of two ranks written to their own stdout would interleave there.
+// With `tag`, every line of the block starts with the task's line number and a tab (GNU
+// parallel's --tag), and a last line without a newline gets one. The block is held in
+// memory: at most twice --output-limit.
 class TerminalSink final : public OutputSink {
  public:
-  explicit TerminalSink(bool tag) : tag_(tag) {}
+  TerminalSink(bool tag, TerminalBlockWriter writer) : tag_(tag), writer_(std::move(writer)) {}
   std::unique_ptr<AttemptOutput> begin(const AttemptIdentity& attempt) override;
 
  private:
   bool tag_;
+  TerminalBlockWriter writer_;
 };
 
 }  // namespace tasktrack

@@ -260,6 +260,13 @@ void Coordinator::read_growing_tasks() {
   }
 }
 
+void Coordinator::handle_message(int rank, const FromWorkerMessage& message) {
+  // Printed before the core hears of it: the block comes before its attempt's record, so
+  // every block of the job is out before the summary.
+  if (const auto* chunk = std::get_if<TerminalChunk>(&message)) terminal_.add(rank, *chunk);
+  state_.handle_message(rank, message, clock_.now());
+}
+
 Summary Coordinator::run() {
   const bool in_process = ranks_ == 1;
   const double cpu_at_start = cpu_seconds(in_process);
@@ -271,7 +278,7 @@ Summary Coordinator::run() {
   record_session();
   const double started = clock_.now();
   const WorkerMessageHandler handler = [this](int rank, const FromWorkerMessage& message) {
-    state_.handle_message(rank, message, clock_.now());
+    handle_message(rank, message);
   };
 
   if (sinks_.growing != nullptr) read_growing_tasks();
@@ -311,6 +318,9 @@ std::vector<WorkerInfo> Coordinator::stop_workers(std::chrono::milliseconds dead
   // Healthy workers answer within milliseconds; their goodbye means nothing of theirs is
   // in flight. Lost ones are not waited for.
   const WorkerMessageHandler goodbyes = [this](int rank, const FromWorkerMessage& message) {
+    // The output of attempts that ended as the workers stopped is printed still, as a
+    // one-process run's own threads would print it.
+    if (const auto* chunk = std::get_if<TerminalChunk>(&message)) terminal_.add(rank, *chunk);
     if (std::holds_alternative<Goodbye>(message)) state_.handle_goodbye(rank);
   };
   // A worker that died after the last result (issue 14: while the summary was printed, or

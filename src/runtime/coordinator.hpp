@@ -1,8 +1,8 @@
 // Rank 0's loop, thin by design: it reads the clock, the signals and the workers' processes,
 // feeds what happened to the JobState (the pure core, core/job_state.hpp) and carries out
 // the core's effects: assignments, drains and limits over the Transport, results into the
-// kernel's Reduction, records into the Journal and the trace, notices onto stderr. Every
-// decision is the core's.
+// kernel's Reduction, records into the Journal and the trace, notices onto stderr, the
+// workers' --output stdout blocks onto stdout. Every decision is the core's.
 #pragma once
 
 #include <memory>
@@ -18,6 +18,7 @@
 #include "report/progress.hpp"
 #include "report/summary.hpp"
 #include "report/trace.hpp"
+#include "runtime/terminal_relay.hpp"
 #include "runtime/transport.hpp"
 #include "tasktrack/kernel.hpp"
 
@@ -81,6 +82,8 @@ class Coordinator : private JobEffects {
   // whose process is gone, so stop_workers waits for none of them.
   void look_for_workers_gone_at_end();
   void feed_signals(double now);
+  // A worker's message: a TerminalChunk is printed (terminal_), then the core hears it.
+  void handle_message(int rank, const FromWorkerMessage& message);
   // A growing task list: what arrived becomes subtasks; the end of input ends the list.
   void read_growing_tasks();
   Summary build_summary(double started, double wall_seconds, double cpu_seconds);
@@ -95,7 +98,8 @@ class Coordinator : private JobEffects {
   Partition partition_;
   std::unique_ptr<Reduction> reduction_;
   JobState state_;
-  std::string host_;  // rank 0's host
+  TerminalRelay terminal_;  // --output stdout under MPI: the workers' blocks, printed here
+  std::string host_;        // rank 0's host
   double last_process_check_ = 0;
   double last_growing_read_ = 0;  // job-clock seconds of the last read_growing_tasks()
 };

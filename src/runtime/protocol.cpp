@@ -37,6 +37,8 @@ const char* name_of(MessageKind kind) {
       return "batch follows";
     case MessageKind::task_lines:
       return "task lines";
+    case MessageKind::terminal_block:
+      return "terminal block";
   }
   return nullptr;  // not a kind of this protocol version
 }
@@ -425,10 +427,53 @@ FromWorkerMessage decode_from_worker(std::span<const std::byte> message) {
     case MessageKind::goodbye:
       check_header_only(message, kind);
       return Goodbye{};
+    case MessageKind::terminal_block:
+      return decode_terminal_chunk(message);
     default:
       throw ProtocolError(std::string("rank 0 got a ") + name_of(kind) +
                           " message among a worker's reports");
   }
+}
+
+namespace {
+
+// A TerminalBlock chunk: header (count: the chunk's bytes), this, then the bytes.
+struct TerminalChunkFields {
+  std::uint32_t last = 0;  // 1 on a block's last chunk, else 0
+};
+static_assert(max_terminal_chunk_bytes + sizeof(MessageHeader) + sizeof(TerminalChunkFields) ==
+              max_status_message_bytes);
+
+}  // namespace
+
+std::vector<std::vector<std::byte>> encode_terminal_block(std::string_view block) {
+  std::vector<std::vector<std::byte>> messages;
+  messages.reserve(block.size() / max_terminal_chunk_bytes + 1);
+  do {
+    const std::string_view chunk = block.substr(0, max_terminal_chunk_bytes);
+    block.remove_prefix(chunk.size());
+    const TerminalChunkFields fields{block.empty() ? 1u : 0u};
+    messages.push_back(encode_with_body(MessageKind::terminal_block, fields,
+                                        std::as_bytes(std::span(chunk.data(), chunk.size()))));
+  } while (!block.empty());
+  return messages;
+}
+
+TerminalChunk decode_terminal_chunk(std::span<const std::byte> message) {
+  const MessageHeader header = read_header(message, MessageKind::terminal_block);
+  const std::size_t expected =
+      sizeof header + sizeof(TerminalChunkFields) + std::size_t{header.count};
+  if (message.size() != expected) {
+    throw ProtocolError(
+        fmt::format("terminal block: {} bytes, expected {}", message.size(), expected));
+  }
+  TerminalChunkFields fields;
+  std::memcpy(&fields, message.data() + sizeof header, sizeof fields);
+  if (fields.last > 1) {
+    throw ProtocolError(fmt::format("terminal block: last flag {}", fields.last));
+  }
+  const auto* bytes = reinterpret_cast<const char*>(message.data()) + sizeof header + sizeof fields;
+  return TerminalChunk{std::string_view(bytes, header.count), fields.last == 1};
 }
 
 std::vector<std::byte> encode(const BatchFollows& follows) {

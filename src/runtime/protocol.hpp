@@ -3,8 +3,9 @@
 //   rank 0 -> every rank, once:  Job (by broadcast): the job to run, or the exit code
 //   worker -> rank 0, once:      Hello: who it is (host, threads, pid)
 //   rank 0 -> worker:            Assign, Drain, TimeLimit, Stop, TaskLines (ToWorkerMessage)
-//   worker -> rank 0:            StatusBatch, Heartbeat, Drained, Goodbye (FromWorkerMessage)
-//                                and BatchFollows, which only the MPI transport sees
+//   worker -> rank 0:            StatusBatch, Heartbeat, Drained, Goodbye, TerminalBlock
+//                                (FromWorkerMessage) and BatchFollows, which only the MPI
+//                                transport sees
 //
 // Every message starts with a MessageHeader: the protocol version and the message's kind,
 // so a message is never read as another and a mismatch is a ProtocolError, never a misread.
@@ -18,6 +19,7 @@
 #include <span>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <type_traits>
 #include <variant>
 #include <vector>
@@ -34,7 +36,8 @@ namespace tasktrack {
 // Version 4: a status batch may end with a table of attempt reports (placement and cost).
 // Version 5: TaskLines, the tasks of a growing task list.
 // Version 6: the Job message names rank 0's host (a worker's node share needs no collective).
-inline constexpr std::uint32_t protocol_version = 6;
+// Version 7: TerminalBlock, a worker's --output stdout block relayed to rank 0 in chunks.
+inline constexpr std::uint32_t protocol_version = 7;
 
 // Message tags: one per direction, so that a worker's messages, whatever their kind, are
 // received by rank 0's one posted receive in the order they were sent. Fixed values.
@@ -56,6 +59,7 @@ enum class MessageKind : std::uint32_t {
   goodbye = 10,
   batch_follows = 11,
   task_lines = 12,
+  terminal_block = 13,
 };
 
 struct MessageHeader {
@@ -244,8 +248,29 @@ std::vector<std::byte> encode(const Heartbeat&);
 std::vector<std::byte> encode(const Drained&);
 std::vector<std::byte> encode(const Goodbye&);
 
+// TerminalBlock: with --output stdout on an MPI worker rank, each finished attempt's block
+// (output/terminal_writer.hpp) is relayed to rank 0, which prints it whole on its stdout:
+// mpirun forwards each rank's stdout in pieces, so blocks two ranks printed themselves would
+// interleave. A block travels as one or more chunks, each a message of at most
+// max_status_message_bytes (rank 0's receive buffer), sent back to back and the last one
+// flagged; rank 0 joins a worker's chunks (its messages arrive in order) and prints the
+// block when the last one arrives. A worker sends a block before the status record of the
+// attempt it belongs to, so rank 0 has printed it before it counts the attempt as finished.
+struct TerminalChunk {
+  std::string_view bytes;  // as decoded: views the message, valid only while it lives
+  bool last = false;       // the block's last chunk
+};
+inline constexpr std::size_t max_terminal_chunk_bytes =
+    max_status_message_bytes - sizeof(MessageHeader) - sizeof(std::uint32_t);
+// The messages that carry `block`, in order: at least one (an empty block is one empty,
+// last chunk).
+std::vector<std::vector<std::byte>> encode_terminal_block(std::string_view block);
+TerminalChunk decode_terminal_chunk(std::span<const std::byte> message);  // ProtocolError
+
 // What rank 0's handler is given, one message at a time, in the order the worker sent them.
-using FromWorkerMessage = std::variant<StatusBatchReader, Heartbeat, Drained, Goodbye>;
+// A TerminalChunk views `message` like a StatusBatchReader.
+using FromWorkerMessage =
+    std::variant<StatusBatchReader, Heartbeat, Drained, Goodbye, TerminalChunk>;
 // A StatusBatchReader in the result views `message`. ProtocolError for anything else,
 // BatchFollows included (the transport handles that one itself).
 FromWorkerMessage decode_from_worker(std::span<const std::byte> message);

@@ -63,6 +63,19 @@ void WorkerLoop::gather_reports() {
   batcher_.add(finished_entries_);
 }
 
+// After gather_reports(): a block is pushed before its attempt's outcome, so every block of
+// an attempt just gathered is taken here, and goes out before the batch that reports it.
+bool WorkerLoop::relay_terminal_blocks() {
+  if (!options_.terminal_blocks) return false;
+  options_.terminal_blocks->take(terminal_blocks_);
+  for (const std::string& block : terminal_blocks_) {
+    for (auto& message : encode_terminal_block(block)) send(std::move(message));
+  }
+  const bool relayed = !terminal_blocks_.empty();
+  terminal_blocks_.clear();
+  return relayed;
+}
+
 void WorkerLoop::handle(ToWorkerMessage message) {
   std::visit(
       [&](auto& m) {
@@ -100,6 +113,8 @@ bool WorkerLoop::step() {
   // busy, so once idle, this gather holds everything that finished.
   const bool idle = !pool_.busy();
   gather_reports();
+  // Blocks go out whatever is in flight: held back, they would only wait in memory here.
+  if (relay_terminal_blocks()) progressed = true;
   if (!batcher_.empty() && channel_.sends_in_flight() < max_sends_in_flight) {
     send_batches();
     progressed = true;
@@ -119,6 +134,7 @@ void WorkerLoop::finish(bool skip_finalize) {
   ending_.skip_finalize = skip_finalize;
   ending_.threads_left_behind = pool_.stop(options_.stop_patience);
   gather_reports();
+  relay_terminal_blocks();
   send_batches();
   send(encode(Goodbye{}));
   channel_.flush(options_.final_send_patience);

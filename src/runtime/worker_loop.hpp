@@ -1,12 +1,14 @@
 // The worker: takes rank 0's messages from a WorkerChannel, runs the subtasks on its
 // ThreadPool, and sends what the pool reports (through the Outbox, packed by the
-// StatusBatcher) back as status batches, with heartbeats, Drained and Goodbye. The same loop
-// serves an MPI worker rank and the worker half of a one-process run; only the channel
+// StatusBatcher) back as status batches, with heartbeats, Drained and Goodbye, and relays
+// --output stdout blocks to rank 0 when it is asked to (WorkerOptions::terminal_blocks). The same
+// loop serves an MPI worker rank and the worker half of a one-process run; only the channel
 // differs.
 #pragma once
 
 #include <chrono>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -14,6 +16,7 @@
 #include "core/resources.hpp"
 #include "runtime/outbox.hpp"
 #include "runtime/status_batcher.hpp"
+#include "runtime/terminal_outbox.hpp"
 #include "runtime/thread_pool.hpp"
 #include "runtime/worker_channel.hpp"
 #include "runtime/worker_resources.hpp"
@@ -40,6 +43,10 @@ struct WorkerOptions {
   // before the Assign that follows it; empty for every other job (a TaskLines message then
   // breaks the protocol).
   std::function<void(const std::string& json)> add_task_lines;
+  // An MPI worker rank with --output stdout: where its kernel's TerminalSink leaves finished
+  // blocks (TerminalOutbox::writer); the loop relays them to rank 0, each before the status
+  // batch that reports its attempt. Null otherwise (one process writes to its own stdout).
+  std::shared_ptr<TerminalOutbox> terminal_blocks;
 };
 
 // Not thread-safe: one controlling thread calls every member (the one that owns the channel).
@@ -78,6 +85,7 @@ class WorkerLoop {
  private:
   void handle(ToWorkerMessage message);
   void gather_reports();
+  bool relay_terminal_blocks();
   void send_batches();
   void send(std::vector<std::byte> message);
   void finish(bool skip_finalize);
@@ -91,6 +99,7 @@ class WorkerLoop {
   StatusBatcher batcher_;
   std::vector<OutboxEntry> finished_entries_;  // scratch, reused
   std::vector<OutboxEntry> expired_;
+  std::vector<std::string> terminal_blocks_;  // scratch, reused
   std::vector<StatusRecord> running_;
   Clock::time_point last_sent_;
   bool draining_ = false;

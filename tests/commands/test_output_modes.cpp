@@ -404,18 +404,11 @@ TEST_F(OutputModes, AFailureThatSucceedsOnResumeKeepsBothAttemptsOutput) {
   }
 }
 
-// --output stdout: two threads (two worker ranks under mpirun, through mpirun's forwarding:
-// skipped there for now, see below) each run commands that write thousands of lines to stdout and
-// stderr at once; every attempt arrives as one block, never interleaved with another's. --tag
-// prefixes each line with the task's line number.
+// --output stdout: two threads (two worker ranks under mpirun, whose blocks rank 0 prints,
+// so they pass mpirun's forwarding as one stream) each run commands that write thousands of
+// lines to stdout and stderr at once; every attempt arrives as one block, never interleaved
+// with another's. --tag prefixes each line with the task's line number.
 TEST_F(OutputModes, StdoutBlocksOfTwoThreadsNeverInterleave) {
-  if (processes > 1) {
-    // Known failure, left for the runtime's owners: two worker ranks' blocks interleave in
-    // mpirun's forwarding (torn lines, a block split by another's), about one run in two
-    // here. Each rank writes a block with one write(), but mpirun reads the ranks' pipes in
-    // pieces and writes them out as they come. Remove this skip with the fix.
-    GTEST_SKIP() << "blocks of two worker ranks interleave under mpirun (issue 12 item 8)";
-  }
   constexpr int tasks_count = 8;
   constexpr int lines = 2000;
   std::string tasks;

@@ -17,6 +17,7 @@
 #include <fstream>
 #include <future>
 #include <map>
+#include <mutex>
 #include <random>
 #include <set>
 #include <sstream>
@@ -176,7 +177,7 @@ class OutputCaptureTest : public ::testing::Test {
   }
 
   std::unique_ptr<OutputSink> sink(OutputMode mode, bool tag = false) {
-    return make_output_sink(OutputSettings{mode, dir_.path(), 3, 100, tag});
+    return make_output_sink(OutputSettings{mode, dir_.path(), 3, 100, tag, {}});
   }
 
   // The attempts every mode test runs: subtask i writes payload i to stdout or stderr.
@@ -342,6 +343,27 @@ TEST_F(OutputCaptureTest, StdoutModeTagsEveryLineWithTheTaskLine) {
     EXPECT_TRUE(run_in_sink(*terminal, 4, 0, "echo one; echo; printf three").succeeded);
   }
   EXPECT_EQ(read_file(captured), "5\tone\n5\t\n5\tthree\n");
+}
+
+// An MPI worker's sink hands each block to its writer (which relays it to rank 0) and
+// prints nothing itself.
+TEST_F(OutputCaptureTest, StdoutModeWithAWriterHandsItEachBlockAndPrintsNothing) {
+  std::vector<std::string> blocks;
+  std::mutex mutex;
+  const auto terminal = make_output_sink(
+      OutputSettings{OutputMode::terminal, dir_.path(), 3, 100, true, [&](std::string block) {
+                       const std::lock_guard lock(mutex);
+                       blocks.push_back(std::move(block));
+                     }});
+  const std::string captured = dir_.file("stdout.txt");
+  {
+    const CapturedStdout redirect(captured);
+    EXPECT_TRUE(run_in_sink(*terminal, 4, 0, "echo one; printf two").succeeded);
+    EXPECT_TRUE(run_in_sink(*terminal, 6, 0, "true").succeeded);  // no output: no block
+    EXPECT_TRUE(run_in_sink(*terminal, 1, 0, "echo x").succeeded);
+  }
+  EXPECT_EQ(read_file(captured), "");
+  EXPECT_EQ(blocks, (std::vector<std::string>{"5\tone\n5\ttwo\n", "2\tx\n"}));
 }
 
 TEST_F(OutputCaptureTest, OutputLimitKeepsHeadAndTailAndCountsWhatWasDropped) {

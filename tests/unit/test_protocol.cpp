@@ -695,9 +695,13 @@ TEST(ProtocolToWorker, EveryMessageDecodesAsItself) {
 TEST(ProtocolClosedSet, EachDirectionRefusesTheOthersMessages) {
   StatusBatchWriter writer;
   writer.add(record_for(1), {});
-  const std::vector<Bytes> from_worker = {writer.finish(),         encode(Heartbeat{}),
-                                          encode(Drained{}),       encode(Goodbye{}),
-                                          encode(BatchFollows{1}), encode(Hello{WorkerInfo{}})};
+  const std::vector<Bytes> from_worker = {writer.finish(),
+                                          encode(Heartbeat{}),
+                                          encode(Drained{}),
+                                          encode(Goodbye{}),
+                                          encode(BatchFollows{1}),
+                                          encode(Hello{WorkerInfo{}}),
+                                          encode_terminal_block("x").front()};
   for (const Bytes& message : from_worker) {
     EXPECT_THROW(decode_to_worker(message), ProtocolError)
         << static_cast<int>(message_kind(message));
@@ -733,6 +737,73 @@ TEST(ProtocolTaskLines, TheTextArrivesAsSentAndOnlyAWorkerTakesIt) {
   EXPECT_THROW(decode_to_worker(cut), ProtocolError);
 }
 
+// The chunks of a block, joined in order, are the block; only the last is flagged last.
+std::string joined_chunks(const std::vector<Bytes>& messages) {
+  std::string joined;
+  for (std::size_t i = 0; i < messages.size(); ++i) {
+    EXPECT_LE(messages[i].size(), max_status_message_bytes);
+    EXPECT_EQ(message_kind(messages[i]), MessageKind::terminal_block);
+    const FromWorkerMessage decoded = decode_from_worker(messages[i]);
+    const auto* chunk = std::get_if<TerminalChunk>(&decoded);
+    if (chunk == nullptr) {
+      ADD_FAILURE() << "chunk " << i << " is not a TerminalChunk";
+      continue;
+    }
+    EXPECT_EQ(chunk->last, i + 1 == messages.size()) << i;
+    joined.append(chunk->bytes);
+  }
+  return joined;
+}
+
+TEST(ProtocolTerminalBlock, ASmallBlockIsOneLastChunk) {
+  const std::string block = std::string("T1-0\nT1-err0\n\0binary\xff", 22);
+  const std::vector<Bytes> messages = encode_terminal_block(block);
+  ASSERT_EQ(messages.size(), 1u);
+  EXPECT_EQ(joined_chunks(messages), block);
+  const TerminalChunk chunk = decode_terminal_chunk(messages[0]);
+  EXPECT_TRUE(chunk.last);
+  EXPECT_EQ(chunk.bytes, block);
+  // Read in place: the chunk views the message.
+  EXPECT_EQ(static_cast<const void*>(chunk.bytes.data()),
+            static_cast<const void*>(messages[0].data() + messages[0].size() - block.size()));
+}
+
+TEST(ProtocolTerminalBlock, AnEmptyBlockIsOneEmptyLastChunk) {
+  const std::vector<Bytes> messages = encode_terminal_block("");
+  ASSERT_EQ(messages.size(), 1u);
+  EXPECT_EQ(joined_chunks(messages), "");
+}
+
+TEST(ProtocolTerminalBlock, ABigBlockIsSplitIntoChunksThatFitRankZerosBuffer) {
+  for (const std::size_t size : {max_terminal_chunk_bytes, max_terminal_chunk_bytes + 1,
+                                 3 * max_terminal_chunk_bytes + 17}) {
+    SCOPED_TRACE(size);
+    std::string block(size, '\0');
+    for (std::size_t i = 0; i < size; ++i) block[i] = static_cast<char>('a' + i % 26);
+    const std::vector<Bytes> messages = encode_terminal_block(block);
+    EXPECT_EQ(messages.size(), (size + max_terminal_chunk_bytes - 1) / max_terminal_chunk_bytes);
+    EXPECT_EQ(messages.front().size(), max_status_message_bytes);  // a full chunk fills it
+    EXPECT_EQ(joined_chunks(messages), block);
+  }
+}
+
+TEST(ProtocolTerminalBlock, ABadChunkIsAnError) {
+  const Bytes message = encode_terminal_block("abc").front();
+  Bytes cut = message;
+  cut.pop_back();
+  EXPECT_THROW(decode_terminal_chunk(cut), ProtocolError);
+  Bytes longer = message;
+  longer.push_back(std::byte{0});
+  EXPECT_THROW(decode_from_worker(longer), ProtocolError);
+  EXPECT_THROW(decode_terminal_chunk(std::span(message).first(sizeof(MessageHeader) + 2)),
+               ProtocolError);
+  Bytes bad_flag = message;
+  bad_flag[sizeof(MessageHeader)] = std::byte{2};
+  EXPECT_THROW(decode_terminal_chunk(bad_flag), ProtocolError);
+  EXPECT_THROW(decode_terminal_chunk(encode(Goodbye{})), ProtocolError);
+  EXPECT_THROW(decode_to_worker(message), ProtocolError);
+}
+
 TEST(ProtocolClosedSet, UnknownKindsAndOtherVersionsAreErrors) {
   const std::vector<Bytes> messages = {encode(JobMessage{true, 0, "{}", 1, "n"}),
                                        encode(Hello{WorkerInfo{1, "h", 2, 3, 2, {}, 0}}),
@@ -744,7 +815,8 @@ TEST(ProtocolClosedSet, UnknownKindsAndOtherVersionsAreErrors) {
                                        encode(Drained{}),
                                        encode(Goodbye{}),
                                        encode(BatchFollows{5}),
-                                       encode(TaskLines{"[]"})};
+                                       encode(TaskLines{"[]"}),
+                                       encode_terminal_block("T0-1\n").front()};
   for (const Bytes& original : messages) {
     SCOPED_TRACE(static_cast<int>(message_kind(original)));
     Bytes message = original;
@@ -757,7 +829,7 @@ TEST(ProtocolClosedSet, UnknownKindsAndOtherVersionsAreErrors) {
   }
   Bytes unknown = encode(Drain{});
   MessageHeader header = header_of(unknown);
-  for (const std::uint32_t kind : {0u, 13u, 0xFFFFFFFFu}) {
+  for (const std::uint32_t kind : {0u, 14u, 0xFFFFFFFFu}) {
     header.kind = static_cast<MessageKind>(kind);
     set_header(unknown, header);
     EXPECT_THROW(message_kind(unknown), ProtocolError) << kind;
