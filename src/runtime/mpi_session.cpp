@@ -67,7 +67,6 @@ MpiSession::MpiSession(int argc, char** argv) : job_sends_(std::make_unique<Send
   MPI_Comm_rank(MPI_COMM_WORLD, &rank_);
   MPI_Comm_size(MPI_COMM_WORLD, &size_);
   funneled_ = provided >= MPI_THREAD_FUNNELED;
-  began_ = std::chrono::steady_clock::now();
 }
 
 MpiSession::~MpiSession() {
@@ -91,6 +90,9 @@ JobMessage MpiSession::share_job(const JobMessage& decided) {
     const std::vector<std::byte> message = encode(decided);
     for (int rank = 1; rank < size_; ++rank)
       job_sends_->start(MPI_COMM_WORLD, rank, Tag::to_worker, message);
+    // The workers' start is timed from here: reading the job (a large task file on a slow
+    // file system) is rank 0's own time, not theirs.
+    job_sent_ = std::chrono::steady_clock::now();
     if (!decided.run) {
       // Every rank leaves at once: the (small, eagerly sent) messages must be out before
       // MPI_Finalize.
@@ -152,7 +154,7 @@ MpiSession::Hellos MpiSession::exchange_hellos(WorkerInfo mine,
     return {};
   }
   const auto deadline =
-      began_ + std::chrono::duration_cast<std::chrono::steady_clock::duration>(limit);
+      job_sent_ + std::chrono::duration_cast<std::chrono::steady_clock::duration>(limit);
   std::vector<std::optional<WorkerInfo>> heard(static_cast<std::size_t>(size_));
   int waiting = size_ - 1;
   auto pause = first_look_pause;

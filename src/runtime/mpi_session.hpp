@@ -56,9 +56,9 @@ class MpiSession {
   NodeShare worker_share_on_node(const std::string& coordinator_host);
 
   // Every worker sends its Hello (`mine`; its rank is filled in here). Rank 0 waits for
-  // them until `limit` after the session began, no longer (issue 14: a worker stopped or
-  // hung before its hello must not hold the job), and returns those that came, in rank
-  // order, and the ranks that did not; a worker returns nothing.
+  // them until `limit` after it sent the job (share_job), no longer (issue 14: a worker
+  // stopped or hung before its hello must not hold the job), and returns those that came,
+  // in rank order, and the ranks that did not; a worker returns nothing.
   struct Hellos {
     std::vector<WorkerInfo> workers;
     std::vector<int> missing;
@@ -88,8 +88,8 @@ class MpiSession {
   int size_ = 1;
   bool funneled_ = false;
   bool finalized_ = false;
-  std::chrono::steady_clock::time_point began_;  // after MPI_Init
-  std::unique_ptr<SendQueue> job_sends_;         // rank 0: the Job message to each worker
+  std::chrono::steady_clock::time_point job_sent_;  // rank 0: when share_job sent the job
+  std::unique_ptr<SendQueue> job_sends_;            // rank 0: the Job message to each worker
 };
 
 }  // namespace tasktrack
