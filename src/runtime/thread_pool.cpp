@@ -126,8 +126,13 @@ std::size_t ThreadPool::drop_queued() {
   return dropped;
 }
 
-bool ThreadPool::take_run(IdRun& run) {
+bool ThreadPool::take_run(IdRun& run, std::vector<OutboxEntry>& unsent) {
   std::unique_lock lock(mutex_);
+  if (queue_.empty() && !unsent.empty()) {
+    lock.unlock();
+    outbox_.push(unsent);
+    lock.lock();
+  }
   work_available_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
   if (stopping_) return false;
   // Take a share of what is queued: many at once when plenty waits, one at a time near
@@ -147,7 +152,8 @@ bool ThreadPool::take_run(IdRun& run) {
 
 std::optional<OutboxEntry> ThreadPool::run_one(Slot& slot, std::uint16_t index,
                                                SubtaskContext& context, SubtaskId id,
-                                               std::uint32_t attempt, double start) {
+                                               std::uint32_t attempt, double start,
+                                               std::vector<OutboxEntry>& unsent) {
   OutboxEntry entry;
   StatusRecord& record = entry.record;
   record.subtask = id;
@@ -171,9 +177,12 @@ std::optional<OutboxEntry> ThreadPool::run_one(Slot& slot, std::uint16_t index,
   // A task (a command) may take its worker down with it (`kill -9 $PPID`): it starts once
   // the main thread has sent its running notice, so that rank 0 knows what ran there and
   // charges it the crash (--crash-limit). Tasks take milliseconds; this costs one wake-up
-  // of the main thread. Range jobs' subtasks are too many and too small for it.
-  if (with_resources_ && wait_for_notices_) {
-    outbox_.wake();
+  // of the main thread, which also takes the thread's finished attempts (`unsent`): one
+  // message reports the last task done and this one running. Range jobs' subtasks are too
+  // many and too small for it.
+  if (holds_results()) {
+    outbox_.push(unsent);
+    outbox_.wake();  // the notice alone, when nothing was unsent
     std::unique_lock lock(sent_mutex_);
     notice_sent_.wait_for(lock, running_notice_patience, [&] {
       return slot.running_sent.load(std::memory_order_acquire) >= sequence ||
@@ -233,7 +242,7 @@ void ThreadPool::run_thread(Slot& slot, std::uint16_t index) {
   double oldest = 0;
   IdRun run;
   double previous_end = 0;
-  while (take_run(run)) {
+  while (take_run(run, finished)) {
     bool first_of_run = true;
     const std::uint64_t drops_at_take = drops_.load(std::memory_order_acquire);
     // The run's rest is published in the slot, and each subtask is claimed from it: the
@@ -252,7 +261,7 @@ void ThreadPool::run_thread(Slot& slot, std::uint16_t index) {
       const double start = first_of_run ? clock_.now() : previous_end;
       first_of_run = false;
       std::optional<OutboxEntry> entry =
-          run_one(slot, index, context, static_cast<SubtaskId>(next), run.attempt, start);
+          run_one(slot, index, context, static_cast<SubtaskId>(next), run.attempt, start, finished);
       if (slot.abandoned.load(std::memory_order_acquire)) {
         // A replacement thread took this one's place (and the rest of its run) while the
         // kernel overran: leave.
@@ -270,16 +279,20 @@ void ThreadPool::run_thread(Slot& slot, std::uint16_t index) {
       // A bundle waits for the next subtask's end, which may be far off: a failure (rank 0
       // acts on it: a retry elsewhere, --max-failures withdrawing queued work, quarantine)
       // and a subtask that was slow itself go out at once.
+      // Held results go out with the next task's running notice, or before this thread
+      // waits for work (take_run).
       const StatusRecord& last = finished.back().record;
-      if (finished.size() >= bundle_records || last.end_seconds - oldest >= bundle_seconds ||
-          last.state == SubtaskState::failed || last.end_seconds - start >= bundle_seconds) {
+      if (!holds_results() &&
+          (finished.size() >= bundle_records || last.end_seconds - oldest >= bundle_seconds ||
+           last.state == SubtaskState::failed || last.end_seconds - start >= bundle_seconds)) {
         outbox_.push(finished);
       }
     }
-    outbox_.push(finished);
+    if (!holds_results()) outbox_.push(finished);
     std::lock_guard lock(mutex_);
     --running_;
   }
+  outbox_.push(finished);
   thread_done(slot);
 }
 

@@ -124,11 +124,19 @@ class ThreadPool {
 
   void start_thread();
   void run_thread(Slot& slot, std::uint16_t index);
-  bool take_run(IdRun& run);  // blocks until work or stop; false on stop
+  // Blocks until work or stop; false on stop. Pushes the thread's `unsent` results first
+  // when it would wait.
+  bool take_run(IdRun& run, std::vector<OutboxEntry>& unsent);
   // Runs one attempt that starts at `start` (job-clock seconds) in the thread's `context`;
-  // nullopt when the watchdog already reported it timed out.
+  // nullopt when the watchdog already reported it timed out. With holds_results() it pushes
+  // `unsent` along with its running notice.
   std::optional<OutboxEntry> run_one(Slot& slot, std::uint16_t index, SubtaskContext& context,
-                                     SubtaskId id, std::uint32_t attempt, double start);
+                                     SubtaskId id, std::uint32_t attempt, double start,
+                                     std::vector<OutboxEntry>& unsent);
+  // Task-list attempts wait for their running notice (wait_for_running_notices): a thread
+  // then holds its finished attempts until its next notice or until it waits for work, so
+  // the main thread wakes and sends once per task, not twice.
+  bool holds_results() const { return with_resources_ && wait_for_notices_; }
   void requeue_front(IdRun run);
   void thread_done(Slot& slot);  // marks it exited and tells stop()
 
