@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <limits>
 #include <variant>
 
 #include "core/crash_detail.hpp"
@@ -268,7 +269,7 @@ void JobState::handle_done(WorkerState& worker, const StatusRecord& record,
   const int rank = worker.info.rank;
   RankSummary& r = statistics_.rank(rank);
   const double seconds = record.end_seconds - record.start_seconds;
-  r.busy_seconds += seconds;
+  statistics_.note_busy(rank, seconds);
   WorkerRoster::note_success(worker);
   if (tracker_.complete(record.subtask, rank, record.attempt) != Verdict::accepted) return;
   ++r.done;
@@ -293,7 +294,7 @@ void JobState::handle_failed(WorkerState& worker, const StatusRecord& record,
                              double now) {
   const int rank = worker.info.rank;
   RankSummary& r = statistics_.rank(rank);
-  r.busy_seconds += record.end_seconds - record.start_seconds;
+  statistics_.note_busy(rank, record.end_seconds - record.start_seconds);
   const Verdict verdict = tracker_.fail(record.subtask, rank, record.attempt);
   if (verdict != Verdict::retry && verdict != Verdict::failed_for_good) return;
   ++r.failed;
@@ -369,6 +370,20 @@ bool JobState::drain_finished(double now) const {
   if (now >= drain_deadline_) return true;
   return std::all_of(roster_.all().begin(), roster_.all().end(),
                      [](const WorkerState& w) { return w.drained || w.health == Health::lost; });
+}
+
+double JobState::slack_seconds() const {
+  const double mean = statistics_.mean_attempt_seconds();
+  if (mean <= 0 || roster_.active_count() == 0) return 0;
+  double slack = std::numeric_limits<double>::infinity();
+  for (const WorkerState& worker : roster_.all()) {
+    if (worker.health != Health::active || worker.dead) continue;
+    const std::uint32_t held = tracker_.outstanding(worker.info.rank);
+    const unsigned threads = std::max(worker.info.threads, 1u);
+    if (held <= threads) return 0;
+    slack = std::min(slack, static_cast<double>(held - threads) * mean / threads);
+  }
+  return slack;
 }
 
 bool JobState::handle_tick(double now) {

@@ -90,6 +90,11 @@ class JobState {
 
   // True once every subtask finished, the drain ended, or a fast stop came.
   bool over() const { return over_; }
+  // How long rank 0 may take to answer without leaving a thread idle: the shortest time any
+  // active worker can keep its threads busy with the subtasks it holds beyond the running
+  // ones, at the mean attempt time so far. 0 before any attempt finished, or while some
+  // worker holds nothing beyond what runs (it waits on rank 0's next top-up).
+  double slack_seconds() const;
   // Ends the pending journal run (before the journal is flushed).
   void finish();
 

@@ -29,6 +29,12 @@ JobStatistics::JobStatistics(std::span<const WorkerInfo> workers, int ranks, std
   }
 }
 
+void JobStatistics::note_busy(int rank, double seconds) {
+  per_rank_.at(rank).busy_seconds += seconds;
+  seconds_reported_ += seconds;
+  ++attempts_reported_;
+}
+
 void JobStatistics::note_dispatch(std::span<const IdRun> runs, double now) {
   for (const IdRun& run : runs) std::fill_n(dispatched_at_.begin() + run.first, run.count, now);
   last_dispatch_ = now;

@@ -22,6 +22,14 @@ class JobStatistics {
 
   RankSummary& rank(int rank) { return per_rank_.at(rank); }
 
+  // Every attempt a worker reports finished (duplicates included: it ran) adds its time to
+  // its rank's busy seconds and to the mean attempt time.
+  void note_busy(int rank, double seconds);
+  // The mean time of the attempts reported so far; 0 before the first.
+  double mean_attempt_seconds() const {
+    return attempts_reported_ > 0 ? seconds_reported_ / static_cast<double>(attempts_reported_) : 0;
+  }
+
   // Handing out `runs` at `now`: each subtask's dispatch time, for its start latency.
   void note_dispatch(std::span<const IdRun> runs, double now);
   // A growing task list's new subtasks (issue 13).
@@ -51,6 +59,8 @@ class JobStatistics {
  private:
   std::vector<RankSummary> per_rank_;  // indexed by rank
   std::vector<double> dispatched_at_;  // job-clock seconds, by subtask
+  double seconds_reported_ = 0;        // summed over every finished attempt reported
+  std::uint64_t attempts_reported_ = 0;
   double last_dispatch_ = 0;
   LogHistogram start_latency_;        // dispatch to start of each attempt
   std::vector<SlowSubtask> slowest_;  // a min-heap on seconds, at most slowest_kept long

@@ -421,5 +421,28 @@ TEST(JobState, TheGoodbyeIsNoticedAfterTheJob) {
   EXPECT_TRUE(state.workers()[0].said_goodbye);
 }
 
+TEST(JobState, SlackIsHowLongTheLeastFedWorkerCanRunWhatItHoldsAtTheMeanAttemptTime) {
+  RecordedEffects effects;
+  JobRules r = rules(100, Schedule::guided);
+  r.chunk = 0;
+  JobState state(r, workers(2), 3, effects);
+  state.start(0);
+  ASSERT_EQ(effects.count_for(1), 25u);  // half of its fair share of 100 over 2 threads
+  ASSERT_EQ(effects.count_for(2), 19u);  // of the 75 left
+  EXPECT_EQ(state.slack_seconds(), 0);   // no attempt finished: nothing known
+  report(state, 1, {record(0, SubtaskState::done, 0, 1.0, 1.010)}, 1.010);
+  report(state, 2, {record(25, SubtaskState::done, 0, 1.0, 1.030)}, 1.030);
+  // Mean 20 ms; rank 2 holds 18, one of them running: 17 queued, 0.34 s of work.
+  EXPECT_NEAR(state.slack_seconds(), 17 * 0.020, 1e-9);
+
+  // A worker that holds nothing beyond its running subtask waits on rank 0: no slack.
+  RecordedEffects dynamic_effects;
+  JobState dynamic(rules(100), workers(2), 3, dynamic_effects);
+  dynamic.start(0);
+  ASSERT_EQ(dynamic_effects.count_for(1), low_water_mark(1));
+  report(dynamic, 1, {record(0, SubtaskState::done, 0, 1.0, 1.010)}, 1.010);
+  EXPECT_EQ(dynamic.slack_seconds(), 0);
+}
+
 }  // namespace
 }  // namespace tasktrack
