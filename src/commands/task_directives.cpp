@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "cli/value_parsers.hpp"
 #include "tasktrack/error.hpp"
 
 namespace tasktrack {
@@ -46,10 +47,13 @@ struct DirectiveWord {
   // Records the word's value in `directive` and returns it as the identity spells it ("8",
   // a size in bytes); throws UsageError(problem) for a bad value.
   std::string (*apply)(std::string_view value, TaskDirective& directive);
+  // Part of the identity of the lines under it: what they need to run is; how long they
+  // are expected to take (a hint for --deadline) is not, so editing it keeps a resume.
+  bool in_identity = true;
 };
 
 // clang-format off
-const std::array<DirectiveWord, 3> directive_words{{
+const std::array<DirectiveWord, 4> directive_words{{
     // A command needs a core to run on; zero would never be scheduled as asked.
     {"cores", "N",
      [](std::string_view value, TaskDirective& directive) {
@@ -66,6 +70,14 @@ const std::array<DirectiveWord, 3> directive_words{{
        directive.memory_bytes = parse_memory_size(std::string(value));
        return std::to_string(*directive.memory_bytes);
      }},
+    // What --deadline expects each line to take, as the JSON Lines key `time`.
+    {"time", "DURATION",
+     [](std::string_view value, TaskDirective& directive) {
+       const double seconds = parse_duration(std::string(value));
+       if (!(seconds > 0)) throw UsageError("a task's time must be more than 0");
+       directive.expected_seconds = seconds;
+       return std::string(value);
+     }, false},
 }};
 // clang-format on
 
@@ -240,8 +252,9 @@ TaskDirective parse_directive_line(std::string_view line) {
       refuse(word, error.what());
     }
   }
-  for (const std::string& word : canonical) {
-    if (word.empty()) continue;
+  for (std::size_t row = 0; row < directive_words.size(); ++row) {
+    const std::string& word = canonical[row];
+    if (word.empty() || !directive_words[row].in_identity) continue;
     directive.identity += (directive.identity.empty() ? "" : " ") + word;
   }
   return directive;
@@ -325,6 +338,7 @@ bool TaskFileDirectives::apply(const std::string& raw_line, std::uint32_t line_n
     case DirectiveAction::requirement:
       requirement_ = directive.requirement(defaults_);
       identity_ = directive.identity;
+      expected_seconds_ = directive.expected_seconds.value_or(0);
       break;
     case DirectiveAction::prefix:
       prefix_ = directive.text;
@@ -361,6 +375,7 @@ bool TaskFileDirectives::apply(const std::string& raw_line, std::uint32_t line_n
 TaskLine TaskFileDirectives::command(const std::string& text, std::uint32_t line_number) const {
   TaskLine task{line_number, prefix_ + text + suffix_, requirement_, identity_};
   task.phase = static_cast<std::uint32_t>(barriers_.size());
+  task.expected_seconds = expected_seconds_;
   return task;
 }
 

@@ -1,7 +1,9 @@
 // `#TASKTRACK` directive lines of a task file: a line whose first word is exactly
 // `#TASKTRACK` holds directive words for the command lines that follow it; every other '#'
 // line is a comment. Issue 11's words set what each following line asks for: `cores=N`
-// (N >= 1), `gpus=N`, `mem=SIZE` (as parse_memory_size reads it). A directive replaces the
+// (N >= 1), `gpus=N`, `mem=SIZE` (as parse_memory_size reads it); issue 14's `time=DURATION`
+// says how long each is expected to run, for --deadline (not part of the lines' identity:
+// a changed estimate keeps what a journal holds). A directive replaces the
 // one before it as a whole: a key it leaves out takes the flags' value (--cores-per-task,
 // --gpus-per-task, --mem-per-task), not the previous directive's, so each directive reads
 // the same wherever it stands in the file.
@@ -50,6 +52,7 @@ struct TaskDirective {
   std::optional<std::uint32_t> cores;
   std::optional<std::uint32_t> gpus;
   std::optional<std::uint64_t> memory_bytes;
+  std::optional<double> expected_seconds;  // time=DURATION: for --deadline; not identity
   // The words it gives, in the table's order with canonical values ("cores=8 gpus=1
   // mem=17179869184"), so that reordering words or writing 16G as 16384M changes nothing;
   // empty for a bare #TASKTRACK. The identity of the lines under it (task_line_key).
@@ -104,6 +107,7 @@ class TaskFileDirectives {
   Resources defaults_;
   Resources requirement_ = defaults_;
   std::string identity_;
+  double expected_seconds_ = 0;  // the directive's time=, 0 when none
   std::string prefix_;
   std::string suffix_;
   std::vector<TaskBarrier> barriers_;

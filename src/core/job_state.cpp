@@ -153,7 +153,15 @@ void JobState::top_up(WorkerState& worker, bool alone, double now) {
   runs_.clear();
   const int rank = worker.info.rank;
   if (packer_) {
-    packer_->top_up(tracker_, worker, runs_, now);
+    if (deadline_.enabled()) {
+      packer_->top_up(tracker_, worker, runs_, now, [&](SubtaskId id) {
+        if (!deadline_.may_start(id, now, /*queued=*/false)) return false;
+        deadline_.note_dispatched(id);
+        return true;
+      });
+    } else {
+      packer_->top_up(tracker_, worker, runs_, now);
+    }
     send(rank, now);
     return;
   }

@@ -31,7 +31,7 @@ void JobState::drain_if_nothing_fits(double now) {
   if (!deadline_.enabled() || draining_) return;
   // The first pending subtask in dispatch order; none (or only those behind a barrier):
   // what runs decides what comes next, and this is asked again on the next tick.
-  const std::optional<SubtaskId> next = tracker_.peek_next(-1, true);
+  const std::optional<SubtaskId> next = tracker_.first_pending();
   if (!next || deadline_.may_start(*next, now, false)) return;
   // Time only moves on: what may not start now never may, nor (dispatch order holds) what
   // comes after it. Subtasks already queued on a worker passed the policy when they went

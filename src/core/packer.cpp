@@ -35,20 +35,20 @@ void Packer::note_workers(std::span<const WorkerState> workers) {
 }
 
 void Packer::top_up(Tracker& tracker, const WorkerState& worker, std::vector<IdRun>& runs,
-                    double now) {
+                    double now, const std::function<bool(SubtaskId)>& may_start) {
   const std::span<const std::uint8_t> alone = alone_for_class_;
   const int rank = worker.info.rank;
   if (rank == reserved_rank_) {
     // Hold what frees up until the reserved task fits.
-    const int taken =
-        tracker.assign_fitting(rank, free_of(tracker, worker), runs, alone, reserved_class_);
+    const int taken = tracker.assign_fitting(rank, free_of(tracker, worker), runs, alone,
+                                             reserved_class_, may_start);
     if (taken < 0) return;
     waiting_since_[static_cast<std::size_t>(taken)] = now;
     reserved_rank_ = -1;
     reserved_class_ = -1;
   }
   for (int taken = 0; taken >= 0;) {
-    taken = tracker.assign_fitting(rank, free_of(tracker, worker), runs, alone);
+    taken = tracker.assign_fitting(rank, free_of(tracker, worker), runs, alone, -1, may_start);
     if (taken >= 0) waiting_since_[static_cast<std::size_t>(taken)] = now;
   }
 }

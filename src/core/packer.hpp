@@ -13,6 +13,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <span>
 #include <vector>
 
@@ -30,8 +31,11 @@ class Packer {
   // The job starts: every class starts waiting.
   void start(double now);
 
-  // Hands `worker` (active) what fits its free resources, appending to `runs`.
-  void top_up(Tracker& tracker, const WorkerState& worker, std::vector<IdRun>& runs, double now);
+  // Hands `worker` (active) what fits its free resources, appending to `runs`. With
+  // `may_start` (a deadline: each task handed out starts at once, nothing queues), only
+  // while the task next in line may start (Tracker::assign_fitting).
+  void top_up(Tracker& tracker, const WorkerState& worker, std::vector<IdRun>& runs, double now,
+              const std::function<bool(SubtaskId)>& may_start = {});
 
   // After the workers' health changed (and at the start): which classes only one active
   // worker can hold (a retry may then go back to the worker where it failed).

@@ -110,7 +110,8 @@ SubtaskId Tracker::next_fresh_of_class(std::size_t class_index) {
 }
 
 int Tracker::assign_fitting(int rank, const Resources& available, std::vector<IdRun>& out,
-                            std::span<const std::uint8_t> alone_for_class, int only_class) {
+                            std::span<const std::uint8_t> alone_for_class, int only_class,
+                            const std::function<bool(SubtaskId)>& may_start) {
   const auto wanted = [&](std::size_t class_index) {
     return (only_class < 0 || static_cast<std::size_t>(only_class) == class_index) &&
            fits(requirements_[class_index], available);
@@ -130,6 +131,7 @@ int Tracker::assign_fitting(int rank, const Resources& available, std::vector<Id
                !wanted(class_of_[retry.id])) {
       ++i;
     } else {
+      if (may_start && !may_start(retry.id)) return -1;
       retry_queue_.erase(retry_queue_.begin() + static_cast<std::ptrdiff_t>(i));
       return take(retry.id);
     }
@@ -140,15 +142,17 @@ int Tracker::assign_fitting(int rank, const Resources& available, std::vector<Id
     if (wanted(c)) best = std::min(best, next_fresh_of_class(c));
   }
   if (best >= dispatch_limit_) return -1;
+  if (may_start && !may_start(best)) return -1;
   ++fresh_cursor_[class_of_[best]];
   --fresh_left_;
   next_fresh_ = std::max(next_fresh_, best + 1);
   return take(best);
 }
 
-int Tracker::first_pending_class() const {
+std::optional<SubtaskId> Tracker::first_pending() const {
+  if (!packing()) return peek_next(-1, true);
   for (const Retry& retry : retry_queue_) {
-    if (states_[retry.id] == SubtaskState::pending) return class_of_[retry.id];
+    if (states_[retry.id] == SubtaskState::pending) return retry.id;
   }
   SubtaskId best = total();
   for (std::size_t c = 0; c < requirements_.size(); ++c) {
@@ -160,7 +164,13 @@ int Tracker::first_pending_class() const {
       }
     }
   }
-  return best >= dispatch_limit_ ? -1 : static_cast<int>(class_of_[best]);
+  if (best >= dispatch_limit_) return std::nullopt;
+  return best;
+}
+
+int Tracker::first_pending_class() const {
+  const std::optional<SubtaskId> first = first_pending();
+  return first ? static_cast<int>(class_of_[*first]) : -1;
 }
 
 std::vector<SubtaskId> Tracker::fail_pending_of_class(std::uint16_t class_index) {

@@ -68,12 +68,18 @@ class Tracker {
   // `available` (only of class `only_class` when >= 0), appending it to `out`, and counts
   // its requirement in use on `rank` until it finishes. Returns its class, or -1 when none
   // fits. A retry that should avoid `rank` is skipped unless `rank` is alone in holding its
-  // class (`alone_for_class`, one flag per class).
+  // class (`alone_for_class`, one flag per class). With `may_start` (a deadline), that
+  // subtask goes out only when may_start(id) says so; else nothing does (-1): the first
+  // that may not start holds back those after it.
   int assign_fitting(int rank, const Resources& available, std::vector<IdRun>& out,
-                     std::span<const std::uint8_t> alone_for_class, int only_class = -1);
+                     std::span<const std::uint8_t> alone_for_class, int only_class = -1,
+                     const std::function<bool(SubtaskId)>& may_start = {});
   // What `rank`'s assigned and running subtasks need together (packing only).
   Resources in_use(int rank) const { return in_use_.at(rank); }
-  // The class of the pending subtask first in dispatch order; -1 when nothing is pending.
+  // The pending subtask first in dispatch order (retries, then the lowest id; with
+  // packing, over every class); nullopt when nothing is pending.
+  std::optional<SubtaskId> first_pending() const;
+  // Its class; -1 when nothing is pending.
   int first_pending_class() const;
   // Pending subtasks of a class no worker left can run fail for good. Returns their ids.
   std::vector<SubtaskId> fail_pending_of_class(std::uint16_t class_index);

@@ -64,9 +64,10 @@ MpiSession::MpiSession(int argc, char** argv) : job_sends_(std::make_unique<Send
   // Open MPI yields the core (sched_yield) in every MPI call that finds nothing to do when
   // ranks outnumber cores (--oversubscribe: the usual one coordinator beside one worker per
   // core). tasktrack never blocks in MPI: its loops poll and sleep on their own, so a yield
-  // only puts a worker's send behind a command's time slice while the next command waits
-  // for its running notice (issue 14: 400 short commands, 0.694 s -> 0.646 s; xargs 0.626 s).
-  // A value the user set (mpirun --mca mpi_yield_when_idle 1) stays.
+  // only puts a rank's next step behind a command's time slice, while a command waits for
+  // its running notice (issue 14: 2,000 `true` under mpirun -np 3 on 2 cores, job wall
+  // 1.33 s -> 1.04 s; xargs -P2 1.18 s). A value the user set (--mca mpi_yield_when_idle)
+  // stays.
   setenv("OMPI_MCA_mpi_yield_when_idle", "0", /*overwrite=*/0);
   int provided = MPI_THREAD_SINGLE;
   check_mpi(MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided), "MPI_Init_thread");

@@ -28,6 +28,12 @@ void Outbox::wait_for(std::chrono::microseconds timeout) {
   woken_ = false;
 }
 
+void Outbox::wait_for_wake(std::chrono::microseconds timeout) {
+  std::unique_lock lock(mutex_);
+  ready_.wait_for(lock, timeout, [this] { return woken_; });
+  woken_ = false;
+}
+
 void Outbox::take(std::vector<OutboxEntry>& out) {
   out.clear();
   std::lock_guard lock(mutex_);

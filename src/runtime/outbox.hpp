@@ -48,6 +48,9 @@ class Outbox {
 
   // Consumer. Returns when entries are waiting, wake() was called, or `timeout` passed.
   void wait_for(std::chrono::microseconds timeout);
+  // Consumer. Returns when wake() was called or `timeout` passed: entries pushed meanwhile
+  // wait. For a consumer with nothing urgent to do (its producers have queued work).
+  void wait_for_wake(std::chrono::microseconds timeout);
   // Consumer. Replaces the contents of `out` with everything waiting.
   void take(std::vector<OutboxEntry>& out);
 

@@ -128,9 +128,12 @@ std::size_t ThreadPool::drop_queued() {
 
 bool ThreadPool::take_run(IdRun& run, std::vector<OutboxEntry>& unsent) {
   std::unique_lock lock(mutex_);
-  if (queue_.empty() && !unsent.empty()) {
+  if (queue_.empty()) {
+    // Out of work: what it holds goes out, and the main thread hears at once (it may be
+    // dozing while work was queued: WorkerLoop), so that rank 0 can send more.
     lock.unlock();
     outbox_.push(unsent);
+    outbox_.wake();
     lock.lock();
   }
   work_available_.wait(lock, [this] { return stopping_ || !queue_.empty(); });

@@ -23,11 +23,14 @@ constexpr microseconds first_pause{50};
 constexpr microseconds longest_pause{1000};
 
 // How long run() sleeps while subtasks are queued behind the running ones: nothing rank 0
-// could send is needed before a thread finishes, and a finished attempt wakes the loop at
-// once (Outbox::push). Polling MPI meanwhile only took CPU from the subtasks (issue 14:
-// workers' CPU beside 2,000 commands of ~4 ms went from 0.94 s to 0.66 s). Bounds how late
-// the loop sees Stop, Drain and a time limit, expires an overdue attempt, and reports a
-// subtask as running.
+// could send is needed before a thread finishes. Polling MPI meanwhile only took CPU from
+// the subtasks (issue 14: workers' CPU beside 2,000 commands of ~4 ms went from 0.94 s to
+// 0.66 s). Finished attempts do not wake it either: they wait, at most this long, and go
+// out together (10^7 noop subtasks pushed a bundle every few microseconds, and a wake-up
+// each took the core from the pool). What does wake it: a task waiting for its running
+// notice, and a pool thread that ran out of work (ThreadPool::take_run), so that rank 0
+// hears at once when a worker needs more. Bounds how late the loop sees Stop, Drain and a
+// time limit, and expires an overdue attempt.
 constexpr microseconds fed_pause{5000};
 
 }  // namespace
@@ -100,15 +103,9 @@ void WorkerLoop::handle(ToWorkerMessage message) {
 bool WorkerLoop::step() {
   if (finished_) return false;
   bool progressed = false;
-  while (auto message = channel_.receive()) {
-    progressed = true;
-    handle(std::move(*message));
-    if (finished_) return true;
-  }
-  if (!dropped_on_signal_ && stop_requested() == StopRequest::fast) {
-    pool_.drop_queued();  // nothing new starts; rank 0 collects what finished and stops us
-    dropped_on_signal_ = true;
-  }
+  // Reports go out before the loop looks for messages: a command waiting for its running
+  // notice starts as soon as it is sent, and a look that finds nothing may give the core
+  // away first (Open MPI's yield when idle, on when ranks outnumber cores).
   // Idle before gathering: a pool thread pushes its results before it stops counting as
   // busy, so once idle, this gather holds everything that finished.
   const bool idle = !pool_.busy();
@@ -118,6 +115,15 @@ bool WorkerLoop::step() {
   if (!batcher_.empty() && channel_.sends_in_flight() < max_sends_in_flight) {
     send_batches();
     progressed = true;
+  }
+  while (auto message = channel_.receive()) {
+    progressed = true;
+    handle(std::move(*message));
+    if (finished_) return true;
+  }
+  if (!dropped_on_signal_ && stop_requested() == StopRequest::fast) {
+    pool_.drop_queued();  // nothing new starts; rank 0 collects what finished and stops us
+    dropped_on_signal_ = true;
   }
   if (draining_ && !drained_reported_ && idle && batcher_.empty()) {
     send(encode(Drained{}));
@@ -146,7 +152,7 @@ WorkerLoop::Ending WorkerLoop::run() {
   while (!finished_) {
     const bool progressed = step();
     if (!finished_ && pool_.queued() > 0) {
-      wait(fed_pause);
+      outbox_.wait_for_wake(fed_pause);
       pause = first_pause;
     } else if (progressed) {
       pause = first_pause;

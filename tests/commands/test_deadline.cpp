@@ -130,6 +130,43 @@ TEST_F(Deadline, DeclaredTimesHoldBackTasksThatCannotEndAndAResumeWithANewDeadli
   EXPECT_EQ(log_rows(path("run.journal")).size(), 12u);
 }
 
+TEST_F(Deadline, DirectiveTimesHoldBackPackedLinesAndAnEditedTimeKeepsTheResume) {
+  // A plain task file: eight one-core lines that say they take 1 s, then two lines of two
+  // cores that say 100 s (issue 11's packing: a worker of two cores runs either two small
+  // ones or one large one). Under a deadline 20 s away the large ones must not start.
+  const auto task_file = [](const std::string& large_time) {
+    std::string tasks = "#TASKTRACK time=1s\n";
+    for (int i = 0; i < 8; ++i) tasks += "sleep 0.2\n";
+    tasks += "#TASKTRACK cores=2 time=" + large_time + "\n";
+    for (int i = 0; i < 2; ++i) tasks += "sleep 0.2\n";
+    return tasks;
+  };
+  write("tasks.txt", task_file("100"));
+  const std::vector<std::string> args{"--task-file", "tasks.txt", "--journal", "run.journal",
+                                      "--grace",     "1s",        "--threads", "2"};
+  std::vector<std::string> first = args;
+  first.insert(first.end(), {"--deadline", "+20s"});
+  const Run r = run(first);
+  ASSERT_EQ(r.process.exit_code, 3) << r.process.err;
+  EXPECT_EQ(r.summary.at("subtasks").at("done"), 8);
+  EXPECT_EQ(r.summary.at("deadline").at("held_back"), 2);
+  const std::vector<json> rows = log_rows(path("run.journal"));
+  EXPECT_EQ(attempts_before(rows, r.summary.at("deadline").at("unix").get<double>()),
+            (std::multiset<int>{2, 3, 4, 5, 6, 7, 8, 9}));
+  EXPECT_EQ(rows.size(), 8u);
+
+  // The user corrects the estimate: the lines stay the same lines, so the eight done ones
+  // are resumed and only the two large ones run.
+  write("tasks.txt", task_file("1s"));
+  const Run again = run(first);
+  ASSERT_EQ(again.process.exit_code, 0) << again.process.err;
+  EXPECT_EQ(again.summary.at("subtasks").at("done"), 10);
+  EXPECT_EQ(again.summary.at("subtasks").at("resumed"), 8);
+  std::multiset<int> lines;
+  for (const json& row : log_rows(path("run.journal"))) lines.insert(row.at("line").get<int>());
+  EXPECT_EQ(lines, (std::multiset<int>{2, 3, 4, 5, 6, 7, 8, 9, 11, 12}));
+}
+
 TEST_F(Deadline, AMalformedDeadlineIsBadInput) {
   write("tasks.txt", "true\n");
   const Run r = run({"--task-file", "tasks.txt", "--deadline", "tomorrow"});

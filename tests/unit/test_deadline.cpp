@@ -150,6 +150,36 @@ TEST(JobStateDeadline, DeclaredTimesRuleAndARunningTaskRunsUntilTheDeadline) {
   EXPECT_EQ(summary.status_text(), "interrupted");
 }
 
+TEST(JobStateDeadline, PackedLinesOfDifferentSizesAreHeldBackToo) {
+  // Lines of 1 and 2 cores alternate (issue 11's packing) on a worker of 2 cores: each
+  // task handed out starts at once, and none may start that could not end in time.
+  RecordedEffects effects;
+  JobRules r = rules(6);
+  r.grace = 1;
+  r.deadline = 12;
+  r.requirements = {Resources{1, 0, 0}, Resources{2, 0, 0}};
+  r.class_of = {0, 1, 0, 1, 0, 1};
+  r.expected_seconds = {5, 5, 5, 5, 5, 5};
+  JobState state(r, workers(1, 2), 2, effects);
+  ScriptedWorker worker;
+  worker.threads = 2;
+  const double ended = worker.run(state, effects, 0.5, [](SubtaskId) { return 5.0; });
+  // 0 and 2 (one core each) from 0 to 5, then 1 (two cores) from 5 to 10; 3 would end at
+  // 15, past 12 - 1, and holds back the rest.
+  EXPECT_EQ(worker.started.size(), 3u);
+  for (const auto& [id, start] : worker.started) {
+    EXPECT_LE(start + 5.0, 11.0) << "subtask " << id;
+    EXPECT_TRUE(worker.ended.contains(id)) << "subtask " << id;
+  }
+  EXPECT_TRUE(worker.started.contains(1));
+  Summary summary;
+  state.fill_summary(summary, 0, ended);
+  EXPECT_EQ(summary.done, 3u);
+  EXPECT_EQ(summary.held_back, 3u);
+  EXPECT_EQ(summary.exit_code(), 3);
+  EXPECT_TRUE(summary.deadline_stop);
+}
+
 TEST(JobStateDeadline, TheDrainEndsAtTheDeadlineNotBeforeWhileATaskRuns) {
   RecordedEffects effects;
   JobRules r = rules(3);

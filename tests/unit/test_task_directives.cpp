@@ -55,6 +55,17 @@ TEST(DirectiveLine, ItsIdentityIsWhatItSaysSpelledOneWay) {
   EXPECT_EQ(parse_directive_line("#TASKTRACK gpus=0").identity, "gpus=0");
 }
 
+TEST(DirectiveLine, TimeIsAnExpectedDurationForTheDeadlineAndNoPartOfTheIdentity) {
+  const TaskDirective timed = parse_directive_line("#TASKTRACK cores=2 time=5m");
+  EXPECT_EQ(timed.expected_seconds, 300.0);
+  EXPECT_EQ(timed.cores, 2u);
+  // A changed estimate keeps the lines what they were to a journal.
+  EXPECT_EQ(timed.identity, "cores=2");
+  EXPECT_EQ(parse_directive_line("#TASKTRACK time=90").expected_seconds, 90.0);
+  EXPECT_EQ(parse_directive_line("#TASKTRACK time=1h").identity, "");
+  EXPECT_FALSE(parse_directive_line("#TASKTRACK cores=1").expected_seconds.has_value());
+}
+
 TEST(DirectiveLine, KeysLeftOutTakeTheFlags) {
   const Resources flags{4, 2, 3 * gib};
   EXPECT_EQ(parse_directive_line("#TASKTRACK gpus=1").requirement(flags),
@@ -102,6 +113,9 @@ TEST(DirectiveLine, RefusesBadWordsNamingThem) {
   expect_refused("#TASKTRACK mem=", {"'mem='", "memory size"});
   expect_refused("#TASKTRACK cores=2 gpus=1 cores=4", {"'cores=4'", "given twice"});
   expect_refused("#TASKTRACK =3", {"'=3'", "unknown key ''"});
+  expect_refused("#TASKTRACK time=soon", {"'time=soon'", "time=DURATION"});
+  expect_refused("#TASKTRACK time=0", {"'time=0'", "more than 0"});
+  expect_refused("#TASKTRACK time", {"'time'", "expected time=DURATION"});
   expect_refused("#TASKTRACK cores=8 # big ones", {"'#'", "unknown directive"});
 }
 
@@ -238,6 +252,16 @@ TEST(TaskFileDirectives, PrefixSuffixRepeatAndBarriersMakeTheTasks) {
   EXPECT_EQ(tasks[4].requirement, (Resources{2, 0, 0}));
   EXPECT_EQ(tasks[4].directive, "cores=2");
   EXPECT_EQ(barriers, (std::vector<TaskBarrier>{{4, false}, {7, true}}));
+}
+
+TEST(TaskFileDirectives, ATimeHoldsForTheLinesBelowItUntilTheNextDirective) {
+  const std::vector<TaskLine> tasks =
+      read_all({"#TASKTRACK time=2h", "long a", "long b", "#TASKTRACK cores=2", "short"});
+  ASSERT_EQ(tasks.size(), 3u);
+  EXPECT_EQ(tasks[0].expected_seconds, 7200.0);
+  EXPECT_EQ(tasks[1].expected_seconds, 7200.0);
+  EXPECT_EQ(tasks[2].expected_seconds, 0.0);  // a directive without time: none declared
+  EXPECT_EQ(tasks[0].directive, "");          // the lines' identity is unchanged by it
 }
 
 TEST(TaskFileDirectives, DisbatchReadmeExample) {
