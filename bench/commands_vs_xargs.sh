@@ -115,7 +115,7 @@ for list in $workloads; do
   row "end to end" "mpirun -np 3 x 1" "$(med "$list.mpi.e2e")" "xargs -P2 + MPI program" "$(calc "$xa + $bare")" "<=" "<= xargs + start" "$what; mpirun -np 3 mpi_init_finalize: $bare s"
   [ -z "${TASKTRACK_BEFORE:-}" ] || {
     row "job wall (summary) before the change" "mpirun -np 3 x 1" "$(med "$list.before.job")" "xargs -P2 wall" "$xa" "<=" "<= xargs" "$what; $TASKTRACK_BEFORE"
-    row "end to end before the change" "mpirun -np 3 x 1" "$(med "$list.before.e2e")" "xargs -P2 + mpirun start" "$(calc "$xa + $start")" "<=" "<= xargs + start" "$what; $TASKTRACK_BEFORE"
+    row "end to end before the change" "mpirun -np 3 x 1" "$(med "$list.before.e2e")" "xargs -P2 + MPI program" "$(calc "$xa + $bare")" "<=" "<= xargs + start" "$what; $TASKTRACK_BEFORE"
   }
   row "job wall (summary)" "1 process x 2" "$(med "$list.one.job")" "xargs -P2 wall" "$xa" "" "" "$what"
   row "end to end" "1 process x 2" "$(med "$list.one.e2e")" "xargs -P2 wall" "$xa" "" "" "$what"

@@ -68,8 +68,8 @@ class JobState {
   // After the job, while the workers are stopped: the worker's Goodbye.
   void handle_goodbye(int rank);
   // After the job, while the workers are stopped: the worker's process or connection is
-  // gone, so no Goodbye will come and nobody waits for one (issue 14). Nothing else changes:
-  // the summary is out.
+  // gone, so no Goodbye will come and nobody waits for one (issue 14). Nothing else changes
+  // (the summary is out) but a notice that it died, unless it was lost before.
   void handle_gone_at_end(int rank);
   // A stop signal (`signal` is its number, for the record). After a deadline drain began,
   // a graceful signal still shortens it to `now + grace` (the signal is the last resort).

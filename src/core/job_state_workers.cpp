@@ -24,7 +24,15 @@ void JobState::handle_goodbye(int rank) {
 }
 
 void JobState::handle_gone_at_end(int rank) {
-  roster_.at(rank).dead = true;
+  WorkerState& worker = roster_.at(rank);
+  if (worker.dead) return;
+  worker.dead = true;
+  // Every result of its was in: nothing is lost, but a rank that dies at the end (a crash in
+  // its teardown, its node going down) is worth a line. A lost one was reported as such.
+  if (worker.health != Health::lost) {
+    effects_.notice(fmt::format("rank {} ({}) died after the job's last result; nothing was lost",
+                                rank, worker.info.host));
+  }
 }
 
 void JobState::declare_lost(WorkerState& worker, const std::string& why, double now) {

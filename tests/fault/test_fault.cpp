@@ -847,6 +847,43 @@ TEST(LostWorker, AWorkerStoppedForGoodIsEndedByRankZero) {
   EXPECT_TRUE(contains(run.err, "never answered Stop; ending it with SIGKILL")) << run.err;
 }
 
+// A worker that dies after the last result (issue 14, item 4): it is stopped (SIGSTOP)
+// before the end, so it cannot answer Stop, then killed while rank 0 waits for its goodbye.
+// Rank 0 notices the process is gone and ends at once, instead of waiting out its goodbye
+// deadline and warning that the rank never answered Stop. Line 2 stops and kills the worker
+// that runs it from a background process (--keep-background: not ended with its attempt);
+// the static schedule gives each worker one line.
+TEST(LostWorker, AWorkerThatDiesAfterTheLastResultDoesNotHoldTheEnd) {
+  ScratchDir dir;
+  const std::string tasks = dir.file("tasks.txt");
+  {
+    std::ofstream out(tasks);
+    out << "sleep 1\n"
+        << "w=$PPID; setsid sh -c \"sleep 0.3; kill -STOP $w; sleep 4; kill -9 $w\" "
+           "</dev/null >/dev/null 2>&1 &\n";
+  }
+  const std::string summary_path = dir.file("summary.json");
+  std::vector<std::string> argv = testing::mpirun_prefix(recovering_np3.ranks);
+  argv.push_back("--enable-recovery");
+  argv.insert(argv.end(),
+              {TASKTRACK_FAULT_BINARY, "run", "--task-file", tasks, "--output-dir", dir.file("out"),
+               "--threads", "1", "--worker-timeout", "10s", "--schedule", "static",
+               "--keep-background", "--summary-json", summary_path});
+  Spawned process(argv, dir, "job");
+  const Watched run = watch(process, summary_path, 60);
+  ASSERT_TRUE(ended(run));
+  ASSERT_TRUE(run.summary.is_object()) << describe(run);
+  const json& s = run.summary;
+  EXPECT_EQ(s.at("exit_code"), 0) << describe(run);
+  EXPECT_EQ(s.at("status"), json("completed"));
+  EXPECT_EQ(s.at("subtasks").at("done"), 2);
+  EXPECT_EQ(count_lost(s), 0) << describe(run);  // it died after the job: nothing was lost
+  EXPECT_EQ(rank_entry(s, 2).at("done"), 1);     // it ran line 2 (the static schedule)
+  EXPECT_TRUE(contains(run.err, "rank 2 (")) << run.err;
+  EXPECT_TRUE(contains(run.err, "died after the job's last result; nothing was lost")) << run.err;
+  EXPECT_FALSE(contains(run.err, "never answered Stop")) << run.err;
+}
+
 // ---- crash limit (issue 14) ----------------------------------------------------------------
 
 const Launch recovering_np4{4, true};

@@ -421,6 +421,21 @@ TEST(JobState, TheGoodbyeIsNoticedAfterTheJob) {
   EXPECT_TRUE(state.workers()[0].said_goodbye);
 }
 
+TEST(JobState, AWorkerGoneAfterTheJobIsNotedOnceAndLosesNothing) {
+  RecordedEffects effects;
+  JobState state(rules(1), workers(2), 3, effects);
+  state.start(0);
+  report(state, 1, {record(0, SubtaskState::done)}, 1);
+  EXPECT_TRUE(state.handle_tick(1));
+  state.handle_gone_at_end(2);
+  state.handle_gone_at_end(2);  // the process check and MPI may both see it
+  EXPECT_TRUE(state.workers()[1].dead);
+  EXPECT_EQ(state.workers()[1].health, Health::active);  // not lost: the job was over
+  ASSERT_EQ(effects.notices.size(), 1u);
+  EXPECT_THAT(effects.notices[0], HasSubstr("rank 2 (node2) died after the job's last result"));
+  EXPECT_EQ(state.done(), 1u);
+}
+
 TEST(JobState, SlackIsHowLongTheLeastFedWorkerCanRunWhatItHoldsAtTheMeanAttemptTime) {
   RecordedEffects effects;
   JobRules r = rules(100, Schedule::guided);

@@ -180,6 +180,22 @@ TEST(Outbox, WakeBeforeTheWaitEndsTheNextWait) {
   EXPECT_TRUE(wait.returned());
 }
 
+// A worker whose pool has queued work dozes (WorkerLoop): pushed results wait for the next
+// turn, and only a wake() (a running notice, an idle pool) ends the doze early.
+TEST(Outbox, WaitForWakeIgnoresPushesAndEndsOnWake) {
+  Outbox outbox;
+  std::vector<OutboxEntry> one = {entry(0, 0)};
+  outbox.push(one);
+  const auto start = std::chrono::steady_clock::now();
+  outbox.wait_for_wake(50ms);
+  EXPECT_GE(std::chrono::steady_clock::now() - start, 40ms) << "a push ended the doze";
+  auto woken = std::async(std::launch::async, [&outbox] { outbox.wait_for_wake(forever); });
+  while (woken.wait_for(10ms) != std::future_status::ready) outbox.wake();
+  std::vector<OutboxEntry> out;
+  outbox.take(out);
+  EXPECT_EQ(out.size(), 1u);  // the pushed entry waited, untouched
+}
+
 TEST(Outbox, WaitTimesOutWhenNothingHappens) {
   Outbox outbox;
   const auto start = std::chrono::steady_clock::now();

@@ -6,13 +6,13 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
-#include <deque>
 #include <map>
 #include <string>
 #include <thread>
 #include <variant>
 #include <vector>
 
+#include "fake_worker_channel.hpp"
 #include "runtime/terminal_outbox.hpp"
 #include "runtime/terminal_relay.hpp"
 #include "runtime/worker_loop.hpp"
@@ -126,22 +126,6 @@ class BlockKernel final : public Kernel {
   TerminalBlockWriter write_;
 };
 
-class RecordingChannel final : public WorkerChannel {
- public:
-  std::optional<ToWorkerMessage> receive() override {
-    if (inbox.empty()) return std::nullopt;
-    ToWorkerMessage message = std::move(inbox.front());
-    inbox.pop_front();
-    return message;
-  }
-  void send(std::vector<std::byte> message) override { sent.push_back(std::move(message)); }
-  std::size_t sends_in_flight() override { return 0; }
-  void flush(std::chrono::milliseconds) override {}
-
-  std::deque<ToWorkerMessage> inbox;
-  std::vector<Bytes> sent;
-};
-
 // The loop of an MPI worker with --output stdout, four pool threads: every block reaches
 // rank 0 whole, and before the record that reports its attempt done.
 TEST(OutboxTerminalBlocks, TheWorkerLoopSendsEachBlockBeforeItsAttemptsRecord) {
@@ -152,7 +136,7 @@ TEST(OutboxTerminalBlocks, TheWorkerLoopSendsEachBlockBeforeItsAttemptsRecord) {
   options.threads = 4;
   options.heartbeat_seconds = 3600;
   options.terminal_blocks = outbox;
-  RecordingChannel channel;
+  testing_worker::FakeChannel channel;
   WorkerLoop loop(channel, kernel, Partition({0, subtasks}, subtasks), options, JobClock{});
   channel.inbox.push_back(Assign{{IdRun{0, subtasks, 0}}});
 

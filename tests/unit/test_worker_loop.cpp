@@ -16,6 +16,7 @@
 #include <variant>
 #include <vector>
 
+#include "fake_worker_channel.hpp"
 #include "runtime/in_process_transport.hpp"
 
 namespace tasktrack {
@@ -23,6 +24,7 @@ namespace {
 
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
+using testing_worker::FakeChannel;
 
 constexpr auto hang_guard = 30s;
 
@@ -53,25 +55,6 @@ class TestKernel final : public Kernel {
  private:
   std::size_t payload_bytes_;
   std::chrono::microseconds sleep_;
-};
-
-// Rank 0 as the loop sees it: `inbox` is what it will receive, `sent` all it sent.
-class FakeChannel final : public WorkerChannel {
- public:
-  std::optional<ToWorkerMessage> receive() override {
-    if (inbox.empty()) return std::nullopt;
-    ToWorkerMessage message = std::move(inbox.front());
-    inbox.pop_front();
-    return message;
-  }
-  void send(std::vector<std::byte> message) override { sent.push_back(std::move(message)); }
-  std::size_t sends_in_flight() override { return in_flight; }
-  void flush(std::chrono::milliseconds) override { ++flushes; }
-
-  std::deque<ToWorkerMessage> inbox;
-  std::vector<std::vector<std::byte>> sent;
-  std::size_t in_flight = 0;
-  int flushes = 0;
 };
 
 // The same, safe to fill from the test's thread while run() owns the loop on another.
