@@ -28,8 +28,9 @@ void JobState::handle_gone_at_end(int rank) {
   if (worker.dead) return;
   worker.dead = true;
   // Every result of its was in: nothing is lost, but a rank that dies at the end (a crash in
-  // its teardown, its node going down) is worth a line. A lost one was reported as such.
-  if (worker.health != Health::lost) {
+  // its teardown, its node going down) is worth a line. A lost one was reported as such, and
+  // one that said goodbye first has simply left.
+  if (worker.health != Health::lost && !worker.said_goodbye) {
     effects_.notice(fmt::format("rank {} ({}) died after the job's last result; nothing was lost",
                                 rank, worker.info.host));
   }

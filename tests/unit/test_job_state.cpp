@@ -434,6 +434,11 @@ TEST(JobState, AWorkerGoneAfterTheJobIsNotedOnceAndLosesNothing) {
   ASSERT_EQ(effects.notices.size(), 1u);
   EXPECT_THAT(effects.notices[0], HasSubstr("rank 2 (node2) died after the job's last result"));
   EXPECT_EQ(state.done(), 1u);
+  // One that said goodbye and then went away has simply left.
+  state.handle_goodbye(1);
+  state.handle_gone_at_end(1);
+  EXPECT_TRUE(state.workers()[0].dead);
+  EXPECT_EQ(effects.notices.size(), 1u);
 }
 
 TEST(JobState, SlackIsHowLongTheLeastFedWorkerCanRunWhatItHoldsAtTheMeanAttemptTime) {
