@@ -6,7 +6,8 @@
 // it decides goes to JobEffects. No MPI header; tested by scripted event sequences
 // (tests/unit/test_job_state.cpp). Not thread-safe: owned by rank 0's main thread.
 //
-// Where a change goes: a new schedule is a SchedulePolicy (core/schedule_policy.hpp); a new
+// Where a change goes: what a worker is handed and when is job_state_dispatch.cpp, the
+// batch sizes a SchedulePolicy (core/schedule_policy.hpp); a new
 // health rule goes into WorkerRoster or handle_tick, and what a lost worker costs into
 // job_state_workers.cpp; a new statistic into JobStatistics (the summary: job_summary.cpp);
 // a packing rule (lines with different cores, GPUs, memory) into Packer; dispatch under a
