@@ -30,6 +30,9 @@ constexpr std::chrono::microseconds longest_pause{1000};
 // workers' commands (issue 14: 2,000 short commands under mpirun -np 3 on 2 cores, job wall
 // 1.07 s -> 0.98 s; xargs -P2 1.09 s).
 constexpr double relaxed_slack_seconds = 0.004;
+// How often rank 0 asks for that slack (a scan of every worker): at most once per longest
+// pause, so that a message costs O(1), not O(workers), with thousands of workers.
+constexpr double slack_check_interval = 0.001;
 
 // How often rank 0 reads a growing task list's input (a poll() each time): as often as its
 // loop sleeps at the longest, rather than on every turn of a busy loop.
@@ -303,7 +306,11 @@ Summary Coordinator::run() {
     if (state_.handle_tick(now)) break;
     progress_.update(state_.done(), state_.failed(), now - started);
     if (heard) {
-      pause = state_.slack_seconds() >= relaxed_slack_seconds ? longest_pause : first_pause;
+      if (now - last_slack_check_ >= slack_check_interval) {
+        last_slack_check_ = now;
+        relaxed_ = state_.slack_seconds() >= relaxed_slack_seconds;
+      }
+      pause = relaxed_ ? longest_pause : first_pause;
     } else {
       transport_.wait(pause);
       pause = std::min(pause * 2, longest_pause);

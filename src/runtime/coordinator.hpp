@@ -102,6 +102,8 @@ class Coordinator : private JobEffects {
   std::string host_;        // rank 0's host
   double last_process_check_ = 0;
   double last_growing_read_ = 0;  // job-clock seconds of the last read_growing_tasks()
+  double last_slack_check_ = -1;  // job-clock seconds of the last JobState::slack_seconds()
+  bool relaxed_ = false;          // its answer: every worker had work for a while
 };
 
 }  // namespace tasktrack
