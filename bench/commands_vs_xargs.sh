@@ -8,6 +8,12 @@
 #   primes   2,000 lines of `primes LO HI` (bench/baselines/primes.c) over W3's chunks of
 #            [0, 2*10^7): a few ms of CPU each, the shape of a real command list
 #
+# A primes line is a plain command, which tasktrack starts without a shell (README: "A plain
+# command needs no shell"); W2's `true` is a builtin and goes to the shell. So primes is also
+# run like for like both ways: tasktrack with --shell /bin/sh (every line through the shell)
+# beside `xargs sh -c`, and tasktrack's default beside `xargs -P2 -L1 primes` over "LO HI"
+# lines (no shell either).
+#
 # Figures, medians of REPS: tasktrack's job wall (the summary's wall_seconds, first dispatch
 # to last result) and end to end (the whole mpirun command), xargs' wall, mpirun's bare start
 # (`mpirun -np 3 true`), an MPI program's bare start (`mpirun -np 3 mpi_init_finalize`:
@@ -63,14 +69,16 @@ timed() {
 yes true | head -n "$n" >"$work/w2.tasks"
 awk -v n="$n" -v hi="$hi" -v p="$c_primes" 'BEGIN {
   for (i = 0; i < n; i++) printf "%s %d %d\n", p, int(hi * i / n), int(hi * (i + 1) / n) }' >"$work/primes.tasks"
+cut -d' ' -f2- "$work/primes.tasks" >"$work/primes.arguments"  # LO HI, for xargs without a shell
 
-# tasktrack_once KEY MODE BINARY LIST: one run; each writes a new output folder (bench/run.sh's
-# W2 says why: ext4 charges file creation near freshly deleted files).
+# tasktrack_once KEY MODE BINARY LIST [OPTION...]: one run; each writes a new output folder
+# (bench/run.sh's W2 says why: ext4 charges file creation near freshly deleted files).
 tasktrack_once() {
   local key=$1 mode=$2 binary=$3 list=$4 summary=$work/summary.json out
+  shift 4
   rm -f "$summary"
   out=$(mktemp -d "$work/out.XXXXXX")/output
-  local args=(run --task-file "$work/$list.tasks" --output-dir "$out" --quiet --summary-json "$summary")
+  local args=(run --task-file "$work/$list.tasks" --output-dir "$out" --quiet --summary-json "$summary" "$@")
   if [ "$mode" = mpi ]; then
     timed "${mpirun[@]}" -np 3 "$binary" "${args[@]}" --threads 1
   else
@@ -93,6 +101,11 @@ for ((rep = 0; rep < reps; rep++)); do
     tasktrack_once "$list.mpi" mpi "$tasktrack" "$list"
     [ -z "${TASKTRACK_BEFORE:-}" ] || tasktrack_once "$list.before" mpi "$TASKTRACK_BEFORE" "$list"
     tasktrack_once "$list.one" one "$tasktrack" "$list"
+    if [ "$list" = primes ]; then
+      timed sh -c "xargs -P2 -L1 '$c_primes' < '$work/primes.arguments'"
+      add "$list.xargs_direct" "$E2E"
+      tasktrack_once "$list.shell" mpi "$tasktrack" "$list" --shell /bin/sh
+    fi
   done
 done
 
@@ -117,6 +130,11 @@ for list in $workloads; do
     row "job wall (summary) before the change" "mpirun -np 3 x 1" "$(med "$list.before.job")" "xargs -P2 wall" "$xa" "<=" "<= xargs" "$what; $TASKTRACK_BEFORE"
     row "end to end before the change" "mpirun -np 3 x 1" "$(med "$list.before.e2e")" "xargs -P2 + MPI program" "$(calc "$xa + $bare")" "<=" "<= xargs + start" "$what; $TASKTRACK_BEFORE"
   }
+  if [ "$list" = primes ]; then
+    row "job wall like for like: no shell" "mpirun -np 3 x 1" "$(med "$list.mpi.job")" "xargs -P2 -L1 primes" "$(med "$list.xargs_direct")" "<=" "<= xargs" "$what; neither starts a shell"
+    row "job wall like for like: --shell /bin/sh" "mpirun -np 3 x 1" "$(med "$list.shell.job")" "xargs -P2 wall" "$xa" "<=" "<= xargs" "$what; both start sh -c per line"
+    row "end to end: --shell /bin/sh" "mpirun -np 3 x 1" "$(med "$list.shell.e2e")" "xargs -P2 + MPI program" "$(calc "$xa + $bare")" "<=" "<= xargs + start" "$what; both start sh -c per line"
+  fi
   row "job wall (summary)" "1 process x 2" "$(med "$list.one.job")" "xargs -P2 wall" "$xa" "" "" "$what"
   row "end to end" "1 process x 2" "$(med "$list.one.e2e")" "xargs -P2 wall" "$xa" "" "" "$what"
   row "end to end" "mpirun -np 3 x 1" "$(med "$list.mpi.e2e")" "xargs -P2 + mpirun true" "$(calc "$xa + $start")" "" "" "$what; mpirun -np 3 true: $start s (no MPI_Init)"

@@ -96,6 +96,7 @@ void to_json(nlohmann::json& out, const JobSpec& job) {
       {"tag", list.tag},
       {"task_format", to_string(list.task_format)},
       {"shell", list.shell},
+      {"plain_without_shell", list.plain_commands_without_shell},
       {"keep_mpi_env", list.keep_mpi_environment},
       {"keep_background", list.keep_background},
       {"growing", list.growing},
@@ -176,6 +177,7 @@ void from_json(const nlohmann::json& in, JobSpec& job) {
   }
   list.task_format = *task_format;
   in.at("shell").get_to(list.shell);
+  in.at("plain_without_shell").get_to(list.plain_commands_without_shell);
   in.at("keep_mpi_env").get_to(list.keep_mpi_environment);
   in.at("keep_background").get_to(list.keep_background);
   in.at("growing").get_to(list.growing);

@@ -45,8 +45,11 @@ struct TaskListJob {
   // How the commands run (issue 13).
   TaskFormat task_format = TaskFormat::automatic;  // --task-format, how rank 0 read the file
   std::string shell = "/bin/sh";                   // --shell: runs a line as SHELL -c LINE
-  bool keep_mpi_environment = false;               // --keep-mpi-env
-  bool keep_background = false;                    // --keep-background
+  // A line that is one plain command runs without the shell (plain_command.hpp), unless
+  // --shell named one: then every line goes to it (it may be a wrapper that sets things up).
+  bool plain_commands_without_shell = true;
+  bool keep_mpi_environment = false;  // --keep-mpi-env
+  bool keep_background = false;       // --keep-background
   // Its barriers in file order (issue 13): barrier i ends the tasks of phase i. (Given a
   // default so that code building a job outside a task file may leave it out.)
   std::vector<TaskBarrier> barriers{};

@@ -99,7 +99,10 @@ void read_runner_options(const Settings& settings, TaskListJob& list) {
     }
     list.task_format = *parsed;
   }
-  if (const Setting* shell = settings.find("shell")) list.shell = checked_shell(*shell);
+  if (const Setting* shell = settings.find("shell")) {
+    list.shell = checked_shell(*shell);
+    list.plain_commands_without_shell = false;
+  }
   if (const Setting* keep = settings.find("keep-mpi-env")) {
     list.keep_mpi_environment = keep->text == "true";
   }

@@ -120,6 +120,7 @@ CommandListKernel::CommandListKernel(const TaskListJob& list, const KernelRegist
                                               list.tag, std::move(terminal)})),
       bind_(bind),
       shell_(list.shell),
+      plain_commands_without_shell_(list.plain_commands_without_shell),
       keep_mpi_environment_(list.keep_mpi_environment),
       keep_background_(list.keep_background),
       rank_(rank),
@@ -250,6 +251,7 @@ SubtaskResult CommandListKernel::run(const SubtaskContext& context) const {
   spec.argv = line.task.argv;
   spec.cwd = line.task.cwd;
   spec.shell = shell_;
+  spec.plain_commands_without_shell = plain_commands_without_shell_;
   spec.keep_mpi_environment = keep_mpi_environment_;
   spec.keep_background = keep_background_;
   for (const auto& [name, value] : line.task.environment) spec.extra_environment[name] = value;

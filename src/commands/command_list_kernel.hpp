@@ -28,7 +28,8 @@ class CommandListKernel final : public Kernel {
                     std::string job_id, Binding bind = Binding::none,
                     TerminalBlockWriter terminal = {});
 
-  // A command: SHELL -c LINE (--shell), or a JSON Lines task's argv without a shell, in
+  // A command: SHELL -c LINE (--shell; a plain command line without it unless --shell was
+  // given, see plain_command.hpp), or a JSON Lines task's argv without a shell, in
   // its cwd with its env added (over ours and the variables below), our MPI launcher's
   // variables left out unless --keep-mpi-env, what is left of its group ended when it exits
   // unless --keep-background (the report's left_processes); in its own process group, stdin
@@ -87,6 +88,7 @@ class CommandListKernel final : public Kernel {
   std::unique_ptr<OutputSink> output_;
   Binding bind_;
   std::string shell_;
+  bool plain_commands_without_shell_;
   bool keep_mpi_environment_;
   bool keep_background_;
   int rank_;

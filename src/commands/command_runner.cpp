@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <memory>
@@ -19,6 +20,7 @@
 
 #include "commands/child_process.hpp"
 #include "commands/output_pump.hpp"
+#include "commands/plain_command.hpp"
 #include "commands/posix_call.hpp"
 #include "commands/spawn.hpp"
 #include "commands/stderr_tail.hpp"
@@ -118,6 +120,34 @@ process::ProgramCall program_call(const CommandSpec& spec) {
   return call;
 }
 
+// The plain command a shell line stands for (plain_command.hpp), started as the shell would
+// exec it: the words as argv, the program found along the command's own PATH, and PWD as
+// the shell exports it (set in `environment`, where the shell would set the same). nullopt:
+// the line goes to the shell.
+std::optional<process::ProgramCall> direct_call(const CommandSpec& spec,
+                                                std::vector<std::string>& environment) {
+  if (!spec.argv.empty() || !spec.plain_commands_without_shell) return std::nullopt;
+  auto words = process::plain_command_words(spec.command);
+  if (!words) return std::nullopt;
+  auto program = process::program_for(words->front(), environment);
+  if (!program) return std::nullopt;
+  const auto pwd = std::find_if(environment.begin(), environment.end(),
+                                [](const std::string& entry) { return entry.starts_with("PWD="); });
+  const std::string shell_pwd =
+      process::shell_pwd(spec.cwd, pwd == environment.end() ? std::string() : pwd->substr(4));
+  if (shell_pwd.empty()) return std::nullopt;
+  if (pwd == environment.end()) {
+    environment.push_back("PWD=" + shell_pwd);
+  } else {
+    *pwd = "PWD=" + shell_pwd;
+  }
+  process::ProgramCall call;
+  call.cwd = spec.cwd;
+  call.program = std::move(*program);
+  call.arguments = std::move(*words);
+  return call;
+}
+
 // Errors of posix_spawn that say the program (or its cwd) is wrong, not the machine: the
 // attempt fails, as it would in a shell (127 not found, 126 not executable).
 std::optional<int> not_startable_exit_code(int error) {
@@ -165,8 +195,9 @@ CommandOutcome run_command(const CommandSpec& spec, std::stop_token stop) {
     return outcome;
   }
   const process::ProgramCall call = program_call(spec);
-  const std::vector<std::string> environment =
+  std::vector<std::string> environment =
       process::build_environment(spec.extra_environment, spec.keep_mpi_environment);
+  const std::optional<process::ProgramCall> direct = direct_call(spec, environment);
 
   std::unique_ptr<AttemptOutput> own_output;
   AttemptOutput* output = spec.output;
@@ -202,9 +233,16 @@ CommandOutcome run_command(const CommandSpec& spec, std::stop_token stop) {
   Pipe out = make_pipe("stdout");
   Pipe err;
   if (!merged) err = make_pipe("stderr");
-  const process::Spawned spawned =
-      process::spawn_program(call, input.get(), out.write.get(),
-                             merged ? out.write.get() : err.write.get(), environment, spec.cpus);
+  const auto spawn = [&](const process::ProgramCall& program) {
+    return process::spawn_program(program, input.get(), out.write.get(),
+                                  merged ? out.write.get() : err.write.get(), environment,
+                                  spec.cpus);
+  };
+  process::Spawned spawned;
+  if (direct) spawned = spawn(*direct);
+  // Not started directly (not found, not executable, a script without #!): the shell's turn,
+  // with its own result and message for the same line.
+  if (!direct || not_startable_exit_code(spawned.error)) spawned = spawn(call);
   if (spawned.error != 0) {
     const std::string what = spec.argv.empty()
                                  ? call.program + " -c " + process::abbreviate(spec.command)

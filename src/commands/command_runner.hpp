@@ -19,7 +19,11 @@ struct CommandSpec {
   // shell; `command` is then only its text for messages.
   std::vector<std::string> argv;
   std::string shell = "/bin/sh";  // --shell; checked before the job starts
-  std::string cwd;                // not empty: the command runs in this directory
+  // A `command` that is one plain command (process::plain_command_words) is started without
+  // the shell, as the shell would exec it; anything else, or one that cannot be started so,
+  // goes to the shell. False: every command goes to the shell.
+  bool plain_commands_without_shell = false;
+  std::string cwd;  // not empty: the command runs in this directory
   std::map<std::string, std::string> extra_environment;  // added to (or replacing in) ours
   // Our MPI launcher's variables (process::is_launcher_variable) are left out of the
   // command's environment, so that a command that is an MPI program starts as a singleton;

@@ -8,8 +8,10 @@
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include "run_process.hpp"
 #include "scratch_run_test.hpp"
@@ -89,6 +91,50 @@ TEST_F(JsonLinesTasks, ShellRunsPlainLines) {
   const Run sh = run(
       {"--task-file", tasks, "--retries", "0", "--output", "files", "--output-dir", path("sh")});
   EXPECT_NE(read(path("sh/subtask-000000.attempt-0.out")), "a b\n") << sh.process.err;
+}
+
+// A plain command line runs without the shell (plain_command.hpp) and gives what the shell
+// would; naming a shell with --shell sends every line to it. The shell here records each
+// line it is given.
+TEST_F(JsonLinesTasks, PlainLinesRunWithoutAShellUnlessOneIsNamed) {
+  const std::string shell = write("shell", "#!/bin/sh\nprintf '%s\\n' \"$2\" >> '" +
+                                               path("shell.log") + "'\nexec /bin/sh \"$@\"\n");
+  fs::permissions(shell, fs::perms::owner_all);
+  const std::string script = write("script", "echo no shebang \"$1\"\n");
+  fs::permissions(script, fs::perms::owner_all);
+  const std::string tasks =
+      write("tasks.txt",
+            "seq 3\n" + script + " arg\n" + "tasktrack-no-such-program x\n" + "echo $((6 * 7))\n");
+  for (const bool named : {false, true}) {
+    const std::string out = path(named ? "named" : "default");
+    std::vector<std::string> arguments{"--task-file", tasks,   "--retries",    "0",
+                                       "--output",    "files", "--output-dir", out};
+    if (named) arguments.insert(arguments.end(), {"--shell", shell});
+    const Run r = run(arguments);
+    ASSERT_FALSE(r.process.timed_out);
+    EXPECT_EQ(r.process.exit_code, 1) << r.process.err;  // the missing program
+    ASSERT_TRUE(r.summary.is_object()) << r.process.out << r.process.err;
+    EXPECT_EQ(r.summary["subtasks"]["done"], 3);
+    EXPECT_EQ(read(out + "/subtask-000000.attempt-0.out"), "1\n2\n3\n");
+    EXPECT_EQ(read(out + "/subtask-000001.attempt-0.out"), "no shebang arg\n");
+    EXPECT_EQ(read(out + "/subtask-000003.attempt-0.out"), "42\n");
+    // The shell's own message and status, either way.
+    EXPECT_NE(
+        read(out + "/subtask-000002.attempt-0.err").find("tasktrack-no-such-program: not found"),
+        std::string::npos);
+    ASSERT_EQ(r.summary["failures"].size(), 1u);
+    EXPECT_EQ(r.summary["failures"][0]["exit_status"], 127);
+  }
+  // Named, the shell got every line, the plain ones too (under np3 in any order). (That the
+  // default run started the plain ones without /bin/sh is test_plain_command.cpp's to show:
+  // the result is the same by design.)
+  const std::string log = read(path("shell.log"));
+  std::multiset<std::string> lines;
+  std::istringstream text(log);
+  for (std::string line; std::getline(text, line);) lines.insert(line);
+  EXPECT_EQ(lines, (std::multiset<std::string>{"seq 3", script + " arg",
+                                               "tasktrack-no-such-program x", "echo $((6 * 7))"}))
+      << log;
 }
 
 TEST_F(JsonLinesTasks, BadShellOrTaskFormatIsBadInput) {

@@ -954,6 +954,8 @@ void expect_same(const JobSpec& a, const JobSpec& b) {
     EXPECT_EQ(a.task_list()->memory_per_task, b.task_list()->memory_per_task);
     EXPECT_EQ(a.task_list()->task_format, b.task_list()->task_format);
     EXPECT_EQ(a.task_list()->shell, b.task_list()->shell);
+    EXPECT_EQ(a.task_list()->plain_commands_without_shell,
+              b.task_list()->plain_commands_without_shell);
     EXPECT_EQ(a.task_list()->keep_mpi_environment, b.task_list()->keep_mpi_environment);
     EXPECT_EQ(a.task_list()->keep_background, b.task_list()->keep_background);
   }
@@ -1014,6 +1016,7 @@ TEST(JobSpecJson, TaskListRoundTrips) {
   // Issue 13's runner settings, not their defaults.
   job.task_list()->task_format = TaskFormat::jsonl;
   job.task_list()->shell = "/bin/bash";
+  job.task_list()->plain_commands_without_shell = false;
   job.task_list()->keep_mpi_environment = true;
   job.task_list()->keep_background = true;
   job.subtasks = 2;
