@@ -5,7 +5,7 @@
 #include "commands/command_list_kernel.hpp"
 
 #include <sched.h>
-#include <stdlib.h>  // mkdtemp, setenv
+#include <stdlib.h>  // setenv
 
 #include <gtest/gtest.h>
 
@@ -22,6 +22,7 @@
 #include "runtime/outbox.hpp"
 #include "runtime/thread_pool.hpp"
 #include "runtime/worker_resources.hpp"
+#include "temp_folder.hpp"
 
 namespace tasktrack {
 namespace {
@@ -31,26 +32,6 @@ using CpuIds = std::set<unsigned>;
 
 // Prints what the tests look at: the environment, then the command's CPU mask.
 const std::string report_command = "env; grep '^Cpus_allowed_list:' /proc/self/status";
-
-class KernelTempDir {
- public:
-  KernelTempDir() {
-    std::string pattern =
-        (std::filesystem::temp_directory_path() / "tasktrack-kernel-XXXXXX").string();
-    if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = pattern;
-  }
-  ~KernelTempDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  KernelTempDir(const KernelTempDir&) = delete;
-  KernelTempDir& operator=(const KernelTempDir&) = delete;
-  std::string path() const { return path_.string(); }
-
- private:
-  std::filesystem::path path_;
-};
 
 // "0-2,5" -> {0, 1, 2, 5}
 CpuIds parse_cpu_list(const std::string& text) {
@@ -134,7 +115,7 @@ const char* const device_variables[] = {"CUDA_VISIBLE_DEVICES", "ROCR_VISIBLE_DE
                                         "HIP_VISIBLE_DEVICES", "ZE_AFFINITY_MASK"};
 
 TEST(CommandListKernelResources, ACommandSeesExactlyItsDevicesAndCores) {
-  KernelTempDir dir;
+  testing::TempFolder dir{"tasktrack-kernel"};
   const CommandListKernel kernel(task_list(dir.path(), {report_command}), KernelRegistry{}, 1, "j");
   const CommandReport report = run_line(kernel, dir.path(), 0, {1, 0, 3}, {"2", "GPU-5f"});
   for (const char* name : device_variables) {
@@ -147,7 +128,7 @@ TEST(CommandListKernelResources, ACommandSeesExactlyItsDevicesAndCores) {
 }
 
 TEST(CommandListKernelResources, ACommandWithoutGpusSeesNoneOfOurs) {
-  KernelTempDir dir;
+  testing::TempFolder dir{"tasktrack-kernel"};
   ASSERT_EQ(::setenv("CUDA_VISIBLE_DEVICES", "0,1,2,3", 1), 0);  // what the worker was given
   const CommandListKernel kernel(task_list(dir.path(), {report_command}), KernelRegistry{}, 1, "j");
   const CommandReport report = run_line(kernel, dir.path(), 0, {0}, {});
@@ -162,7 +143,7 @@ TEST(CommandListKernelResources, ACommandWithoutGpusSeesNoneOfOurs) {
 }
 
 TEST(CommandListKernelResources, WithoutCoresOmpNumThreadsIsTheLinesRequirement) {
-  KernelTempDir dir;
+  testing::TempFolder dir{"tasktrack-kernel"};
   const CommandListKernel kernel(task_list(dir.path(), {report_command}, Resources{4, 0, 0}),
                                  KernelRegistry{}, 1, "j");
   const CommandReport report = run_line(kernel, dir.path(), 0, {}, {});
@@ -173,7 +154,7 @@ TEST(CommandListKernelResources, WithoutCoresOmpNumThreadsIsTheLinesRequirement)
 TEST(CommandListKernelResources, BoundACommandRunsOnItsCoresOnlyAndTheThreadIsPutBack) {
   const CpuIds ours = this_thread_cpus();
   ASSERT_FALSE(ours.empty());
-  KernelTempDir dir;
+  testing::TempFolder dir{"tasktrack-kernel"};
   const CommandListKernel kernel(task_list(dir.path(), {report_command, report_command}),
                                  KernelRegistry{}, 1, "j", Binding::cores);
   const unsigned last = *ours.rbegin();
@@ -188,13 +169,13 @@ TEST(CommandListKernelResources, BoundACommandRunsOnItsCoresOnlyAndTheThreadIsPu
 
 TEST(CommandListKernelResources, UnboundACommandKeepsOurMask) {
   const CpuIds ours = this_thread_cpus();
-  KernelTempDir dir;
+  testing::TempFolder dir{"tasktrack-kernel"};
   const CommandListKernel kernel(task_list(dir.path(), {report_command}), KernelRegistry{}, 1, "j");
   EXPECT_EQ(run_line(kernel, dir.path(), 0, {*ours.rbegin()}, {}).cpus, ours);
 }
 
 TEST(CommandListKernelResources, ACoreOutsideOurMaskFailsTheAttempt) {
-  KernelTempDir dir;
+  testing::TempFolder dir{"tasktrack-kernel"};
   const CommandListKernel kernel(task_list(dir.path(), {report_command}), KernelRegistry{}, 1, "j",
                                  Binding::cores);
   // No core of this machine has that id: sched_setaffinity refuses it, nothing starts
@@ -230,7 +211,7 @@ TEST(CommandListKernelResources, AKernelLineGetsTheCoresAndGpus) {
   registry.add(KernelInfo{"probe", "returns what it was given", {}, [](const ParamValues&) {
                             return std::make_unique<ProbeKernel>();
                           }});
-  KernelTempDir dir;
+  testing::TempFolder dir{"tasktrack-kernel"};
   const CommandListKernel kernel(task_list(dir.path(), {"@probe 0:10"}), registry, 1, "j");
   SubtaskContext context;
   const std::vector<unsigned> cores = {4, 5};
@@ -251,7 +232,7 @@ TEST(CommandListKernelResources, PooledBoundCommandsRunOnTheirOwnCores) {
   const CpuIds ours = this_thread_cpus();
   if (ours.size() < 2) GTEST_SKIP() << "needs two CPUs in this process's mask";
   const std::vector<unsigned> two = {*ours.begin(), *std::next(ours.begin())};
-  KernelTempDir dir;
+  testing::TempFolder dir{"tasktrack-kernel"};
   const std::string locks = dir.path() + "/locks";
   std::filesystem::create_directories(locks);
   // mkdir is atomic: a command that finds its core's or GPU's lock taken records a clash.
@@ -286,7 +267,7 @@ TEST(CommandListKernelResources, PooledBoundCommandsRunOnTheirOwnCores) {
     EXPECT_EQ(entry.record.state, SubtaskState::done) << "subtask " << entry.record.subtask;
   }
   for (SubtaskId id = 0; id < count; ++id) {
-    SCOPED_TRACE(testing::Message() << "subtask " << id);
+    SCOPED_TRACE(::testing::Message() << "subtask " << id);
     const CommandReport report =
         read_report(dir.path() + "/" + attempt_file_stem(id, 0, 0) + ".out");
     const std::string core = report.variable("TASKTRACK_CORES");

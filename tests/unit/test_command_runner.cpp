@@ -6,7 +6,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
-#include <stdlib.h>  // mkdtemp
+#include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "tasktrack/error.hpp"
+#include "temp_folder.hpp"
 
 namespace tasktrack {
 namespace {
@@ -35,27 +36,6 @@ using namespace std::chrono_literals;
 
 // Longest a test waits for something that should happen soon before calling it a bug.
 constexpr auto hang_guard = 20s;
-
-// A fresh directory under the system's temp dir, removed with everything in it.
-class CommandTempDir {
- public:
-  CommandTempDir() {
-    std::string pattern =
-        (std::filesystem::temp_directory_path() / "tasktrack-command-XXXXXX").string();
-    if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = pattern;
-  }
-  ~CommandTempDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  CommandTempDir(const CommandTempDir&) = delete;
-  CommandTempDir& operator=(const CommandTempDir&) = delete;
-  std::string file(const std::string& name) const { return (path_ / name).string(); }
-
- private:
-  std::filesystem::path path_;
-};
 
 std::string read_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -162,7 +142,7 @@ class CommandRunnerTest : public ::testing::Test {
     return outcome;
   }
 
-  CommandTempDir dir_;
+  testing::TempFolder dir_{"tasktrack-command"};
 };
 
 TEST_F(CommandRunnerTest, TrueSucceeds) {

@@ -6,7 +6,6 @@
 #include "commands/plain_command.hpp"
 
 #include <signal.h>
-#include <stdlib.h>  // mkdtemp
 #include <unistd.h>
 
 #include <gtest/gtest.h>
@@ -19,6 +18,7 @@
 #include <vector>
 
 #include "commands/command_runner.hpp"
+#include "temp_folder.hpp"
 
 namespace tasktrack {
 namespace {
@@ -43,27 +43,6 @@ void write_file(const std::string& path, const std::string& text,
 }
 
 constexpr auto executable = std::filesystem::perms::owner_all;
-
-class TempFolder {
- public:
-  TempFolder() {
-    std::string pattern =
-        (std::filesystem::temp_directory_path() / "tasktrack-plain-XXXXXX").string();
-    if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = std::filesystem::canonical(pattern).string();
-  }
-  ~TempFolder() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  TempFolder(const TempFolder&) = delete;
-  TempFolder& operator=(const TempFolder&) = delete;
-  std::string file(const std::string& name) const { return path_ + "/" + name; }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
 
 TEST(PlainCommandWords, APlainCommandIsItsWords) {
   EXPECT_EQ(plain_command_words("prog"), (Words{"prog"}));
@@ -100,8 +79,8 @@ TEST(PlainCommandWords, BuiltinsAndKeywordsGoToTheShell) {
 }
 
 TEST(ProgramFor, FindsTheProgramAlongTheCommandsOwnPath) {
-  TempFolder first;
-  TempFolder second;
+  testing::TempFolder first{"tasktrack-plain"};
+  testing::TempFolder second{"tasktrack-plain"};
   write_file(first.file("tool"), "#!/bin/sh\n");  // not executable: skipped, as a shell does
   std::filesystem::create_directory(first.file("dir-tool"));
   write_file(second.file("tool"), "#!/bin/sh\n", executable);
@@ -117,7 +96,7 @@ TEST(ProgramFor, FindsTheProgramAlongTheCommandsOwnPath) {
 }
 
 TEST(ProgramFor, LeavesToTheShellWhatItCouldDecideDifferently) {
-  TempFolder folder;
+  testing::TempFolder folder{"tasktrack-plain"};
   write_file(folder.file("tool"), "#!/bin/sh\n", executable);
   const std::string path = "PATH=" + folder.path();
   EXPECT_EQ(program_for("tool", {"HOME=/root"}), std::nullopt);  // no PATH at all
@@ -136,7 +115,7 @@ TEST(ProgramFor, LeavesToTheShellWhatItCouldDecideDifferently) {
 }
 
 TEST(ShellPwd, ALogicalPathToTheSameFolderIsKeptElseThePhysicalOne) {
-  TempFolder folder;
+  testing::TempFolder folder{"tasktrack-plain"};
   std::filesystem::create_directory(folder.file("real"));
   std::filesystem::create_directory_symlink(folder.file("real"), folder.file("link"));
   const std::string here = std::filesystem::current_path().string();
@@ -171,7 +150,7 @@ class PlainCommandRunTest : public ::testing::Test {
   std::string out() const { return read_file(dir_.file("out.txt")); }
   std::string err() const { return read_file(dir_.file("err.txt")); }
 
-  TempFolder dir_;
+  testing::TempFolder dir_{"tasktrack-plain"};
 };
 
 TEST_F(PlainCommandRunTest, APlainLineRunsWithoutTheShellWithItsWordsAsArgv) {
