@@ -192,7 +192,8 @@ const std::array<OptionSpec, 48> options{{
      no_check, not_shown, "", no_json},
     {"shell", "shell", ValueKind::text, "PATH",
      "Task files: the shell that runs each line, as PATH -c LINE (a name is looked up in "
-     "PATH); JSON Lines argv tasks run without one", "/bin/sh", Scope::task_list, 41,
+     "PATH); JSON Lines argv tasks run without one. Not given, a line that is one plain "
+     "command runs without /bin/sh (README); given, every line goes to it", "/bin/sh", Scope::task_list, 41,
      read_with_work, no_check, not_shown, "", no_json},
     {"keep-mpi-env", "keep-mpi-env", ValueKind::boolean, "",
      "Task files: pass the MPI launcher's variables (OMPI_*, PMIX_*, PMI_*, ...) to the "
