@@ -30,6 +30,10 @@ bool is_shell_word(std::string_view word) {
   return std::find(std::begin(shell_words), std::end(shell_words), word) != std::end(shell_words);
 }
 
+bool is_blank(char c) {
+  return c == ' ' || c == '\t';
+}
+
 bool is_letter_or_digit(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
 }
@@ -90,20 +94,37 @@ std::optional<std::vector<std::string>> plain_command_words(std::string_view lin
   std::vector<std::string> words;
   std::size_t at = 0;
   while (at < line.size()) {
-    if (line[at] == ' ' || line[at] == '\t') {
+    if (is_blank(line[at])) {
       ++at;
       continue;
     }
     const bool command_name = words.empty();
-    std::size_t end = at;
-    while (end < line.size() && line[end] != ' ' && line[end] != '\t') {
-      if (!is_literal(line[end], command_name)) return std::nullopt;
-      ++end;
+    std::string word;
+    while (at < line.size() && !is_blank(line[at])) {
+      const char c = line[at];
+      if (c == '\'' || c == '"') {
+        const std::size_t close = line.find(c, at + 1);
+        if (close == std::string_view::npos) return std::nullopt;  // the shell's syntax error
+        const std::string_view inside = line.substr(at + 1, close - at - 1);
+        // Inside '...' nothing is special; inside "...", $, ` and \ still are.
+        if (c == '"' && inside.find_first_of("$`\\") != std::string_view::npos) {
+          return std::nullopt;
+        }
+        word += inside;
+        at = close + 1;
+      } else if (is_literal(c, command_name)) {
+        word += c;
+        ++at;
+      } else {
+        return std::nullopt;
+      }
     }
-    words.emplace_back(line.substr(at, end - at));
-    at = end;
+    words.push_back(std::move(word));
   }
-  if (words.empty() || is_shell_word(words.front())) return std::nullopt;
+  if (words.empty()) return std::nullopt;
+  // A quoted builtin is still the builtin; a quoted '=' or '%' is left to the shell too.
+  const std::string& name = words.front();
+  if (name.find_first_of("=%") != std::string::npos || is_shell_word(name)) return std::nullopt;
   return words;
 }
 

@@ -3,9 +3,9 @@
 // `sh -c 'prog a b'` parses the line and then execs prog (dash and bash exec a line's last
 // command in place of themselves), so the command runs as the same process either way; what
 // the shell adds is its own start, one more exec (~0.4 ms here, a sixth of a 2 ms command's
-// cost). A line that needs the shell for nothing (no quotes, expansions, redirections,
-// globs, assignments, builtins) is therefore started directly: same argv, same process,
-// same environment, same exit status. Anything else, and anything this cannot start itself
+// cost). A line that needs the shell for nothing but its words and quotes (no expansions,
+// redirections, globs, assignments, builtins) is therefore started directly: same argv, same
+// process, same environment, same exit status. Anything else, and anything this cannot start itself
 // (not found, not executable, a script without #!), still goes to the shell, which gives
 // its usual result and message.
 #pragma once
@@ -18,11 +18,13 @@
 namespace tasktrack::process {
 
 // The words of `line` when it is one plain command: words of letters, digits and
-// `_ - . / , : + @` (later words also `=` and `%`), separated by spaces or tabs, the first
-// neither an assignment nor a builtin or keyword of sh, dash or bash. nullopt for anything
-// a shell would read differently from its words (quotes, `$`, `\`, globs, `~`, `#`,
-// redirections, `;`, `&`, `|`, parentheses, braces, newlines, non-ASCII bytes) and for an
-// empty line.
+// `_ - . / , : + @` (later words also `=` and `%`) and quoted parts, '...' (anything but
+// ') or "..." (anything but ", $, ` and \), read as the shell reads them ('a b'c is the
+// word `a bc`), separated by spaces or tabs; the first neither an assignment nor a builtin
+// or keyword of sh, dash or bash, even quoted. nullopt for anything a shell would read
+// differently from its words (`$`, `\`, globs, `~`, `#`, redirections, `;`, `&`, `|`,
+// parentheses, braces, newlines and non-ASCII bytes outside quotes, an unclosed quote)
+// and for an empty line.
 std::optional<std::vector<std::string>> plain_command_words(std::string_view line);
 
 // The program a shell would run for `name` under `environment` (NAME=VALUE entries): `name`

@@ -103,8 +103,8 @@ TEST_F(JsonLinesTasks, PlainLinesRunWithoutAShellUnlessOneIsNamed) {
   const std::string script = write("script", "echo no shebang \"$1\"\n");
   fs::permissions(script, fs::perms::owner_all);
   const std::string tasks =
-      write("tasks.txt",
-            "seq 3\n" + script + " arg\n" + "tasktrack-no-such-program x\n" + "echo $((6 * 7))\n");
+      write("tasks.txt", "seq 3\n" + script + " arg\n" + "tasktrack-no-such-program x\n" +
+                             "echo $((6 * 7))\n" + "/usr/bin/printf '<%s>' 'a  $b' \"c | d\"\n");
   for (const bool named : {false, true}) {
     const std::string out = path(named ? "named" : "default");
     std::vector<std::string> arguments{"--task-file", tasks,   "--retries",    "0",
@@ -114,10 +114,11 @@ TEST_F(JsonLinesTasks, PlainLinesRunWithoutAShellUnlessOneIsNamed) {
     ASSERT_FALSE(r.process.timed_out);
     EXPECT_EQ(r.process.exit_code, 1) << r.process.err;  // the missing program
     ASSERT_TRUE(r.summary.is_object()) << r.process.out << r.process.err;
-    EXPECT_EQ(r.summary["subtasks"]["done"], 3);
+    EXPECT_EQ(r.summary["subtasks"]["done"], 4);
     EXPECT_EQ(read(out + "/subtask-000000.attempt-0.out"), "1\n2\n3\n");
     EXPECT_EQ(read(out + "/subtask-000001.attempt-0.out"), "no shebang arg\n");
     EXPECT_EQ(read(out + "/subtask-000003.attempt-0.out"), "42\n");
+    EXPECT_EQ(read(out + "/subtask-000004.attempt-0.out"), "<a  $b><c | d>");
     // The shell's own message and status, either way.
     EXPECT_NE(
         read(out + "/subtask-000002.attempt-0.err").find("tasktrack-no-such-program: not found"),
@@ -133,7 +134,8 @@ TEST_F(JsonLinesTasks, PlainLinesRunWithoutAShellUnlessOneIsNamed) {
   std::istringstream text(log);
   for (std::string line; std::getline(text, line);) lines.insert(line);
   EXPECT_EQ(lines, (std::multiset<std::string>{"seq 3", script + " arg",
-                                               "tasktrack-no-such-program x", "echo $((6 * 7))"}))
+                                               "tasktrack-no-such-program x", "echo $((6 * 7))",
+                                               "/usr/bin/printf '<%s>' 'a  $b' \"c | d\""}))
       << log;
 }
 
