@@ -60,19 +60,15 @@ bool is_literal(char c, bool command_name) {
   }
 }
 
-std::string_view value_of(const std::vector<std::string>& environment, std::string_view name) {
+// The value of `name` in NAME=VALUE entries; nullopt when it is not set.
+std::optional<std::string_view> value_of(const std::vector<std::string>& environment,
+                                         std::string_view name) {
   for (const std::string& entry : environment) {
     if (entry.size() > name.size() && entry[name.size()] == '=' && entry.starts_with(name)) {
       return std::string_view(entry).substr(name.size() + 1);
     }
   }
-  return {};
-}
-
-bool has_entry(const std::vector<std::string>& environment, std::string_view name) {
-  return std::any_of(environment.begin(), environment.end(), [&](const std::string& entry) {
-    return entry.size() > name.size() && entry[name.size()] == '=' && entry.starts_with(name);
-  });
+  return std::nullopt;
 }
 
 bool is_executable_file(const std::string& path) {
@@ -132,12 +128,13 @@ std::optional<std::string> program_for(const std::string& name,
                                        const std::vector<std::string>& environment) {
   if (name.find('/') != std::string::npos) return name;
   // bash (/bin/sh on many clusters) imports exported functions: Lmod's `module` is one.
-  if (has_entry(environment, "BASH_FUNC_" + name + "%%") ||
-      has_entry(environment, "BASH_FUNC_" + name + "()")) {
+  if (value_of(environment, "BASH_FUNC_" + name + "%%") ||
+      value_of(environment, "BASH_FUNC_" + name + "()")) {
     return std::nullopt;
   }
-  if (!has_entry(environment, "PATH")) return std::nullopt;
-  const std::string_view path = value_of(environment, "PATH");
+  const std::optional<std::string_view> search = value_of(environment, "PATH");
+  if (!search) return std::nullopt;
+  const std::string_view path = *search;
   std::size_t at = 0;
   for (;;) {
     const std::size_t colon = path.find(':', at);
