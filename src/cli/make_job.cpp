@@ -1,8 +1,5 @@
 #include "cli/make_job.hpp"
 
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <array>
 #include <cstdlib>
 #include <filesystem>
@@ -13,6 +10,7 @@
 #include "cli/option_table.hpp"
 #include "cli/setting_checks.hpp"
 #include "cli/value_parsers.hpp"
+#include "commands/plain_command.hpp"
 #include "commands/task_arguments.hpp"
 #include "commands/task_template.hpp"
 
@@ -70,14 +68,10 @@ void read_per_task_flags(const Settings& settings, TaskListJob& list) {
 // every task). A name without '/' is looked up in PATH, as a shell would; the job then
 // carries the path found, so every worker runs the same shell.
 std::string checked_shell(const Setting& shell) {
-  const auto executable_file = [](const std::string& path) {
-    struct stat info {};
-    return ::stat(path.c_str(), &info) == 0 && S_ISREG(info.st_mode) &&
-           ::access(path.c_str(), X_OK) == 0;
-  };
+  using process::is_executable_file;
   if (shell.text.empty()) fail(shell.where, "must not be empty");
   if (shell.text.find('/') != std::string::npos) {
-    if (!executable_file(shell.text))
+    if (!is_executable_file(shell.text))
       fail(shell.where, "'" + shell.text + "' is no executable file");
     return shell.text;
   }
@@ -85,7 +79,7 @@ std::string checked_shell(const Setting& shell) {
   std::istringstream folders(path != nullptr ? path : "");
   for (std::string folder; std::getline(folders, folder, ':');) {
     const std::string candidate = (folder.empty() ? "." : folder) + "/" + shell.text;
-    if (executable_file(candidate)) return candidate;
+    if (is_executable_file(candidate)) return candidate;
   }
   fail(shell.where, "no executable '" + shell.text + "' in PATH");
 }

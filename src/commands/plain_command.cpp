@@ -71,12 +71,6 @@ std::optional<std::string_view> value_of(const std::vector<std::string>& environ
   return std::nullopt;
 }
 
-bool is_executable_file(const std::string& path) {
-  struct stat info {};
-  return ::stat(path.c_str(), &info) == 0 && S_ISREG(info.st_mode) &&
-         ::access(path.c_str(), X_OK) == 0;
-}
-
 bool same_directory(const std::string& a, const std::string& b) {
   struct stat first {};
   struct stat second {};
@@ -85,6 +79,12 @@ bool same_directory(const std::string& a, const std::string& b) {
 }
 
 }  // namespace
+
+bool is_executable_file(const std::string& path) {
+  struct stat info {};
+  return ::stat(path.c_str(), &info) == 0 && S_ISREG(info.st_mode) &&
+         ::access(path.c_str(), X_OK) == 0;
+}
 
 std::optional<std::vector<std::string>> plain_command_words(std::string_view line) {
   std::vector<std::string> words;

@@ -27,6 +27,9 @@ namespace tasktrack::process {
 // and for an empty line.
 std::optional<std::vector<std::string>> plain_command_words(std::string_view line);
 
+// True for a regular file this process may execute (as execve would find it).
+bool is_executable_file(const std::string& path);
+
 // The program a shell would run for `name` under `environment` (NAME=VALUE entries): `name`
 // itself when it holds '/', else the first executable regular file `dir/name` along that
 // environment's PATH. nullopt when the shell could decide otherwise: no PATH, a relative
